@@ -1,0 +1,41 @@
+# Self-documenting: `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+export MPLBACKEND := Agg
+
+.PHONY: help report test lab shapefiles bench clean
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+report: $(VENV)/.installed  ## create .venv, install, regenerate every report into reports/
+	$(BIN)/itclusters-report
+
+test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
+	$(BIN)/python -m pytest
+
+lab: $(VENV)/.installed  ## open JupyterLab on notebooks/
+	$(BIN)/jupyter lab notebooks/
+
+shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
+	$(BIN)/python -c "from itclusters.data import write_shapefile; print(write_shapefile())"
+
+bench: $(VENV)/.installed-test  ## run every benchmark and print its figures
+	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:  ## remove the virtual environment and generated reports
+	rm -rf $(VENV) reports

@@ -1,0 +1,69 @@
+"""itclusters: where can IT clusters grow in Kazakhstan's regions?
+
+A small library behind the notebooks that reproduce and extend Kireyeva, Mussabalina &
+Tolysbaev (2018), *Assessment and Identification of the Possibility for Creating IT Clusters
+in Kazakhstan Regions*, Ekonomika regiona 14(2), 463-473, doi:10.17059/2018-2-10.
+
+Compute functions import fast; maps and widgets load matplotlib and geopandas only when
+they are called.
+"""
+from .audit import audit_table1, audit_table3
+from .data import (
+    IndicatorTableError,
+    boundaries,
+    official_series,
+    paper_table,
+    read_indicators,
+    sector_matrix,
+)
+from .indices import (
+    DEFAULT_SCALE,
+    GradeScale,
+    consistent_cuts,
+    default_metadata,
+    grade,
+    innovation_index,
+    it_share,
+    normalise,
+)
+from .regions import (
+    REGION_IDS,
+    PostReformRegionError,
+    UnknownRegionError,
+    region_name,
+    regions,
+    resolve_region,
+)
+from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "REGION_IDS",
+    "DEFAULT_SCALE",
+    "GradeScale",
+    "IndicatorTableError",
+    "PostReformRegionError",
+    "UnknownRegionError",
+    "audit_table1",
+    "audit_table3",
+    "boundaries",
+    "consistent_cuts",
+    "default_metadata",
+    "grade",
+    "hhi",
+    "hoover_index",
+    "innovation_index",
+    "it_share",
+    "krugman_index",
+    "location_quotient",
+    "normalise",
+    "official_series",
+    "paper_table",
+    "read_indicators",
+    "region_name",
+    "regions",
+    "resolve_region",
+    "sector_matrix",
+    "sector_share",
+]

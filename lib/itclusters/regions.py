@@ -1,0 +1,280 @@
+"""The 16 first-level units of Kazakhstan as they were in 2010-2016, and a name resolver.
+
+The registry is the single place where region ids, names and codes live.  Names
+and ISO 3166-2 codes are those valid throughout 2010-2016 (see
+``shapefiles/PROVENANCE.md``, section 4).
+"""
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "REGION_IDS",
+    "Region",
+    "UnknownRegionError",
+    "PostReformRegionError",
+    "regions",
+    "resolve_region",
+    "region_name",
+]
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    name_en: str
+    name_kk: str
+    name_ru: str
+    iso_3166_2: str
+    kind: str  # "oblast" or "city"
+    aliases: tuple[str, ...] = ()
+
+
+# Order = order of the rows in the article's Tables 2 and 3.
+_REGISTRY: tuple[Region, ...] = (
+    Region("akmola", "Akmola", "Ақмола облысы", "Акмолинская область", "KZ-AKM", "oblast",
+           ("Aqmola", "Akmolinskaya", "Akmolinsk", "Ақмола", "Акмолинская")),
+    Region("aktobe", "Aktobe", "Ақтөбе облысы", "Актюбинская область", "KZ-AKT", "oblast",
+           ("Aqtobe", "Aqtöbe", "Aktyubinsk", "Aktyubinskaya", "Актобе", "Ақтөбе", "Актюбинская")),
+    Region("almaty_region", "Almaty (region)", "Алматы облысы", "Алматинская область", "KZ-ALM",
+           "oblast", ("Almaty region", "Almaty oblast", "Almaty province", "Almatinskaya",
+                      "Almatinskaya oblast", "Алматинская")),
+    Region("atyrau", "Atyrau", "Атырау облысы", "Атырауская область", "KZ-ATY", "oblast",
+           ("Atyrauskaya", "Guryev", "Атырау", "Атырауская")),
+    Region("west_kazakhstan", "West-Kazakhstan", "Батыс Қазақстан облысы",
+           "Западно-Казахстанская область", "KZ-ZAP", "oblast",
+           ("West Kazakhstan", "Batys Kazakhstan", "Batys Qazaqstan", "Zapadno-Kazakhstanskaya",
+            "WKO", "ZKO", "ЗКО", "Батыс Қазақстан", "Западно-Казахстанская")),
+    Region("zhambyl", "Zhambyl", "Жамбыл облысы", "Жамбылская область", "KZ-ZHA", "oblast",
+           ("Jambyl", "Zhambylskaya", "Dzhambul", "Dzhambulskaya", "Жамбыл", "Жамбылская")),
+    Region("karaganda", "Karaganda", "Қарағанды облысы", "Карагандинская область", "KZ-KAR",
+           "oblast", ("Karagand", "Karagandy", "Qaraghandy", "Qaragandy", "Karagandinskaya",
+                      "Қарағанды", "Караганда", "Карагандинская")),
+    Region("kostanay", "Kostanay", "Қостанай облысы", "Костанайская область", "KZ-KUS", "oblast",
+           ("Qostanay", "Kustanai", "Kustanay", "Kostanayskaya", "Қостанай", "Костанай",
+            "Костанайская")),
+    Region("kyzylorda", "Kyzylorda", "Қызылорда облысы", "Кызылординская область", "KZ-KZY",
+           "oblast", ("Qyzylorda", "Kzyl-Orda", "Kyzylordinskaya", "Қызылорда", "Кызылорда",
+                      "Кызылординская")),
+    Region("mangystau", "Mangystau", "Маңғыстау облысы", "Мангистауская область", "KZ-MAN",
+           "oblast", ("Mangghystau", "Mangistau", "Mangistauskaya", "Mangyshlak", "Маңғыстау",
+                      "Мангистау", "Мангистауская")),
+    Region("south_kazakhstan", "South-Kazakhstan", "Оңтүстік Қазақстан облысы",
+           "Южно-Казахстанская область", "KZ-YUZ", "oblast",
+           ("South Kazakhstan", "Ontustik Kazakhstan", "Ongtustik Qazaqstan", "Ontustik Qazaqstan",
+            "Yuzhno-Kazakhstanskaya", "SKR", "YKO", "ЮКО", "Оңтүстік Қазақстан",
+            "Южно-Казахстанская")),
+    Region("pavlodar", "Pavlodar", "Павлодар облысы", "Павлодарская область", "KZ-PAV", "oblast",
+           ("Pavlodarskaya", "Павлодар", "Павлодарская")),
+    Region("north_kazakhstan", "North-Kazakhstan", "Солтүстік Қазақстан облысы",
+           "Северо-Казахстанская область", "KZ-SEV", "oblast",
+           ("North Kazakhstan", "Soltustik Kazakhstan", "Soltustik Qazaqstan",
+            "Severo-Kazakhstanskaya", "NKO", "СКО", "Солтүстік Қазақстан", "Северо-Казахстанская")),
+    Region("east_kazakhstan", "East-Kazakhstan", "Шығыс Қазақстан облысы",
+           "Восточно-Казахстанская область", "KZ-VOS", "oblast",
+           ("East Kazakhstan", "Shygys Kazakhstan", "Shyghys Qazaqstan", "Vostochno-Kazakhstanskaya",
+            "EKO", "VKO", "ВКО", "Шығыс Қазақстан", "Восточно-Казахстанская")),
+    Region("astana", "Astana", "Астана қаласы", "город Астана", "KZ-AST", "city",
+           ("Astana city", "City of Astana", "Nur-Sultan", "Nursultan", "Nur-Sultan city",
+            "Tselinograd", "Астана", "г. Астана", "Нур-Султан", "Нұр-Сұлтан")),
+    Region("almaty_city", "Almaty (city)", "Алматы қаласы", "город Алматы", "KZ-ALA", "city",
+           ("Almaty city", "City of Almaty", "Alma-Ata", "Alma Ata", "г. Алматы", "Алма-Ата")),
+)
+
+REGION_IDS: tuple[str, ...] = tuple(r.id for r in _REGISTRY)
+_BY_ID = {r.id: r for r in _REGISTRY}
+
+# Units created after 2016, with the 2010-2016 unit whose territory they were part of.
+_POST_REFORM: dict[str, tuple[str, str]] = {
+    "shymkent": ("south_kazakhstan",
+                 "Shymkent became a city of republican significance in June 2018; in 2010-2016 it "
+                 "was part of South-Kazakhstan region"),
+    "turkestan": ("south_kazakhstan",
+                  "Turkestan region is South-Kazakhstan region renamed in June 2018 after "
+                  "Shymkent was split off; in 2010-2016 the unit was South-Kazakhstan"),
+    "abai": ("east_kazakhstan",
+             "Abai region was split off East-Kazakhstan region in June 2022"),
+    "jetisu": ("almaty_region",
+               "Jetisu region was split off Almaty region in June 2022"),
+    "ulytau": ("karaganda",
+               "Ulytau region was split off Karaganda region in June 2022"),
+}
+_POST_REFORM_ALIASES = {
+    "shymkent": ("Shymkent", "Shymkent city", "Chimkent", "Шымкент", "г. Шымкент"),
+    "turkestan": ("Turkestan", "Turkistan", "Turkestan region", "Туркестанская",
+                  "Туркестанская область", "Түркістан"),
+    "abai": ("Abai", "Abay", "Abai region", "Абай", "Абайская", "Абайская область"),
+    "jetisu": ("Jetisu", "Zhetysu", "Zhetisu", "Jetisu region", "Жетісу", "Жетысуская",
+               "Жетысуская область"),
+    "ulytau": ("Ulytau", "Ulytau region", "Ұлытау", "Улытауская", "Улытауская область"),
+}
+
+# Generic words that may surround a name ("... region", "oblast of ...", "г. ...").
+_GENERIC = {"region", "oblast", "obl", "oblysy", "province", "область", "обл", "облысы",
+            "the", "of"}
+_CITY_WORDS = {"city", "qalasy", "kalasy", "город", "г", "қаласы", "каласы"}
+
+# Cyrillic letters that look like Latin ones; source spreadsheets mix them in Latin names.
+_ALMATY = {"almaty", "алматы"}
+_HOMOGLYPHS = str.maketrans("АВЕКМНОРСТХаеорсухкмт", "ABEKMHOPCTXaeopcyxkmt")
+
+
+class UnknownRegionError(KeyError):
+    """A name that matches none of the 16 regions of 2010-2016."""
+
+    def __str__(self) -> str:  # KeyError would print the repr of the message
+        return str(self.args[0])
+
+
+class PostReformRegionError(UnknownRegionError):
+    """A unit created after 2016: it is recognised, but has no 2010-2016 counterpart of its own."""
+
+    def __init__(self, message: str, parent: str):
+        super().__init__(message)
+        self.parent = parent
+
+
+def _key(name: str) -> str:
+    text = str(name).strip()
+    has_latin = re.search(r"[A-Za-z]", text) is not None
+    if has_latin:
+        text = text.translate(_HOMOGLYPHS)
+    text = unicodedata.normalize("NFKD", text.casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = re.sub(r"[^\w]+", " ", text).replace("_", " ")
+    return " ".join(text.split())
+
+
+def _strip(key: str, words: set[str]) -> str:
+    return " ".join(w for w in key.split() if w not in words)
+
+
+def _build_index() -> tuple[dict[str, str], dict[str, str]]:
+    exact: dict[str, str] = {}
+    for r in _REGISTRY:
+        for spelling in (r.id, r.name_en, r.name_kk, r.name_ru, r.iso_3166_2, *r.aliases):
+            exact[_key(spelling)] = r.id
+    post: dict[str, str] = {}
+    for unit, spellings in _POST_REFORM_ALIASES.items():
+        for spelling in spellings:
+            post[_key(spelling)] = unit
+    return exact, post
+
+
+_EXACT, _POST = _build_index()
+
+
+def _lookup(key: str) -> str | None:
+    """Exact key, then with generic words removed; city words only decide between cities."""
+    if key in _EXACT:
+        return _EXACT[key]
+    bare = _strip(key, _GENERIC)
+    if bare in _EXACT and _BY_ID[_EXACT[bare]].kind == "oblast":
+        return _EXACT[bare]
+    mentions_city = any(w in _CITY_WORDS for w in key.split())
+    core = _strip(bare, _CITY_WORDS)
+    if core in _ALMATY:
+        # "Almaty" alone is ambiguous; "Almaty region" is handled by the exact table.
+        return "almaty_city" if mentions_city else None
+    if core in _EXACT:
+        found = _EXACT[core]
+        if mentions_city and _BY_ID[found].kind != "city":
+            return None
+        return found
+    return None
+
+
+def resolve_region(name: str) -> str:
+    """Map any common spelling of one of the 16 regions of 2010-2016 to its region id.
+
+    Accepts the article's spellings ("Karagand region"), transliterations ("Qaraghandy",
+    "Ontustik Kazakhstan"), Russian and Kazakh names, ISO 3166-2 codes of the period and
+    later names of the capital ("Nur-Sultan").
+
+    Parameters
+    ----------
+    name : str
+        The spelling to resolve.
+
+    Returns
+    -------
+    str
+        One of :data:`REGION_IDS`.
+
+    Raises
+    ------
+    PostReformRegionError
+        For units created after 2016 (Shymkent, Turkestan, Abai, Jetisu, Ulytau); the message
+        names the 2010-2016 unit they belong to, available as ``.parent``.
+    UnknownRegionError
+        For anything else, with the closest ids suggested.
+
+    Examples
+    --------
+    >>> resolve_region("Karagand region")
+    'karaganda'
+    >>> resolve_region("Карагандинская область")
+    'karaganda'
+    >>> resolve_region("Almaty (city)"), resolve_region("Almaty region")
+    ('almaty_city', 'almaty_region')
+    >>> resolve_region("Nur-Sultan")
+    'astana'
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownRegionError(f"region name must be a non-empty string, got {name!r}")
+    key = _key(name)
+    found = _lookup(key)
+    if found is not None:
+        return found
+    for candidate in (key, _strip(key, _GENERIC), _strip(key, _GENERIC | _CITY_WORDS)):
+        if candidate in _POST:
+            unit = _POST[candidate]
+            parent, why = _POST_REFORM[unit]
+            raise PostReformRegionError(
+                f"{name!r} is not one of the 16 units of 2010-2016: {why}. Report its values "
+                f"under {parent!r} (summing with the other parts of that unit).", parent)
+    if _strip(_strip(key, _GENERIC), _CITY_WORDS) in _ALMATY:
+        raise UnknownRegionError(
+            f"{name!r} is ambiguous: use 'almaty_city' (Almaty city) or 'almaty_region' "
+            f"(Almaty region)")
+    raise UnknownRegionError(
+        f"unknown region {name!r}; closest ids: {', '.join(_suggest(key))}. "
+        f"Known ids: {', '.join(REGION_IDS)}")
+
+
+def _suggest(key: str, n: int = 3) -> list[str]:
+    scored: dict[str, float] = {}
+    for spelling, rid in _EXACT.items():
+        score = difflib.SequenceMatcher(None, key, spelling).ratio()
+        scored[rid] = max(score, scored.get(rid, 0.0))
+    return sorted(scored, key=lambda rid: -scored[rid])[:n]
+
+
+def region_name(region_id: str, lang: str = "en") -> str:
+    """The name of a region in English (``"en"``), Kazakh (``"kk"``) or Russian (``"ru"``).
+
+    >>> region_name("south_kazakhstan", "ru")
+    'Южно-Казахстанская область'
+    """
+    if region_id not in _BY_ID:
+        raise UnknownRegionError(f"unknown region id {region_id!r}; known: {', '.join(REGION_IDS)}")
+    if lang not in ("en", "kk", "ru"):
+        raise ValueError(f"lang must be 'en', 'kk' or 'ru', got {lang!r}")
+    return getattr(_BY_ID[region_id], f"name_{lang}")
+
+
+def regions() -> pd.DataFrame:
+    """The registry as a table indexed by region id.
+
+    >>> table = regions()
+    >>> len(table), table.loc["astana", "iso_3166_2"], int((table["kind"] == "city").sum())
+    (16, 'KZ-AST', 2)
+    """
+    rows = [{"region_id": r.id, "name_en": r.name_en, "name_kk": r.name_kk, "name_ru": r.name_ru,
+             "iso_3166_2": r.iso_3166_2, "kind": r.kind} for r in _REGISTRY]
+    return pd.DataFrame(rows).set_index("region_id")

@@ -1,0 +1,53 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from itclusters import hhi, hoover_index, krugman_index, location_quotient, sector_matrix, sector_share
+
+# Hand-worked: totals a = 10, b = 30, country = 40; IT national share = 10/40 = 0.25.
+HAND = pd.DataFrame({"IT": [4.0, 6.0], "agri": [6.0, 24.0]}, index=["a", "b"])
+
+
+def test_hand_worked_matrix():
+    lq = location_quotient(HAND)
+    assert lq.loc["a", "IT"] == pytest.approx(0.4 / 0.25)      # 1.6
+    assert lq.loc["b", "IT"] == pytest.approx(0.2 / 0.25)      # 0.8
+    assert lq.loc["a", "agri"] == pytest.approx(0.6 / 0.75)    # 0.8
+    share = sector_share(HAND)
+    assert share.loc["a", "IT"] == pytest.approx(0.4)
+    k = krugman_index(HAND)
+    assert k["a"] == pytest.approx(abs(0.4 - 0.25) + abs(0.6 - 0.75))  # 0.3
+    k_rest = krugman_index(HAND, reference="rest")
+    assert k_rest["a"] == pytest.approx(abs(0.4 - 0.2) + abs(0.6 - 0.8))  # 0.4
+    assert hoover_index(HAND)["a"] == pytest.approx(0.15)
+    assert hhi(HAND)["a"] == pytest.approx(0.4 ** 2 + 0.6 ** 2)
+
+
+def test_krugman_bounds():
+    same = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [2.0, 4.0, 6.0]}, index=list("abc"))
+    assert np.allclose(krugman_index(same), 0)
+    assert np.allclose(krugman_index(same, reference="rest"), 0)
+    disjoint = pd.DataFrame({"x": [5.0, 0.0], "y": [0.0, 7.0]}, index=["a", "b"])
+    assert np.allclose(krugman_index(disjoint, reference="rest"), 2)
+    with pytest.raises(ValueError, match="unknown reference"):
+        krugman_index(same, reference="world")
+
+
+@pytest.mark.parametrize("year", range(2010, 2017))
+def test_defining_facts_on_official_gva(year):
+    matrix = sector_matrix(year)
+    assert np.allclose(sector_share(matrix).sum(), 1.0)
+    lq = location_quotient(matrix)
+    weights = matrix.sum(axis=1)
+    assert np.allclose(lq.mul(weights, axis=0).sum() / weights.sum(), 1.0)
+    k = krugman_index(matrix)
+    assert ((k >= 0) & (k <= 2)).all()
+    h = hhi(matrix)
+    assert ((h >= 1 / matrix.shape[1]) & (h <= 1)).all()
+
+
+def test_missing_or_negative_cells_are_refused():
+    with pytest.raises(ValueError, match="missing cells"):
+        location_quotient(HAND.assign(IT=[np.nan, 1.0]))
+    with pytest.raises(ValueError, match="negative"):
+        hhi(HAND.assign(IT=[-1.0, 1.0]))
