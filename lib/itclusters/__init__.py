@@ -46,6 +46,13 @@ __all__ = [
     "PostReformRegionError",
     "UnknownRegionError",
     "audit_table1",
+    "choropleth",
+    "class_breaks",
+    "explorer",
+    "indicator_grid",
+    "recolour",
+    "save_figure",
+    "small_multiples",
     "audit_table3",
     "boundaries",
     "consistent_cuts",
@@ -67,3 +74,26 @@ __all__ = [
     "sector_matrix",
     "sector_share",
 ]
+
+# Maps and widgets pull in matplotlib, geopandas and ipywidgets: load them on first use.
+_LAZY = {
+    "choropleth": "maps",
+    "recolour": "maps",
+    "small_multiples": "maps",
+    "indicator_grid": "maps",
+    "class_breaks": "maps",
+    "save_figure": "maps",
+    "explorer": "widgets",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'itclusters' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_LAZY])

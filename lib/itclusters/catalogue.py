@@ -1,0 +1,105 @@
+"""Every per-region indicator the notebooks and the explorer can show, in one tidy panel.
+
+The panel is indexed by ``(region_id, year)``; each column is one indicator, described by an
+:class:`Indicator` (label, unit, source, how to classify it on a map).  A cell is missing
+where the source has no value: nothing is interpolated.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .data import official_series, paper_table, sector_matrix
+from .indices import it_share
+from .regions import REGION_IDS
+from .specialisation import krugman_index, location_quotient, sector_share
+
+__all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years"]
+
+_ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
+_BNS = "Bureau of National Statistics of Kazakhstan"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    unit: str
+    source: str
+    scheme: str = "quantiles"  # default map classification
+    note: str = ""
+
+
+INDICATORS: dict[str, Indicator] = {i.code: i for i in (
+    Indicator("index", "Index of innovative development (published)", "% (0-100)",
+              f"{_ARTICLE}, Table 1", "grade",
+              "each year is normalised to its own leader: compare ranks, not levels, across years"),
+    Indicator("grade", "Letter grade (published)", "symbolic scale", f"{_ARTICLE}, Table 1", "grade"),
+    Indicator("it_production", "IT industrial production", "million KZT", f"{_ARTICLE}, Table 2"),
+    Indicator("ksi", "IT specialisation index, formula (5) (published)", "share of the national total",
+              f"{_ARTICLE}, Table 3"),
+    Indicator("it_share", "IT share, formula (5) recomputed", "share of the sum of the regions",
+              f"{_ARTICLE}, Table 2; computed"),
+    Indicator("ict_share", "ICT (section J) share of national GVA", "share (0-1)",
+              f"{_BNS}; computed"),
+    Indicator("ict_lq", "ICT (section J) location quotient", "LQ (1 = national structure)",
+              f"{_BNS}; computed"),
+    Indicator("krugman", "Krugman specialisation index (GVA by section)", "0 (national) to 2",
+              f"{_BNS}; computed"),
+    Indicator("labour_productivity", "Labour productivity (GRP per employed person)",
+              "thousand KZT per employed person", f"{_BNS}; computed"),
+    Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
+)}
+
+
+def indicator_panel() -> pd.DataFrame:
+    """All indicators of :data:`INDICATORS` as one frame indexed by ``(region_id, year)``.
+
+    >>> panel = indicator_panel()
+    >>> sorted(available_years(panel, "index"))
+    [2010, 2016]
+    >>> round(float(panel.loc[("almaty_city", 2016), "ict_share"]), 3)
+    0.505
+    """
+    t1, t2, t3 = paper_table(1), paper_table(2), paper_table(3)
+    columns = {
+        "index": t1["index"],
+        "grade": t1["grade"].astype(object),
+        "it_production": t2["it_production"],
+        "ksi": t3["ksi"],
+    }
+    shares = [it_share(t2["it_production"].xs(y, level="year")).to_frame().assign(year=y)
+              for y in sorted(t2.index.get_level_values("year").unique())]
+    columns["it_share"] = pd.concat(shares).set_index("year", append=True)["it_share"]
+    official = []
+    for year in range(2010, 2017):
+        matrix = sector_matrix(year)
+        official.append(pd.DataFrame({
+            "ict_share": sector_share(matrix)["J"],
+            "ict_lq": location_quotient(matrix)["J"],
+            "krugman": krugman_index(matrix),
+        }).assign(year=year).set_index("year", append=True))
+    official = pd.concat(official)
+    for column in official.columns:
+        columns[column] = official[column]
+    grp = official_series("grp")["value"]
+    employed = official_series("employed_population")["value"]
+    columns["labour_productivity"] = (grp / employed).dropna()  # million / thousand = thousand
+    columns["grp_per_capita"] = official_series("grp_per_capita")["value"]
+    for name, series in columns.items():
+        series.index = series.index.set_names(["region_id", "year"])
+    panel = pd.concat(columns, axis=1)
+    years = sorted(panel.index.get_level_values("year").unique())
+    full = pd.MultiIndex.from_product([list(REGION_IDS), years], names=["region_id", "year"])
+    panel = panel.reindex(full)
+    panel.attrs["indicators"] = INDICATORS
+    return panel
+
+
+def available_years(panel: pd.DataFrame, code: str) -> list[int]:
+    """Years in which at least one region has a value of ``code``."""
+    if code not in panel.columns:
+        raise ValueError(f"unknown indicator {code!r}; available: {', '.join(panel.columns)}")
+    column = panel[code].dropna()
+    return sorted(int(y) for y in column.index.get_level_values("year").unique())

@@ -1,0 +1,144 @@
+import itertools
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from itclusters import REGION_IDS, paper_table  # noqa: E402
+from itclusters.maps import (CREDIT, class_breaks, classify, choropleth, recolour,  # noqa: E402
+                             save_figure, small_multiples, indicator_grid)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def _regions(ax):
+    return next(c for c in ax.collections if c.get_gid() == "regions")
+
+
+def _legend_labels(ax):
+    return [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def _by_gid(ax, prefix):
+    return {a.get_gid().split(":", 1)[1]: a for a in ax.get_children()
+            if (a.get_gid() or "").startswith(prefix)}
+
+
+def test_structure_of_a_map_with_missing_values():
+    ksi = paper_table(3)["ksi"]
+    ax = choropleth(ksi, year=2010, scheme="quantiles", k=4, title="IT share", units="share",
+                    source="Table 3")
+    regions = _regions(ax)
+    assert len(regions.get_paths()) == 16
+    classes = classify(ksi.xs(2010, level="year"), "quantiles", k=4)
+    assert np.allclose(regions.get_facecolor(), classes.facecolors)
+    # missing regions: grey face, hatch overlay visible, "no data" in the legend
+    missing = ksi.xs(2010, level="year").isna()
+    hatches = _by_gid(ax, "nodata:")
+    assert {r for r, p in hatches.items() if p.get_visible()} == set(missing[missing].index)
+    assert _legend_labels(ax)[-1] == "no data"
+    assert len(_legend_labels(ax)) == 4 + 1
+    # both cities drawn as markers carrying their class colour
+    cities = _by_gid(ax, "city:")
+    assert set(cities) == {"astana", "almaty_city"}
+    for rid, marker in cities.items():
+        assert np.allclose(marker.get_facecolor()[0], classes.facecolors[REGION_IDS.index(rid)])
+    assert ax.get_title(loc="left") == "IT share"
+    texts = [t.get_text() for t in ax.texts]
+    assert any(CREDIT in t and "Table 3" in t for t in texts)
+
+
+def test_no_data_entry_only_when_something_is_missing():
+    ax = choropleth(paper_table(1)["index"], year=2016, scheme="equal_interval", k=3)
+    assert "no data" not in _legend_labels(ax)
+    assert not any(p.get_visible() for p in _by_gid(ax, "nodata:").values())
+
+
+def test_projected_not_lon_lat():
+    ax = choropleth(paper_table(1)["index"], year=2016)
+    x0, x1 = ax.get_xlim()
+    assert x1 - x0 > 2000  # kilometres across Kazakhstan, not ~40 degrees
+
+
+def test_region_labels_do_not_collide():
+    ax = choropleth(paper_table(1)["index"], year=2016)
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = {gid: a.get_window_extent(renderer) for gid, a in _by_gid(ax, "label:").items()}
+    assert len(boxes) == 16
+    overlaps = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes.items(), 2)
+                if ba.overlaps(bb)]
+    assert overlaps == []
+
+
+def test_grade_scheme_has_categorical_legend():
+    t1 = paper_table(1)
+    ax = choropleth(t1["grade"], year=2016, scheme="grade")
+    assert _legend_labels(ax) == ["C", "C+", "C++", "B", "B+", "A"]
+    ax2 = choropleth(t1["index"], year=2016, scheme="grade")
+    assert np.allclose(_regions(ax).get_facecolor(), _regions(ax2).get_facecolor())
+
+
+def test_shared_classes_make_years_comparable():
+    production = paper_table(2)["it_production"]
+    bins = class_breaks(production.loc[pd.IndexSlice[:, [2010, 2016]]], "quantiles", k=4)
+    fig = small_multiples(production, [2010, 2016], scheme="quantiles", k=4)
+    maps = [ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
+    assert len(maps) == 2
+    for ax in maps:
+        assert np.allclose(ax._itclusters_classes.bins, bins)
+    # equal values, equal colours: the same region value maps to the same class in both years
+    assert maps[1].get_legend() is not None and maps[0].get_legend() is None
+
+
+def test_indicator_grid_draws_one_map_per_column():
+    t1 = paper_table(1)[["index", "grade"]]
+    fig = indicator_grid(t1, 2016)
+    assert len([ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]) == 2
+
+
+def test_recolour_keeps_the_artists():
+    ksi = paper_table(3)["ksi"]
+    ax = choropleth(ksi, year=2010)
+    regions, n_children = _regions(ax), len(ax.get_children())
+    before = regions.get_facecolor().copy()
+    recolour(ax, ksi, year=2016)
+    assert _regions(ax) is regions and len(ax.get_children()) == n_children
+    assert not np.allclose(before, regions.get_facecolor())
+    assert np.allclose(regions.get_facecolor(), classify(ksi.xs(2016, level="year")).facecolors)
+
+
+@pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
+def test_saving_is_byte_identical(tmp_path, suffix):
+    outputs = []
+    for i in range(2):
+        ax = choropleth(paper_table(1)["index"], year=2010, title="Index 2010", source="Table 1")
+        outputs.append(save_figure(ax.figure, tmp_path / f"map{i}.{suffix}").read_bytes())
+        plt.close(ax.figure)
+    assert outputs[0] == outputs[1]
+    assert not list(tmp_path.glob(".*"))  # no temporary file left behind
+
+
+def test_bad_calls_fail_clearly():
+    t1 = paper_table(1)
+    with pytest.raises(ValueError, match="several years.*pass year="):
+        choropleth(t1["index"])
+    with pytest.raises(ValueError, match="no values for 2013"):
+        choropleth(t1["index"], year=2013)
+    with pytest.raises(ValueError, match="unknown scheme 'jenks'"):
+        choropleth(t1["index"], year=2016, scheme="jenks")
+    with pytest.raises(ValueError, match="needs bins"):
+        choropleth(t1["index"], year=2016, scheme="user_defined")
+    with pytest.raises(ValueError, match="unknown region ids"):
+        choropleth(pd.Series({"atlantis": 1.0}))
+    with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
+        save_figure(plt.figure(), "map.jpg")
