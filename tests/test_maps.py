@@ -96,8 +96,18 @@ def test_shared_classes_make_years_comparable():
     assert len(maps) == 2
     for ax in maps:
         assert np.allclose(ax._itclusters_classes.bins, bins)
-    # equal values, equal colours: the same region value maps to the same class in both years
-    assert maps[1].get_legend() is not None and maps[0].get_legend() is None
+    # one legend for the figure, with "no data" (both years have "—" cells)
+    assert all(ax.get_legend() is None for ax in maps)
+    (legend,) = fig.legends
+    labels = [t.get_text() for t in legend.get_texts()]
+    assert labels[-1] == "no data" and len(labels) == len(bins) + 1
+
+
+def test_legend_labels_tell_close_edges_apart():
+    ax = choropleth(pd.Series({"akmola": 0.0004, "aktobe": 0.0011, "astana": 0.5}),
+                    scheme="user_defined", bins=[0.0005, 0.001, 0.6])
+    labels = [t for t in _legend_labels(ax) if t != "no data"]
+    assert labels == ["≤ 0.0005", "0.0005 – 0.0010", "0.0010 – 0.6000"]
 
 
 def test_indicator_grid_draws_one_map_per_column():

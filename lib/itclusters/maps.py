@@ -84,8 +84,9 @@ def _mapclassify_schemes():
     }
 
 
-#: Classification schemes a map accepts; ``"grade"`` is the article's letter scale.
-SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user_defined", "grade")
+#: Classification schemes a map accepts; ``"grade"`` is the article's letter scale and
+#: ``"categories"`` draws labels (strings) with a qualitative palette.
+SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories")
 
 
 @dataclass
@@ -111,16 +112,22 @@ class Classes:
         return self.codes.index[self.codes < 0].tolist()
 
 
-def _format_number(x: float, span: float) -> str:
-    digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
-    return f"{x:,.{digits}f}"
+def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
+    """Legend labels "low – high", with just enough decimals to tell the edges apart.
 
-
-def _interval_labels(bins: np.ndarray, lowest: float) -> list[str]:
-    edges = np.concatenate([[lowest], bins])
+    Without ``lowest`` (user-defined bins, shared by several maps) the first class reads
+    "≤ high".
+    """
+    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
     span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
-    return [f"{_format_number(lo, span)} – {_format_number(hi, span)}"
-            for lo, hi in zip(edges[:-1], edges[1:])]
+    digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
+    distinct = len(set(np.round(edges, 8)))
+    while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
+        digits += 1
+    labels = [f"{lo:,.{digits}f} – {hi:,.{digits}f}" for lo, hi in zip(edges[:-1], edges[1:])]
+    if lowest is None:
+        labels[0] = f"≤ {edges[1]:,.{digits}f}"
+    return labels
 
 
 def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
@@ -147,7 +154,7 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
-             cmap: str = "YlGnBu") -> Classes:
+             cmap: str = "YlGnBu", categories=None, colors=None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
@@ -155,6 +162,16 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     (all six shown in the legend, so maps of different years read alike).
     """
     series = pd.Series(values).reindex(list(REGION_IDS))
+    if scheme == "categories":
+        labels = list(categories) if categories is not None else sorted(series.dropna().unique())
+        bad = set(series.dropna()) - set(labels)
+        if bad:
+            raise ValueError(f"values {sorted(bad)} are not among the categories {labels}")
+        codes = series.map({label: i for i, label in enumerate(labels)}).fillna(-1).astype(int)
+        palette = matplotlib.colormaps["Set2"]
+        chosen = [to_rgba(colors[label]) if colors and label in colors else palette(i % palette.N)
+                  for i, label in enumerate(labels)]
+        return Classes(codes, labels, chosen, None, scheme)
     colormap = matplotlib.colormaps[cmap]
     if scheme == "grade":
         letters = series if series.dtype == object or pd.api.types.is_string_dtype(series) \
@@ -185,9 +202,7 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     if len(edges):
         position = np.searchsorted(edges, known.to_numpy(), side="left")
         codes.loc[known.index] = np.minimum(position, len(edges) - 1)
-    lowest = min(float(known.min()), float(edges[0])) if len(known) else float(edges[0]) if len(edges) else 0.0
-    if scheme == "user_defined" and bins is not None and len(known):
-        lowest = min(lowest, float(known.min()))
+    lowest = None if scheme == "user_defined" or known.empty else float(known.min())
     labels = _interval_labels(edges, lowest) if len(edges) else []
     colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(edges), 1))][:len(edges)]
     return Classes(codes, labels, colors, edges, scheme)
@@ -277,7 +292,8 @@ def _select(values, year) -> pd.Series:
 def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
                bins=None, ax=None, title: str | None = None, units: str | None = None,
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
-               legend: bool = True, legend_outside: bool = False, credit: bool = True):
+               legend: bool = True, legend_outside: bool = False, credit: bool = True,
+               categories=None, colors: dict | None = None):
     """Draw one value per region on the map of the 16 regions.
 
     Parameters
@@ -286,9 +302,11 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         Indexed by region id, or by ``(region_id, year)`` with ``year`` given.  Numbers, or
         letters of the article's scale with ``scheme="grade"``.  Regions without a value
         are hatched grey and listed as "no data".
-    scheme : {"quantiles", "equal_interval", "natural_breaks", "user_defined", "grade"}
+    scheme : {"quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories"}
         Classification (mapclassify); ``"user_defined"`` needs ``bins`` (upper bounds), e.g.
-        from :func:`class_breaks` over several years, so that maps share classes.
+        from :func:`class_breaks` over several years, so that maps share classes;
+        ``"categories"`` draws string labels in the order of ``categories``, coloured by
+        ``colors`` (a dict label -> colour) where given.
     k : int
         Number of classes for the data-driven schemes.
     ax : matplotlib Axes, optional
@@ -303,7 +321,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         ``plt.show()`` is never called.
     """
     series = _select(values, year)
-    classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap)
+    classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, categories=categories,
+                       colors=colors)
     paths, points, bounds, names = _projected()
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 5.4), layout="constrained")
@@ -425,12 +444,22 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
     nrows = int(np.ceil(len(years) / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows + 0.5),
                              layout="constrained", squeeze=False)
-    for i, (ax, year) in enumerate(zip(axes.flat, years)):
+    one_legend = shared or scheme == "grade"
+    for ax, year in zip(axes.flat, years):
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
-                   units=units, cmap=cmap, labels=False, credit=False,
-                   legend=not shared or i == len(years) - 1, legend_outside=True)
+                   units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend)
     for ax in list(axes.flat)[len(years):]:
         ax.set_axis_off()
+    if one_legend:
+        # one legend for the figure; "no data" is listed if any year lacks a value
+        maps = list(axes.flat)[:len(years)]
+        classes = maps[-1]._itclusters_classes
+        handles = _legend_handles(classes)
+        if not classes.missing and any(ax._itclusters_classes.missing for ax in maps):
+            handles.append(Patch(facecolor=_NO_DATA_FACE, edgecolor="0.45", hatch=_HATCH,
+                                 linewidth=0.5, label=NO_DATA))
+        fig.legend(handles=handles, title=units, loc="outside right center", fontsize=7.5,
+                   title_fontsize=8, frameon=False)
     _figure_header(fig, title, source, shared and len(years) > 1)
     return fig
 

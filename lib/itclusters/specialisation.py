@@ -17,6 +17,7 @@ __all__ = [
     "KRUGMAN_REFERENCES",
     "hoover_index",
     "hhi",
+    "sector_location_quotient",
 ]
 
 
@@ -126,3 +127,22 @@ def hhi(matrix: pd.DataFrame) -> pd.Series:
     [1.0, 0.5]
     """
     return (_structure(_check(matrix)) ** 2).sum(axis=1).rename("hhi")
+
+
+def sector_location_quotient(sector: pd.Series, totals: pd.Series) -> pd.Series:
+    r"""Location quotient of one sector from its regional values and the regions' totals.
+
+    :math:`LQ_r = (x_r / T_r) / (\sum x / \sum T)`, the sums over the regions where both are
+    known; a region without a value of the sector gets no quotient (not zero).
+
+    >>> lq = sector_location_quotient(pd.Series({"a": 1.0, "b": 3.0, "c": None}),
+    ...                               pd.Series({"a": 10.0, "b": 10.0, "c": 10.0}))
+    >>> lq.tolist()
+    [0.5, 1.5, nan]
+    """
+    x, t = sector.astype(float), totals.astype(float).reindex(sector.index)
+    if (t.dropna() <= 0).any():
+        raise ValueError(f"region totals must be positive: {t[t <= 0].to_dict()}")
+    both = x.notna() & t.notna()
+    national = x[both].sum() / t[both].sum()
+    return (x / t / national).where(both).rename("location_quotient")

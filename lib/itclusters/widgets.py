@@ -48,7 +48,7 @@ def has_live_frontend() -> bool:
 def _schemes_for(code: str) -> list[str]:
     if code == "grade":
         return ["grade"]
-    schemes = [s for s in SCHEMES if s not in ("user_defined", "grade")]
+    schemes = [s for s in SCHEMES if s not in ("user_defined", "grade", "categories")]
     return schemes + (["grade"] if code in _GRADED else [])
 
 
