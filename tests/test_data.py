@@ -122,3 +122,41 @@ def test_unsupported_file_type(tmp_path):
     path.write_text("{}")
     with pytest.raises(IndicatorTableError, match="unsupported file type"):
         read_indicators(path)
+
+
+# --- the sums recorded in data/official/SOURCES.md ----------------------------------------------
+
+def _region_sums(name):
+    return official_series(name)["value"].groupby(level="year").sum()
+
+
+def test_gva_regions_add_up_to_the_national_rows():
+    gva = gva_by_section()["value"]
+    national = gva.xs("national", level="region_id")
+    regions = gva.drop("national", level="region_id").groupby(level=["year", "section"]).sum(min_count=1)
+    both = pd.concat({"regions": regions, "national": national}, axis=1).dropna()
+    assert len(both) > 100
+    assert np.allclose(both["regions"], both["national"], atol=0.05)
+
+
+def test_ict_gva_national_totals_of_the_readme():
+    ict = _region_sums("ict_gva")
+    assert ict[2010] == pytest.approx(675_234.2, abs=0.05)
+    assert ict[2016] == pytest.approx(978_417.4, abs=0.05)
+    national_j = gva_by_section()["value"].xs(("national", "J"), level=("region_id", "section"))
+    assert np.allclose(ict.sort_index(), national_j.sort_index(), atol=0.05)
+
+
+def test_employment_and_investment_sums_of_the_readme():
+    employed = _region_sums("employed_population")
+    assert abs(employed[2010] - 8_114.2) <= 0.05      # rounding in the source, per the README
+    assert employed[2016] == pytest.approx(8_553.376, abs=1e-6)
+    assert 2015 not in employed.index                  # dropped by the pipeline, not zero
+    investment = _region_sums("fixed_capital_investment")
+    assert investment[2010] == 4_653_528 and investment[2016] == 7_762_303
+
+
+def test_grp_regions_add_up_to_the_republic():
+    grp = _region_sums("grp")
+    national = gva_by_section()["value"].xs(("national", "GDP"), level=("region_id", "section"))
+    assert np.allclose(grp.sort_index(), national.sort_index(), atol=0.05)

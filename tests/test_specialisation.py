@@ -51,3 +51,16 @@ def test_missing_or_negative_cells_are_refused():
         location_quotient(HAND.assign(IT=[np.nan, 1.0]))
     with pytest.raises(ValueError, match="negative"):
         hhi(HAND.assign(IT=[-1.0, 1.0]))
+
+
+def test_sector_location_quotient_and_rank_correlations():
+    from itclusters.specialisation import rank_correlations, sector_location_quotient
+
+    lq = sector_location_quotient(pd.Series({"a": 2.0, "b": 2.0, "c": np.nan}),
+                                  pd.Series({"a": 10.0, "b": 30.0, "c": 5.0}))
+    # national ratio 4/40 = 0.1: a = 0.2/0.1, b = (2/30)/0.1
+    assert lq["a"] == pytest.approx(2.0) and lq["b"] == pytest.approx(2 / 3) and np.isnan(lq["c"])
+    same = pd.DataFrame({"x": [1.0, 5.0, 3.0, np.nan], "y": [10.0, 50.0, 30.0, 7.0]})
+    ranks, rho = rank_correlations(same)
+    assert rho.loc["x", "y"] == pytest.approx(1.0)
+    assert np.isnan(ranks.loc[3, "x"]) and ranks.loc[3, "y"] == 4

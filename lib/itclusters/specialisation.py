@@ -18,6 +18,7 @@ __all__ = [
     "hoover_index",
     "hhi",
     "sector_location_quotient",
+    "rank_correlations",
 ]
 
 
@@ -146,3 +147,20 @@ def sector_location_quotient(sector: pd.Series, totals: pd.Series) -> pd.Series:
     both = x.notna() & t.notna()
     national = x[both].sum() / t[both].sum()
     return (x / t / national).where(both).rename("location_quotient")
+
+
+def rank_correlations(measures: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Ranks of the regions on several measures, and Spearman's rank correlation of each pair.
+
+    Each column of ``measures`` is one measure (higher = more specialised); ranks are 1 for the
+    highest value; a region missing on a measure has no rank there, and each correlation uses
+    the regions ranked on both measures of the pair.
+
+    >>> m = pd.DataFrame({"a": [3.0, 2.0, 1.0], "b": [30.0, 10.0, 20.0]}, index=["x", "y", "z"])
+    >>> ranks, rho = rank_correlations(m)
+    >>> ranks["b"].tolist(), float(rho.loc["a", "b"])
+    ([1.0, 3.0, 2.0], 0.5)
+    """
+    numbers = measures.astype(float)
+    ranks = numbers.rank(ascending=False, method="average")
+    return ranks, numbers.corr(method="spearman")
