@@ -29,7 +29,7 @@ from itclusters.widgets import Explorer  # noqa: E402
 
 def naive_replot(gdf, values, dpi):
     frame = gdf.to_crs(ALBERS_KZ).assign(value=values)
-    fig, ax = plt.subplots(figsize=(9, 5.4))
+    fig, ax = plt.subplots(figsize=(10, 4.6))
     frame.plot(column="value", scheme="quantiles", k=5, legend=True, ax=ax, cmap="YlGnBu",
                missing_kwds={"color": "lightgrey", "hatch": "///", "label": "no data"})
     ax.set_axis_off()

@@ -78,6 +78,8 @@ def test_region_labels_do_not_collide():
     overlaps = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes.items(), 2)
                 if ba.overlaps(bb)]
     assert overlaps == []
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert [gid for gid, box in boxes.items() if box.overlaps(legend)] == []
 
 
 def test_grade_scheme_has_categorical_legend():

@@ -87,7 +87,8 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports", "widgets")
+_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports",
+               "sensitivity", "spatial", "widgets")
 
 
 def __getattr__(name: str):

@@ -15,7 +15,8 @@ from .indices import it_share
 from .regions import REGION_IDS
 from .specialisation import krugman_index, location_quotient, sector_share
 
-__all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years"]
+__all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years",
+           "OPEN_DATA_INDICATORS", "open_data_indicators"]
 
 _ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
 _BNS = "Bureau of National Statistics of Kazakhstan"
@@ -103,3 +104,55 @@ def available_years(panel: pd.DataFrame, code: str) -> list[int]:
         raise ValueError(f"unknown indicator {code!r}; available: {', '.join(panel.columns)}")
     column = panel[code].dropna()
     return sorted(int(y) for y in column.index.get_level_values("year").unique())
+
+
+#: The open-data composite: which official ratio stands where, and what it is not.
+OPEN_DATA_INDICATORS = pd.DataFrame([
+    ("OD_PRODUCTIVITY", "labour productivity: GRP per employed person", "susceptibility",
+     "thousand KZT per employed person", "the article's J_D (same definition; BNS data)"),
+    ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
+     "not in the article: stands in for J_E and J_F (economic base), which have no open data"),
+    ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity", "share (0-1)",
+     "not in the article: IT activity, standing in for J_A-J_C (R&D and innovation spending and "
+     "output), which have no open data"),
+    ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",
+     "thousand KZT per employed person",
+     "not J_B (technological-innovation spending per employed person): all fixed investment"),
+], columns=["code", "name", "parent", "unit", "relation_to_article"]).set_index("code")
+
+
+def open_data_indicators() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An open-data composite in the article's two-group form, on official statistics only.
+
+    Returns the raw table (indexed by ``(region_id, year)``, years where every series exists:
+    2010-2014 and 2016, since employment for 2015 is missing and is not filled in) and its
+    metadata for :func:`~itclusters.indices.innovation_index`.  Only labour productivity is one
+    of the article's six indicators; :data:`OPEN_DATA_INDICATORS` says what each column is and
+    is not.
+    """
+    from .indices import default_metadata
+
+    grp = official_series("grp")["value"]
+    employed = official_series("employed_population")["value"]
+    investment = official_series("fixed_capital_investment")["value"]
+    shares = []
+    for year in range(2010, 2017):
+        matrix = sector_matrix(year)
+        shares.append((matrix["J"] / matrix.sum(axis=1)).rename(year))
+    ict = pd.concat(shares, axis=1).stack()
+    ict.index = ict.index.set_names(["region_id", "year"])
+    raw = pd.DataFrame({
+        "OD_PRODUCTIVITY": grp / employed,                 # million / thousand = thousand KZT
+        "OD_GRP_PER_CAPITA": official_series("grp_per_capita")["value"],
+        "OD_ICT_INTENSITY": ict,
+        "OD_INVESTMENT": investment / employed,
+    }).dropna()
+    years = raw.groupby(level="year").size()
+    raw = raw[raw.index.get_level_values("year").isin(years[years == len(REGION_IDS)].index)]
+    base = default_metadata()
+    groups = base[base["level"] != "indicator"]
+    leaves = OPEN_DATA_INDICATORS.assign(level="indicator", weight=1.0, direction=1,
+                                         nonnegative=True)[["name", "level", "parent", "unit",
+                                                             "weight", "direction", "nonnegative"]]
+    metadata = pd.concat([leaves, groups[leaves.columns]])
+    return raw.sort_index(), metadata

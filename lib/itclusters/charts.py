@@ -10,7 +10,7 @@ import pandas as pd
 
 from .regions import region_name
 
-__all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed"]
+__all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals"]
 
 
 def _short(rid: str) -> str:
@@ -104,4 +104,31 @@ def published_vs_recomputed(audit: pd.DataFrame, year: int, ax=None):
     ax.set_ylabel("published in Table 3")
     ax.set_title(f"Table 3, {year}", loc="left")
     ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def rank_intervals(result: pd.DataFrame, *, ax=None, title: str | None = None,
+                   reference: pd.Series | None = None):
+    """Median rank and rank interval of each region from a Monte Carlo (one year).
+
+    ``result`` is one year of :func:`~itclusters.sensitivity.monte_carlo`'s output indexed by
+    region; ``reference`` (optional) marks the deterministic rank of the default method.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 5.5), layout="constrained")
+    ordered = result.sort_values(["median_rank", "rank_low"])
+    y = np.arange(len(ordered))
+    ax.hlines(y, ordered["rank_low"], ordered["rank_high"], color="tab:blue", linewidth=3,
+              alpha=0.5, label=f"{int(result.attrs.get('interval', 0.9) * 100)}% interval")
+    ax.scatter(ordered["median_rank"], y, color="tab:blue", zorder=3, s=22, label="median")
+    if reference is not None:
+        ax.scatter(reference.reindex(ordered.index), y, marker="x", color="tab:red", zorder=4,
+                   s=28, label="default method")
+    ax.set_yticks(y, [_short(r) for r in ordered.index], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("rank (1 = highest)")
+    ax.set_xlim(0.5, len(ordered) + 0.5)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    if title:
+        ax.set_title(title, loc="left", fontsize=11)
     return ax

@@ -257,14 +257,14 @@ def _legend_handles(classes: Classes) -> list[Patch]:
     return handles
 
 
-def _draw_legend(ax, classes: Classes, title: str | None, **kwargs) -> None:
+def _draw_legend(ax, classes: Classes, title: str | None, extra=(), **kwargs) -> None:
     old = ax.get_legend()
     if old is not None:
         old.remove()
     options = dict(loc="lower left", fontsize=7, title_fontsize=7.5, frameon=False,
                    borderaxespad=0.2, handlelength=1.6)
     options.update(kwargs)
-    ax.legend(handles=_legend_handles(classes), title=title, **options)
+    ax.legend(handles=_legend_handles(classes) + list(extra), title=title, **options)
 
 
 def _select(values, year) -> pd.Series:
@@ -292,8 +292,9 @@ def _select(values, year) -> pd.Series:
 def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
                bins=None, ax=None, title: str | None = None, units: str | None = None,
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
-               legend: bool = True, legend_outside: bool = False, credit: bool = True,
-               categories=None, colors: dict | None = None):
+               legend: bool = True, legend_outside: bool = True, credit: bool = True,
+               categories=None, colors: dict | None = None, flag=None,
+               flag_label: str = "grade not robust"):
     """Draw one value per region on the map of the 16 regions.
 
     Parameters
@@ -311,9 +312,15 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         Number of classes for the data-driven schemes.
     ax : matplotlib Axes, optional
         Drawn on a new figure when omitted.
+    legend_outside : bool
+        Legend to the right of the map (default) rather than in its lower-left corner, where
+        it would cover Mangystau.
     title, units, source : str, optional
         Title above the map; units as the legend title; data source printed under the map
         next to the Natural Earth credit.
+    flag : iterable of region ids, optional
+        Regions cross-hatched over their class colour and listed in the legend as
+        ``flag_label`` (for example letters that are not robust).
 
     Returns
     -------
@@ -325,7 +332,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                        colors=colors)
     paths, points, bounds, names = _projected()
     if ax is None:
-        _, ax = plt.subplots(figsize=(9, 5.4), layout="constrained")
+        _, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
     regions = PatchCollection([PathPatch(paths[r]) for r in REGION_IDS], match_original=False,
                               facecolors=classes.facecolors, edgecolors="white", linewidths=0.6,
                               zorder=1)
@@ -338,13 +345,19 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         hatch.set_gid(f"nodata:{rid}")
         ax.add_patch(hatch)
         hatches[rid] = hatch
+    flagged = [r for r in (list(flag) if flag is not None else []) if r in paths]
+    for rid in flagged:
+        mark = PathPatch(paths[rid], facecolor="none", edgecolor="0.15", hatch="\\\\",
+                         linewidth=0, zorder=2)
+        mark.set_gid(f"flag:{rid}")
+        ax.add_patch(mark)
     cities = {}
     for rid in _CITIES:
         x, y = points[rid]
         code = classes.codes[rid]
         marker = ax.scatter([x], [y], s=130, marker="o", zorder=4, linewidths=1.1,
                             edgecolors="black", facecolors=[classes.facecolors[REGION_IDS.index(rid)]],
-                            hatch=_HATCH if code < 0 else None)
+                            hatch=_HATCH if code < 0 else "\\\\" if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
     if labels:
@@ -358,7 +371,10 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         ax.set_title(title, fontsize=11, loc="left")
     legend_kwargs = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if legend_outside else {}
     if legend:
-        _draw_legend(ax, classes, units, **legend_kwargs)
+        _draw_legend(ax, classes, units, extra=[Patch(facecolor="white", edgecolor="0.15",
+                                                      hatch="\\\\", linewidth=0.5,
+                                                      label=flag_label)] if flagged else [],
+                     **legend_kwargs)
     if credit:
         ax.text(1.0, 0.0, credit_line(source), transform=ax.transAxes, ha="right",
                 va="top", fontsize=6.5, color="0.35", gid="credit")

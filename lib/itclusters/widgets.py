@@ -86,8 +86,8 @@ class Explorer(W.VBox):
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
                                  description="Classes", layout=W.Layout(width="360px"))
         # a fixed layout: constrained layout would cost a second drawing pass per change
-        self.figure = Figure(figsize=(9, 5.4))
-        self.figure.subplots_adjust(left=0.01, right=0.99, bottom=0.04, top=0.93)
+        self.figure = Figure(figsize=(10, 4.6))
+        self.figure.subplots_adjust(left=0.005, right=0.8, bottom=0.05, top=0.92)
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot()
         choropleth(self._values(), ax=self.ax, scheme=scheme, title=_title(indicator, year),
