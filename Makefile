@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help report test lab shapefiles bench clean
+.PHONY: help report test lab dashboard shapefiles bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -28,7 +28,10 @@ test: $(VENV)/.installed-test  ## create .venv with test extras and run the whol
 	$(BIN)/python -m pytest
 
 lab: $(VENV)/.installed  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voila
+	$(BIN)/voila notebooks/dashboard.ipynb
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
 	$(BIN)/python -c "from itclusters.data import write_shapefile; print(write_shapefile())"

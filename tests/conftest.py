@@ -29,3 +29,12 @@ def indicator_csv(tmp_path, raw_indicators):
         table.to_csv(path, index=False)
         return path
     return write
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say it loudly when the browser tests could not run."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any("BROWSER TESTS SKIPPED" in str(getattr(r, "longrepr", "")) for r in skipped):
+        terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED: Chromium not found; "
+                                   "run `apt-get install chromium` (.ci/run does)", red=True,
+                                   bold=True)
