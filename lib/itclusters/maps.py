@@ -153,6 +153,14 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
         return np.asarray(schemes[scheme](numbers, k=k).bins, dtype=float)
 
 
+def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str) -> Classes:
+    bad = set(labelled.dropna()) - set(labels)
+    if bad:
+        raise ValueError(f"values {sorted(bad)} are not among the classes {labels}")
+    codes = labelled.map({label: i for i, label in enumerate(labels)}).fillna(-1).astype(int)
+    return Classes(codes, labels, colors, None, scheme)
+
+
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
              cmap: str = "YlGnBu", categories=None, colors=None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
@@ -162,27 +170,19 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     (all six shown in the legend, so maps of different years read alike).
     """
     series = pd.Series(values).reindex(list(REGION_IDS))
+    colormap = matplotlib.colormaps[cmap]
     if scheme == "categories":
         labels = list(categories) if categories is not None else sorted(series.dropna().unique())
-        bad = set(series.dropna()) - set(labels)
-        if bad:
-            raise ValueError(f"values {sorted(bad)} are not among the categories {labels}")
-        codes = series.map({label: i for i, label in enumerate(labels)}).fillna(-1).astype(int)
         palette = matplotlib.colormaps["Set2"]
         chosen = [to_rgba(colors[label]) if colors and label in colors else palette(i % palette.N)
                   for i, label in enumerate(labels)]
-        return Classes(codes, labels, chosen, None, scheme)
-    colormap = matplotlib.colormaps[cmap]
+        return _categorical(series, labels, chosen, scheme)
     if scheme == "grade":
         letters = series if series.dtype == object or pd.api.types.is_string_dtype(series) \
             else grade(series)
         labels = list(DEFAULT_SCALE.labels)
-        bad = set(letters.dropna()) - set(labels)
-        if bad:
-            raise ValueError(f"letters {sorted(bad)} are not on the scale {labels}")
-        codes = letters.map({label: i for i, label in enumerate(labels)}).fillna(-1).astype(int)
-        colors = [colormap(x) for x in np.linspace(0.15, 0.95, len(labels))]
-        return Classes(codes, labels, colors, None, scheme)
+        shades = [colormap(x) for x in np.linspace(0.15, 0.95, len(labels))]
+        return _categorical(letters, labels, shades, scheme)
     schemes = _mapclassify_schemes()
     if scheme not in schemes:
         raise ValueError(f"unknown scheme {scheme!r}; available: {', '.join(SCHEMES)}")
