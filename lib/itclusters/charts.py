@@ -128,7 +128,7 @@ def rank_intervals(result: pd.DataFrame, *, ax=None, title: str | None = None,
     ax.invert_yaxis()
     ax.set_xlabel("rank (1 = highest)")
     ax.set_xlim(0.5, len(ordered) + 0.5)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")  # ranks run diagonally: corner is free
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     return ax
