@@ -4,6 +4,7 @@ Every function takes ``ax=None`` and returns the ``Axes``; none calls ``plt.show
 """
 from __future__ import annotations
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -66,7 +67,10 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
     none = frame[frame["specialisation"].isna()]
     colors = np.where(known["group"] == "candidate", "tab:red", "tab:blue")
     ax.scatter(known["index"], known["specialisation"], c=colors, s=36, zorder=3, gid="known")
-    floor = -0.04 * max(float(known["specialisation"].max()) if len(known) else 1.0, share_threshold)
+    # shares span three orders of magnitude: a symmetric-log axis keeps the small ones apart;
+    # regions without IT output sit on a strip below zero
+    linear_below = max(share_threshold / 4, 1e-6)
+    floor = -linear_below
     ax.scatter(none["index"], np.full(len(none), floor), marker="x", color="0.5", s=30,
                zorder=3, gid="no_it")
     for rid, row in frame.iterrows():
@@ -78,11 +82,19 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
                     color="tab:red" if row["group"] == "candidate" else "0.25")
     ax.axvline(index_threshold, color="0.3", linestyle="--", linewidth=0.9)
     ax.axhline(share_threshold, color="0.3", linestyle="--", linewidth=0.9)
-    ax.axhline(floor, color="0.85", linewidth=6, zorder=1)
-    ax.text(0.01, floor, " no IT output", transform=ax.get_yaxis_transform(), va="center",
-            fontsize=7, color="0.4")
+    if len(none):
+        ax.axhline(floor, color="0.85", linewidth=6, zorder=1)
+        ax.text(0.01, floor, " no IT output", transform=ax.get_yaxis_transform(), va="center",
+                fontsize=7, color="0.4")
+    ax.set_yscale("symlog", linthresh=linear_below, linscale=0.6)
+    top = float(known["specialisation"].max()) if len(known) else 1.0
+    ax.set_ylim(floor * (1.6 if len(none) else 0.3), max(top, share_threshold) * 1.6)
+    ticks = [0] + [t for t in (0.001, 0.01, 0.1, 1.0)
+                   if linear_below / 2 <= t <= max(top, share_threshold) * 1.6]
+    ax.set_yticks(ticks, [f"{t:g}" for t in ticks])  # no negative ticks: shares are >= 0
+    ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
+    ax.set_ylabel(f"{ylabel} (symmetric log scale)")
     if title:
         ax.set_title(title, loc="left", fontsize=11)
     return ax
