@@ -98,3 +98,12 @@ def test_bad_start_values(panel):
         Explorer(panel, indicator="index", year=2013)
     with pytest.raises(ValueError, match="unknown indicator 'gdp'"):
         Explorer(panel, indicator="gdp")
+
+
+def test_a_users_own_column_is_explorable(panel):
+    mine = panel[["index"]].assign(my_ratio=panel["grp_per_capita"] / 1000)
+    w = Explorer(mine, indicator="my_ratio")
+    assert w.scheme.value == "quantiles" and "my_ratio" in w.ax.get_title(loc="left")
+    w.year.value = 2012
+    _expect(w, mine, "my_ratio", 2012, "quantiles")
+    plt.close("all")

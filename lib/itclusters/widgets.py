@@ -17,7 +17,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image as PILImage
 
-from .catalogue import INDICATORS, available_years, indicator_panel
+from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from .maps import SCHEMES, choropleth, credit_line, recolour, small_multiples
 
 __all__ = ["Explorer", "explorer", "has_live_frontend"]
@@ -52,8 +52,13 @@ def _schemes_for(code: str) -> list[str]:
     return schemes + (["grade"] if code in _GRADED else [])
 
 
+def _about(code: str) -> Indicator:
+    """The catalogue's description of a column; a user's own column gets a plain one."""
+    return INDICATORS.get(code) or Indicator(code, code, "", "")
+
+
 def _title(code: str, year: int) -> str:
-    return f"{INDICATORS[code].label}, {year}" if code in INDICATORS else f"{code}, {year}"
+    return f"{_about(code).label}, {year}"
 
 
 class Explorer(W.VBox):
@@ -76,11 +81,11 @@ class Explorer(W.VBox):
             raise ValueError(f"{indicator!r} has no values for {year}; available: "
                              f"{', '.join(map(str, years))}")
         schemes = _schemes_for(indicator)
-        scheme = scheme or self._default_scheme(indicator)
+        scheme = scheme or _about(indicator).scheme
         if scheme not in schemes:
             raise ValueError(f"scheme {scheme!r} does not suit {indicator!r}; use one of {schemes}")
         self.indicator = W.Dropdown(
-            options=[(INDICATORS[c].label if c in INDICATORS else c, c) for c in self.panel.columns],
+            options=[(_about(c).label, c) for c in self.panel.columns],
             value=indicator, description="Indicator", layout=W.Layout(width="480px"))
         self.year = W.Dropdown(options=years, value=year, description="Year")
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
@@ -92,8 +97,9 @@ class Explorer(W.VBox):
         self.ax = self.figure.add_subplot()
         choropleth(self._values(), ax=self.ax, scheme=scheme, title=_title(indicator, year),
                    units=self._unit(), source=self._source())
-        # labels and credits never change: render them once, paste them on every frame
-        self._credit = self.ax.texts[-1]  # "Source: ... Made with Natural Earth", per indicator
+        # region labels never change: render them once, paste them on every frame; the credit
+        # line names the indicator's source, so it is redrawn
+        self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
         self._static_texts = [t for t in self.ax.texts if t is not self._credit]
         self._static_layer = self._render_static_layer()
         self.image = W.Image(format="png", value=self._png(), layout=W.Layout(width="auto"))
@@ -110,23 +116,17 @@ class Explorer(W.VBox):
         ])
 
     # -- state --------------------------------------------------------------------------------
-    @staticmethod
-    def _default_scheme(code: str) -> str:
-        return INDICATORS[code].scheme if code in INDICATORS else "quantiles"
-
     def _values(self) -> pd.Series:
         return self.panel[self.indicator.value].xs(self.year.value, level="year")
 
     def _unit(self) -> str | None:
-        code = self.indicator.value
-        return INDICATORS[code].unit if code in INDICATORS else None
+        return _about(self.indicator.value).unit or None
 
     def _source(self) -> str | None:
-        code = self.indicator.value
-        return INDICATORS[code].source if code in INDICATORS else None
+        return _about(self.indicator.value).source or None
 
     def _render_static_layer(self) -> np.ndarray:
-        """The region labels and credits alone, on a transparent background (RGBA floats)."""
+        """The region labels alone, on a transparent background (RGBA floats)."""
         self.figure.set_dpi(self.dpi)
         others = [a for a in (*self.ax.get_children(), *self.figure.get_children())
                   if a not in self._static_texts and a is not self.ax and a.get_visible()]
@@ -179,8 +179,7 @@ class Explorer(W.VBox):
                 f"<tbody>{rows}</tbody></table>")
 
     def _note_html(self) -> str:
-        code = self.indicator.value
-        note = INDICATORS[code].note if code in INDICATORS else ""
+        note = _about(self.indicator.value).note
         return f"<i>{note}</i>" if note else ""
 
     # -- callbacks ----------------------------------------------------------------------------
@@ -193,7 +192,7 @@ class Explorer(W.VBox):
             self.year.options = years
             self.year.value = keep_year
             schemes = _schemes_for(code)
-            keep = self.scheme.value if self.scheme.value in schemes else self._default_scheme(code)
+            keep = self.scheme.value if self.scheme.value in schemes else _about(code).scheme
             self.scheme.options = [(_SCHEME_LABELS[s], s) for s in schemes]
             self.scheme.value = keep
         finally:
@@ -234,13 +233,11 @@ class Explorer(W.VBox):
 
 def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str | None = None):
     """The explorer's static form: one map per available year, one set of classes."""
-    scheme = scheme or (INDICATORS[indicator].scheme if indicator in INDICATORS else "quantiles")
+    info = _about(indicator)
     years = available_years(panel, indicator)
-    info = INDICATORS.get(indicator)
-    return small_multiples(panel[indicator], years, scheme=scheme,
-                           title=info.label if info else indicator,
-                           units=info.unit if info else None,
-                           source=info.source if info else None, ncols=min(len(years), 4))
+    return small_multiples(panel[indicator], years, scheme=scheme or info.scheme, title=info.label,
+                           units=info.unit or None, source=info.source or None,
+                           ncols=min(len(years), 4))
 
 
 def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
