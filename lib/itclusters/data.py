@@ -7,6 +7,7 @@ This is the only module that touches disk.  Every frame it returns is tidy and i
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -140,7 +141,12 @@ def gva_by_section() -> pd.DataFrame:
     Indexed by ``(region_id, year, section)``; columns ``value`` (million KZT, current prices),
     ``section_name_ru``, ``note``.
     """
-    path = _data_path("official", "gva_by_section.csv")
+    return _read_gva(_data_path("official", "gva_by_section.csv")).copy()
+
+
+@lru_cache(maxsize=4)
+def _read_gva(path: Path) -> pd.DataFrame:
+    # parsed once per process: sector_matrix() is called for every year by the catalogue
     frame = pd.read_csv(path, keep_default_na=False, na_values={"value": [""]})
     _check_regions(frame.loc[frame["region_id"] != "national", "region_id"], path)
     units = frame["unit"].unique()

@@ -48,6 +48,7 @@ CREDIT = "Made with Natural Earth"
 NO_DATA = "no data"
 _NO_DATA_FACE = "#d9d9d9"
 _HATCH = "////"
+_FLAG_HATCH = "\\\\"
 _CITIES = ("astana", "almaty_city")
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
@@ -245,16 +246,22 @@ class _MapState:
     regions: PatchCollection
     hatches: dict
     cities: dict
-    legend_kwargs: dict
+    units: str | None
+    legend: bool
+    legend_options: dict
 
 
 def _legend_handles(classes: Classes) -> list[Patch]:
     handles = [Patch(facecolor=c, edgecolor="0.4", linewidth=0.5, label=label)
                for c, label in zip(classes.colors, classes.labels)]
     if classes.missing:
-        handles.append(Patch(facecolor=_NO_DATA_FACE, edgecolor="0.45", hatch=_HATCH,
-                             linewidth=0.5, label=NO_DATA))
+        handles.append(_no_data_handle())
     return handles
+
+
+def _no_data_handle() -> Patch:
+    return Patch(facecolor=_NO_DATA_FACE, edgecolor="0.45", hatch=_HATCH, linewidth=0.5,
+                 label=NO_DATA)
 
 
 def _draw_legend(ax, classes: Classes, title: str | None, extra=(), **kwargs) -> None:
@@ -347,7 +354,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         hatches[rid] = hatch
     flagged = [r for r in (list(flag) if flag is not None else []) if r in paths]
     for rid in flagged:
-        mark = PathPatch(paths[rid], facecolor="none", edgecolor="0.15", hatch="\\\\",
+        mark = PathPatch(paths[rid], facecolor="none", edgecolor="0.15", hatch=_FLAG_HATCH,
                          linewidth=0, zorder=2)
         mark.set_gid(f"flag:{rid}")
         ax.add_patch(mark)
@@ -357,7 +364,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         code = classes.codes[rid]
         marker = ax.scatter([x], [y], s=130, marker="o", zorder=4, linewidths=1.1,
                             edgecolors="black", facecolors=[classes.facecolors[REGION_IDS.index(rid)]],
-                            hatch=_HATCH if code < 0 else "\\\\" if rid in flagged else None)
+                            hatch=_HATCH if code < 0 else _FLAG_HATCH if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
     if labels:
@@ -369,17 +376,16 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     ax.set_axis_off()
     if title:
         ax.set_title(title, fontsize=11, loc="left")
-    legend_kwargs = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if legend_outside else {}
+    legend_options = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if legend_outside else {}
     if legend:
         _draw_legend(ax, classes, units, extra=[Patch(facecolor="white", edgecolor="0.15",
-                                                      hatch="\\\\", linewidth=0.5,
+                                                      hatch=_FLAG_HATCH, linewidth=0.5,
                                                       label=flag_label)] if flagged else [],
-                     **legend_kwargs)
+                     **legend_options)
     if credit:
         ax.text(1.0, 0.0, credit_line(source), transform=ax.transAxes, ha="right",
                 va="top", fontsize=6.5, color="0.35", gid="credit")
-    ax._itclusters_map = _MapState(regions, hatches, cities,
-                                   {"title": units, "legend": legend, "options": legend_kwargs})
+    ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
     ax._itclusters_classes = classes
     return ax
 
@@ -427,11 +433,10 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
     for rid, marker in state.cities.items():
         marker.set_facecolor([classes.facecolors[REGION_IDS.index(rid)]])
         marker.set_hatch(_HATCH if rid in missing else None)
-    if state.legend_kwargs.get("legend", True):
-        _draw_legend(ax, classes, units if units is not None else state.legend_kwargs.get("title"),
-                     **state.legend_kwargs.get("options", {}))
-        if units is not None:
-            state.legend_kwargs["title"] = units
+    if units is not None:
+        state.units = units
+    if state.legend:
+        _draw_legend(ax, classes, state.units, **state.legend_options)
     if title is not None:
         ax.set_title(title, fontsize=11, loc="left")
     ax._itclusters_classes = classes
@@ -472,8 +477,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
         classes = maps[-1]._itclusters_classes
         handles = _legend_handles(classes)
         if not classes.missing and any(ax._itclusters_classes.missing for ax in maps):
-            handles.append(Patch(facecolor=_NO_DATA_FACE, edgecolor="0.45", hatch=_HATCH,
-                                 linewidth=0.5, label=NO_DATA))
+            handles.append(_no_data_handle())
         fig.legend(handles=handles, title=units, loc="outside right center", fontsize=7.5,
                    title_fontsize=8, frameon=False)
     _figure_header(fig, title, source, shared and len(years) > 1)
