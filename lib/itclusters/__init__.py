@@ -26,19 +26,41 @@ from .indices import (
     it_share,
     normalise,
 )
+from .layouts import (
+    LAYOUTS,
+    LayoutError,
+    NotInLayoutError,
+    crosswalk,
+    harmonise,
+    harmonise_ratio,
+    layout_of,
+    layout_units,
+    resolve_region,
+    territory_changes,
+    unit_name,
+)
 from .regions import (
     REGION_IDS,
     PostReformRegionError,
     UnknownRegionError,
     region_name,
     regions,
-    resolve_region,
 )
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LAYOUTS",
+    "LayoutError",
+    "NotInLayoutError",
+    "crosswalk",
+    "harmonise",
+    "harmonise_ratio",
+    "layout_of",
+    "layout_units",
+    "territory_changes",
+    "unit_name",
     "REGION_IDS",
     "DEFAULT_SCALE",
     "GradeScale",

@@ -329,3 +329,23 @@ def write_shapefile(geojson: str | os.PathLike | None = None,
     target = folder / "kz_regions_2010_2016.shp"
     frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
     return target
+
+
+# --- region layouts (data/layouts/) and the official series of 2010-2025 ----------------------
+
+_LAYOUT_TABLES = ("layouts", "units", "crosswalk", "source_codes", "source_layouts",
+                  "territory_changes")
+
+
+@lru_cache(maxsize=None)
+def _layout_table(name: str) -> pd.DataFrame:
+    """One table of ``data/layouts/`` as read from disk (cached; callers copy before editing)."""
+    if name not in _LAYOUT_TABLES:
+        raise ValueError(f"unknown layout table {name!r}; available: {', '.join(_LAYOUT_TABLES)}")
+    path = _data_path("layouts", f"{name}.csv")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("first_year", "last_year", "n_units", "year"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column].replace("", np.nan)).astype("Int64")
+    frame.attrs["path"] = str(path)
+    return frame
