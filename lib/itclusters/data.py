@@ -181,20 +181,100 @@ def sector_matrix(year: int) -> pd.DataFrame:
     return matrix
 
 
-def boundaries() -> "geopandas.GeoDataFrame":
-    """The 16 regions of 2010-2016 (Natural Earth, public domain), indexed by region id.
+_BOUNDARY_FILES = {
+    "kz16": ("kz_regions_2010_2016.shp", "Made with Natural Earth"),
+    "kz17": ("kz_regions_2018_2021.shp",
+             "Boundaries: Bureau of National Statistics of Kazakhstan, SDG platform (repaired)"),
+}
+_KZ17_SOURCE = "source/kz17_2018_2021_sdg_platform.geojson"
 
-    Reads the ESRI Shapefile in ``shapefiles/``; columns ``name_en``, ``name_kk``, ``name_ru``,
-    ``iso_3166_2``, ``kind`` and the geometry in EPSG:4326.
+
+def boundaries(layout: str = "kz16", path: str | os.PathLike | None = None
+               ) -> "geopandas.GeoDataFrame":
+    """The boundaries of one layout, indexed by unit id (EPSG:4326).
+
+    Columns ``name_en``, ``name_kk``, ``name_ru``, ``iso_3166_2``, ``kind`` and the geometry;
+    ``.attrs["source"]`` is the credit to print under a map.
+
+    Parameters
+    ----------
+    layout : {"kz16", "kz17", "kz20"}
+        ``kz16``: the 16 regions of 2010-2016 (Natural Earth, public domain).  ``kz17``: the 17
+        units of 2018-2021 (the bureau's SDG platform, repaired: see
+        ``shapefiles/PROVENANCE_kz17.md``).  ``kz20``: no open 20-unit file was found, so a
+        ``path`` to the user's own file is required; draw 2022+ data on the ``kz17`` map through
+        :func:`~itclusters.harmonise` otherwise.
+    path : path, optional
+        A file of the layout to use instead (any format geopandas reads) with a ``region_id``
+        column of unit ids or a ``name`` column of names :func:`~itclusters.resolve_region`
+        understands in the layout's first year.
     """
     import geopandas  # heavy: imported only when a map is wanted
 
-    path = project_root() / "shapefiles" / "kz_regions_2010_2016.shp"
-    frame = geopandas.read_file(path, engine="pyogrio", encoding="utf-8")
-    _check_regions(frame["region_id"], path)
-    frame = frame.set_index("region_id").reindex(list(REGION_IDS))
-    frame.attrs["source"] = "Made with Natural Earth"
+    from .layouts import LAYOUTS, layout_units, layouts
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; available: {', '.join(LAYOUTS)}")
+    ids = list(layout_units(layout))
+    if path is None:
+        if layout not in _BOUNDARY_FILES:
+            raise FileNotFoundError(
+                f"no open boundary file of the {layout} layout ships with the suite: pass "
+                f"path= to your own, or harmonise the data to 'kz17' (itclusters.harmonise) and "
+                f"draw them on boundaries('kz17')")
+        name, credit = _BOUNDARY_FILES[layout]
+        path = project_root() / "shapefiles" / name
+        frame = geopandas.read_file(path, engine="pyogrio", encoding="utf-8")
+    else:
+        path, credit = Path(path), f"Boundaries: {Path(path).name}"
+        frame = geopandas.read_file(path, engine="pyogrio")
+        frame = _user_boundaries(frame, path, layout, int(layouts().loc[layout, "first_year"]))
+    found = list(frame["region_id"])
+    if sorted(found) != sorted(ids):
+        raise ValueError(f"{path}: the units are {sorted(found)}; the {layout} layout has "
+                         f"{sorted(ids)}")
+    frame = frame.set_index("region_id").reindex(ids)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    frame.attrs["source"] = credit
+    frame.attrs["layout"] = layout
     return frame
+
+
+def _user_boundaries(frame, path: Path, layout: str, year: int):
+    from .layouts import resolve_region, units
+
+    table = units()
+    if "region_id" not in frame.columns:
+        if "name" not in frame.columns:
+            raise ValueError(f"{path}: needs a 'region_id' column (unit ids) or a 'name' column; "
+                             f"columns are {list(frame.columns)}")
+        resolved = []
+        for i, name in enumerate(frame["name"]):
+            try:
+                resolved.append(resolve_region(str(name), year=year))
+            except KeyError as err:
+                raise ValueError(f"{path}, feature {i + 1}, name {name!r}: {err}") from None
+        frame = frame.assign(region_id=resolved)
+    for column in ("name_en", "name_kk", "name_ru", "iso_3166_2", "kind"):
+        if column not in frame.columns:
+            frame[column] = table.reindex(frame["region_id"])[column].to_numpy()
+    return frame
+
+
+def write_kz17_shapefile(folder: str | os.PathLike | None = None) -> Path:
+    """Repair the published 17-unit file and write ``kz_regions_2018_2021.*`` (ESRI Shapefile).
+
+    Run by ``make shapefiles``; ``shapefiles/PROVENANCE_kz17.md`` describes the repair.
+    """
+    from . import _boundaries
+    from .layouts import units
+
+    folder = Path(folder) if folder is not None else project_root() / "shapefiles"
+    frame = _boundaries.build_kz17(project_root() / "shapefiles" / _KZ17_SOURCE, units())
+    target = folder / _BOUNDARY_FILES["kz17"][0]
+    frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
+    return target
 
 
 def _check_regions(ids: pd.Series, path: Path) -> None:
