@@ -110,7 +110,7 @@ _LAZY = {
 
 
 _SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports",
-               "sensitivity", "spatial", "widgets")
+               "sensitivity", "spatial", "today", "widgets")
 
 
 def __getattr__(name: str):

@@ -288,7 +288,9 @@ def _flags(ids, years) -> list[str]:
         if not ({row.from_unit, row.to_unit} & ids):
             continue
         inside = pd.isna(row.year) or (len(years) > 1 and years[0] < row.year <= years[-1])
-        if inside or row.series_affected:
+        # a series back-cast to the later territory differs from the others before the move
+        backcast = bool(row.series_affected) and (not years or years[0] < row.year)
+        if inside or backcast:
             out.append(row.description)
     return out
 

@@ -1,0 +1,256 @@
+"""Indicators of 2010 to the latest year, each year on its layout or harmonised to an earlier one.
+
+Levels come from ``data/official/current/`` (ICT and manufacturing GVA, GRP, employment, average
+population) and ``data/official/sdg/`` (R&D expenditure as % of GRP, researchers per million,
+internet users).  Every ratio is computed from levels on one layout per year: the layout in force
+that year (``layout=None``) or an earlier one (``layout="kz16"`` / ``"kz17"``) reached by adding
+levels along the crosswalk (:func:`~itclusters.harmonise`); nothing is averaged, interpolated or
+filled in.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import Indicator
+from .data import official_current, sdg_series
+from .layouts import LAYOUTS, NATIONAL, harmonise, layout_of, layout_units
+from .specialisation import location_quotient
+
+__all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure"]
+
+_BNS = "Bureau of National Statistics of Kazakhstan"
+_SDG = f"{_BNS}, SDG platform"
+#: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
+#: Republic exactly; its 2017 column is partly rounded (data/official/README.md).
+FULL_PRECISION_YEARS = range(2010, 2017)
+
+TODAY_INDICATORS: dict[str, Indicator] = {i.code: i for i in (
+    Indicator("ict_share", "ICT (section J) GVA: the region's share of the national total",
+              "share (0-1)", f"{_BNS}; computed"),
+    Indicator("ict_lq", "ICT (section J) location quotient against GRP",
+              "LQ (1 = national structure)", f"{_BNS}; computed",
+              note="ICT share of the region's GRP over the national one: GRP stands in for the "
+                   "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
+                   "keeps the sum-of-sections LQ for 2010-2016)"),
+    Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
+              f"{_BNS}; computed", note="current prices: inflation included"),
+    Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", f"{_BNS}; computed",
+              note="average population back-cast by the bureau to today's territories: Almaty "
+                   "city before 2014 counts people of its later territory"),
+    Indicator("labour_productivity", "Labour productivity (GRP per employed person), J_D",
+              "thousand KZT per employed person", f"{_BNS}; computed",
+              note="no 2015: employment is missing for that year"),
+    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "share (0-1)",
+              f"{_BNS}; computed"),
+    Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
+              note="full precision 2010-2016, two decimals from 2017 (column rd_precision)"),
+    Indicator("rd_per_employed", "R&D expenditure per employed person, J_A", "KZT per employed person",
+              f"{_SDG}; {_BNS}; computed",
+              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017"),
+    Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
+              "per million inhabitants", _SDG,
+              note="units merged by harmonising are weighted by average population"),
+    Indicator("internet_users", "Individuals using the Internet (SDG 17.8.1)", "% of individuals",
+              _SDG, note="units merged by harmonising are weighted by average population"),
+)}
+
+_LEVELS = ("ict_gva", "grp", "manufacturing_gva", "employed_population", "population_avg")
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, pd.Series]:
+    out = {name: official_current(name)["value"] for name in _LEVELS}
+    out["rd_pct"], out["rd_precision"] = _rd_percent()
+    out["researchers"] = sdg_series("9.5.2")["value"]
+    out["internet"] = sdg_series("17.8.1")["value"]
+    return out
+
+
+def _rd_percent() -> tuple[pd.Series, pd.Series]:
+    """9.5.1: full precision where it reconciles with the Republic (2010-2016), else 2 decimals."""
+    full = sdg_series("9.5.1", full_precision=True)["value"]
+    rounded = sdg_series("9.5.1")["value"]
+    years = rounded.index.get_level_values("year")
+    full = full[full.index.get_level_values("year").isin(FULL_PRECISION_YEARS)]
+    rest = rounded[~years.isin(FULL_PRECISION_YEARS)]
+    pct = pd.concat([full, rest]).sort_index()
+    precision = pd.Series(np.where(pct.index.get_level_values("year").isin(FULL_PRECISION_YEARS),
+                                   "full precision", "2 decimals"), index=pct.index)
+    return pct, precision
+
+
+def latest_year() -> int:
+    """The latest year with ICT GVA for the regions.
+
+    >>> latest_year() >= 2025
+    True
+    """
+    return int(_levels()["ict_gva"].index.get_level_values("year").max())
+
+
+def _year(series: pd.Series, year: int) -> pd.Series | None:
+    if year not in set(series.index.get_level_values("year")):
+        return None
+    return series.xs(year, level="year")
+
+
+def _on(series: pd.Series | None, layout: str) -> pd.Series | None:
+    """A year's levels on ``layout`` (summed along the crosswalk), or None if impossible."""
+    if series is None:
+        return None
+    regional = series.drop(NATIONAL, errors="ignore")
+    try:
+        return harmonise(series, to=layout) if set(regional.index) != set(layout_units(layout)) \
+            else series
+    except ValueError:
+        return None
+
+
+def rd_expenditure(year: int) -> pd.Series | None:
+    """Internal R&D expenditure (million KZT) on the SDG file's layout of ``year``: 9.5.1 x GRP.
+
+    GRP is first brought to the layout of the SDG rows (in 2021 the GVA tables are already on the
+    20 units, 9.5.1 on the 17).
+    """
+    pct = _year(_levels()["rd_pct"], year)
+    if pct is None:
+        return None
+    regional = pct.drop(NATIONAL, errors="ignore")
+    layout = next(lay for lay in LAYOUTS if set(regional.index) <= set(layout_units(lay)))
+    grp = _on(_year(_levels()["grp"], year), layout)
+    if grp is None:
+        return None
+    return (pct / 100 * grp).reindex(pct.index)
+
+
+def _target(year: int, layout: str | None) -> str | None:
+    own = layout_of(year)
+    if layout is None:
+        return own
+    if LAYOUTS.index(layout) > LAYOUTS.index(own):
+        return None  # the units of an earlier year cannot be split
+    return layout
+
+
+def _weighted(rate: pd.Series | None, population: pd.Series | None, layout: str):
+    """A per-person rate merged along the crosswalk, weighted by average population."""
+    if rate is None or population is None:
+        return None
+    pop = _on(population, next(lay for lay in LAYOUTS[::-1]
+                               if set(rate.drop(NATIONAL, errors="ignore").index)
+                               <= set(layout_units(lay))))
+    if pop is None:
+        return None
+    rate_regional = rate.drop(NATIONAL, errors="ignore")
+    full = rate_regional.reindex(pop.drop(NATIONAL, errors="ignore").index)
+    levels = _on(full * pop.reindex(full.index), layout)
+    weights = _on(pop.drop(NATIONAL, errors="ignore"), layout)
+    if levels is None or weights is None:
+        return None
+    out = levels / weights
+    if NATIONAL in rate.index:
+        out[NATIONAL] = rate[NATIONAL]
+    return out
+
+
+def today_panel(layout: str | None = None) -> pd.DataFrame:
+    """Every indicator of :data:`TODAY_INDICATORS`, 2010 to the latest year.
+
+    Parameters
+    ----------
+    layout : {None, "kz16", "kz17"}
+        ``None``: each year on the layout in force that year (16 units to 2017, 17 to 2021, 20
+        from 2022).  ``"kz16"`` or ``"kz17"``: every year that can be brought to it (from 2018
+        for ``"kz17"``) harmonised to it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``(region_id, year)`` (the Republic as ``national``), one column per
+        indicator plus the levels (``ict_gva``, ``grp``, ``employed``, ``rd_expenditure`` …),
+        ``layout`` and ``rd_precision``.  ``.attrs["flags"]`` lists breaks harmonising cannot
+        remove.
+
+    Examples
+    --------
+    >>> panel = today_panel()
+    >>> sorted(set(panel.xs(2019, level="year")["layout"]))
+    ['kz17']
+    >>> lq = panel.xs(2024, level="year")
+    >>> w = lq["grp"].drop("national") / lq.loc["national", "grp"]
+    >>> round(float((w * lq["ict_lq"].drop("national")).sum()), 12)
+    1.0
+    """
+    if layout is not None and layout not in LAYOUTS[:-1]:
+        raise ValueError(f"layout must be None, 'kz16' or 'kz17', got {layout!r}")
+    levels = _levels()
+    frames, flags = [], set()
+    for year in range(2010, latest_year() + 1):
+        target = _target(year, layout)
+        if target is None:
+            continue
+        ids = [*layout_units(target), NATIONAL]
+        on = {name: _on(_year(levels[name], year), target) for name in _LEVELS}
+        rd = _on(rd_expenditure(year), target)
+        columns = {
+            "ict_gva": on["ict_gva"], "grp": on["grp"],
+            "manufacturing_gva": on["manufacturing_gva"],
+            "employed": on["employed_population"], "population": on["population_avg"],
+            "rd_expenditure": rd,
+        }
+        frame = pd.DataFrame({k: (v.reindex(ids) if v is not None else np.nan)
+                              for k, v in columns.items()}, index=pd.Index(ids, name="region_id"))
+        ict, grp = frame["ict_gva"], frame["grp"]
+        frame["ict_share"] = ict / ict[NATIONAL]
+        if grp.notna().all() and ict.notna().all():
+            matrix = pd.DataFrame({"ict": ict, "other": grp - ict}).drop(NATIONAL)
+            frame["ict_lq"] = location_quotient(matrix)["ict"]
+            frame.loc[NATIONAL, "ict_lq"] = 1.0
+        frame["grp_per_capita"] = grp / frame["population"] * 1000  # million / persons -> thousand
+        frame["labour_productivity"] = grp / frame["employed"]     # million / thousand = thousand
+        frame["manufacturing_share"] = frame["manufacturing_gva"] / grp
+        rd = frame["rd_expenditure"]
+        frame["rd_intensity"] = rd / grp * 100
+        frame["rd_per_employed"] = rd / frame["employed"] * 1000   # million / thousand -> KZT
+        population = _year(levels["population_avg"], year)
+        for code, key in (("researchers_per_million", "researchers"),
+                          ("internet_users", "internet")):
+            merged = _weighted(_year(levels[key], year), population, target)
+            frame[code] = merged.reindex(ids) if merged is not None else np.nan
+        precision = _year(levels["rd_precision"], year)
+        frame["rd_precision"] = (precision.iloc[0] if precision is not None else None)
+        frame["layout"] = target
+        frame["year"] = year
+        frames.append(frame.set_index("year", append=True))
+        for name in ("population_avg",):
+            series = _year(levels[name], year)
+            if series is not None and target != "kz20":
+                flags |= set(harmonise(series, to=target).attrs["flags"])
+    panel = pd.concat(frames)
+    previous = panel["ict_gva"].groupby(level="region_id").shift(1)
+    panel["ict_growth"] = (panel["ict_gva"] / previous - 1) * 100
+    # growth across a change of layout compares different territories: not computed
+    changed = panel["layout"] != panel["layout"].groupby(level="region_id").shift(1)
+    panel.loc[changed, "ict_growth"] = np.nan
+    panel.attrs["indicators"] = TODAY_INDICATORS
+    panel.attrs["layout"] = layout
+    panel.attrs["flags"] = sorted(flags)
+    return panel
+
+
+def it_poles(panel: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The IT poles of ``year``: ICT location quotient above 1 and a share of national ICT GVA of
+    at least 1/N (N = number of units that year).
+
+    Returns the units of that year with ``ict_share``, ``ict_lq``, ``threshold`` and ``pole``.
+    """
+    one = panel.xs(year, level="year").drop(NATIONAL, errors="ignore")
+    one = one[one["ict_share"].notna()]
+    threshold = 1 / len(one)
+    out = one[["ict_share", "ict_lq"]].copy()
+    out["threshold"] = threshold
+    out["pole"] = (out["ict_lq"] > 1) & (out["ict_share"] >= threshold)
+    return out.sort_values("ict_share", ascending=False)
