@@ -19,7 +19,9 @@ from .data import official_current, sdg_series
 from .layouts import LAYOUTS, NATIONAL, harmonise, layout_of, layout_units
 from .specialisation import location_quotient
 
-__all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure"]
+__all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
+           "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
+           "summary"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
 _SDG = f"{_BNS}, SDG platform"
@@ -254,3 +256,113 @@ def it_poles(panel: pd.DataFrame, year: int) -> pd.DataFrame:
     out["threshold"] = threshold
     out["pole"] = (out["ict_lq"] > 1) & (out["ict_share"] >= threshold)
     return out.sort_values("ict_share", ascending=False)
+
+
+# --- what notebook 09 shows ---------------------------------------------------------------------
+
+REPUBLIC = "Republic of Kazakhstan"
+
+
+def display_names(ids) -> list[str]:
+    """English names of unit ids of any layout (``national`` is the Republic)."""
+    from .layouts import unit_name
+
+    return [REPUBLIC if r == NATIONAL else unit_name(r) for r in ids]
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def for_maps(code: str, years, panel: pd.DataFrame, panel_kz17: pd.DataFrame
+             ) -> tuple[pd.Series, list[int]]:
+    """``code`` for ``years``, each on its own layout where a map of it exists (kz16, kz17); years
+    on the 20-unit layout come from ``panel_kz17`` (harmonised).  Returns the values indexed by
+    ``(region_id, year)`` and the years that were harmonised."""
+    pieces, harmonised = [], []
+    for year in years:
+        own = panel.xs(year, level="year")
+        source = own
+        if own["layout"].iloc[0] == "kz20":
+            source = panel_kz17.xs(year, level="year")
+            harmonised.append(int(year))
+        pieces.append(source[code].drop(NATIONAL).to_frame().assign(year=int(year)))
+    out = pd.concat(pieces).set_index("year", append=True)[code]
+    return out, harmonised
+
+
+def poles_by_year(panel: pd.DataFrame) -> pd.DataFrame:
+    """For every year: the number of units, the share threshold 1/N and the poles (names)."""
+    rows = []
+    for year in sorted(set(panel.index.get_level_values("year"))):
+        poles = it_poles(panel, year)
+        rows.append({"year": year, "layout": panel.xs(year, level="year")["layout"].iloc[0],
+                     "units": len(poles), "share threshold": poles["threshold"].iloc[0],
+                     "poles": ", ".join(display_names(poles.index[poles["pole"]]))})
+    return pd.DataFrame(rows).set_index("year")
+
+
+def pole_changes(panel_kz16: pd.DataFrame, since: int, year: int) -> dict[str, list[str]]:
+    """Units (of the 16, harmonised) that became poles or stopped being poles between two years."""
+    before = set(it_poles(panel_kz16, since).query("pole").index)
+    after = set(it_poles(panel_kz16, year).query("pole").index)
+    return {"entered": display_names(sorted(after - before)),
+            "left": display_names(sorted(before - after)),
+            "stayed": display_names(sorted(after & before))}
+
+
+def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.DataFrame:
+    """Nominal ICT GVA of two years on the 16 units of 2010-2017 and its growth (%, and % a year)."""
+    a = panel_kz16.xs(since, level="year")["ict_gva"]
+    b = panel_kz16.xs(year, level="year")["ict_gva"]
+    out = pd.DataFrame({f"ICT GVA {since}": a, f"ICT GVA {year}": b})
+    out["growth, %"] = (b / a - 1) * 100
+    span = year - since
+    out["% a year"] = ((b / a) ** (1 / span) - 1) * 100 if span > 0 else np.nan
+    return out
+
+
+def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int = 2016) -> str:
+    """A plain-language summary of ``year`` computed from the data (Markdown)."""
+    poles = it_poles(panel, year)
+    names = display_names(poles.index[poles["pole"]])
+    top = poles.iloc[0]
+    lines = [f"**{year}** ({len(poles)} units): the IT poles (location quotient above 1 and at least "
+             f"1/{len(poles)} of national ICT value added) are {_and(names)}."]
+    lines.append(f"The largest share of national ICT value added is {display_names([poles.index[0]])[0]}'s, "
+                 f"{top['ict_share']:.1%}; together the poles hold "
+                 f"{poles.loc[poles['pole'], 'ict_share'].sum():.1%}.")
+    best_other = poles[~poles["pole"]].sort_values("ict_lq", ascending=False)
+    if len(best_other):
+        rid = best_other.index[0]
+        lines.append(f"The highest location quotient outside the poles is "
+                     f"{display_names([rid])[0]}'s, {best_other['ict_lq'].iloc[0]:.2f}.")
+    for rid in ("shymkent", "karaganda", "karaganda_2022"):
+        if rid in poles.index:
+            row = poles.loc[rid]
+            verdict = "a pole" if row["pole"] else "not a pole"
+            lines.append(f"{display_names([rid])[0]}: share {row['ict_share']:.1%}, LQ "
+                         f"{row['ict_lq']:.2f}, {verdict}.")
+    if year != since:
+        changes = pole_changes(panel_kz16, min(since, year), max(since, year))
+        lines.append(f"On the 16 units of the article, from {min(since, year)} to "
+                     f"{max(since, year)}: poles entering {_and(changes['entered'])}, leaving "
+                     f"{_and(changes['left'])}, staying {_and(changes['stayed'])}.")
+        growth = ict_growth_since(panel_kz16, min(since, year), max(since, year))
+        national = growth.loc[NATIONAL, "growth, %"]
+        fastest = growth.drop(NATIONAL)["growth, %"].idxmax()
+        lines.append(f"Nominal ICT value added (current prices, inflation included) grew "
+                     f"{national:,.0f} % in the country; fastest in {display_names([fastest])[0]} "
+                     f"({growth.loc[fastest, 'growth, %']:,.0f} %).")
+    rd = panel.xs(year, level="year")
+    if rd["rd_intensity"].notna().any():
+        lead = rd["rd_intensity"].drop(NATIONAL).idxmax()
+        lines.append(f"R&D expenditure was {rd.loc[NATIONAL, 'rd_intensity']:.2f} % of GDP "
+                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {display_names([lead])[0]} "
+                     f"({rd.loc[lead, 'rd_intensity']:.2f} % of its GRP).")
+    else:
+        lines.append(f"The SDG files have no R&D figures for {year}.")
+    return "\n".join(f"- {line}" for line in lines)
