@@ -112,3 +112,37 @@ def test_the_poles_of_2016_are_the_articles(panel):
     poles = it_poles(panel, 2016)
     assert sorted(poles.index[poles["pole"]]) == ["almaty_city", "astana"]
     assert poles["threshold"].iloc[0] == pytest.approx(1 / 16)
+
+
+# --- notebook 07's composite with the article's J_A and J_D from official data --------------
+
+def test_official_composite_carries_the_articles_ja_and_jd():
+    import itclusters as itc
+    from itclusters.catalogue import open_data_indicators
+    from itclusters.today import official_composite
+
+    raw, metadata = official_composite()
+    assert {"J_A", "J_D"} <= set(raw.columns)
+    assert metadata.loc["J_A", "parent"] == "activity"
+    assert metadata.loc["J_D", "parent"] == "susceptibility"
+    assert sorted(set(raw.index.get_level_values("year"))) == [2010, 2011, 2012, 2013, 2014, 2016]
+    old, _ = open_data_indicators()
+    # J_D on the 16 units (employment of Turkestan + Shymkent) = the 2010-2016 files' productivity
+    assert np.allclose(raw["J_D"], old.loc[raw.index, "OD_PRODUCTIVITY"], rtol=1e-12)
+    hand = _rd_full("KZ12", 2016) / 100 * _grp("KRG", 2016) / _employed("KRG", 2016) * 1000
+    assert raw.loc[("karaganda", 2016), "J_A"] == pytest.approx(hand, rel=1e-12)
+    index = itc.innovation_index(raw, metadata)
+    assert index["index"].between(0, 100).all()
+
+
+def test_comparison_with_table1_is_perfect_for_the_published_index_itself():
+    from itclusters import paper_table
+    from itclusters.today import compare_with_table1
+
+    t1 = paper_table(1)
+    same = compare_with_table1(t1["index"])
+    assert list(same.index) == [2010, 2016]
+    assert (same["Spearman"] == pytest.approx(1.0)).all()
+    assert (same["same letter"] == 16).all() and (same["letters that differ"] == "").all()
+    shuffled = t1["index"].groupby(level="year").transform(lambda s: s.iloc[::-1].to_numpy())
+    assert (compare_with_table1(shuffled)["Spearman"] < 1).all()

@@ -366,3 +366,99 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
     else:
         lines.append(f"The SDG files have no R&D figures for {year}.")
     return "\n".join(f"- {line}" for line in lines)
+
+
+# --- the article's index, partly from official data (notebook 07) -----------------------------
+
+#: The official composite: two of the article's indicators (J_A, J_D) from official data and
+#: stand-ins for the four that no open source has by region.
+OFFICIAL_COMPOSITE = pd.DataFrame([
+    ("J_D", "labour productivity: GRP per employed person", "susceptibility",
+     "thousand KZT per employed person", "the article's J_D, from official data (BNS)"),
+    ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
+     "not in the article: stands in for J_E and J_F, which have no open data"),
+    ("J_A", "R&D expenditure per employed person (SDG 9.5.1 x GRP / employment)", "activity",
+     "KZT per employed person",
+     "the article's J_A, from official data (9.5.1 full precision, BNS GRP and employment)"),
+    ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity", "share (0-1)",
+     "not in the article: IT activity, standing in for J_B and J_C, which have no open data"),
+    ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",
+     "thousand KZT per employed person",
+     "not J_B (technological-innovation spending per employed person): all fixed investment"),
+], columns=["code", "name", "parent", "unit", "relation_to_article"]).set_index("code")
+
+
+def _tree(leaves: pd.DataFrame) -> pd.DataFrame:
+    from .indices import default_metadata
+
+    base = default_metadata()
+    groups = base[base["level"] != "indicator"]
+    table = leaves.assign(level="indicator", weight=1.0, direction=1, nonnegative=True)
+    columns = ["name", "level", "parent", "unit", "weight", "direction", "nonnegative"]
+    return pd.concat([table[columns], groups[columns]])
+
+
+def _article_two() -> pd.DataFrame:
+    kz16 = today_panel("kz16").drop(NATIONAL, level="region_id")
+    return pd.DataFrame({"J_A": kz16["rd_per_employed"], "J_D": kz16["labour_productivity"]})
+
+
+def official_composite() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The open-data composite with the article's J_A and J_D from official data.
+
+    Like :func:`~itclusters.catalogue.open_data_indicators` (same years: 2010-2014 and 2016,
+    every series present for all 16 regions), with labour productivity named as the article's
+    J_D and the article's J_A (R&D expenditure per employed person: SDG 9.5.1 at full precision x
+    GRP / employment) added to the activity side.  :data:`OFFICIAL_COMPOSITE` says what each
+    column is and is not.  Returns the raw table and its metadata for
+    :func:`~itclusters.indices.innovation_index`.
+    """
+    from .catalogue import open_data_indicators
+
+    stand_ins, _ = open_data_indicators()
+    raw = stand_ins.drop(columns="OD_PRODUCTIVITY").join(_article_two(), how="inner")
+    raw = raw[list(OFFICIAL_COMPOSITE.index)].dropna()
+    counts = raw.groupby(level="year").size()
+    raw = raw[raw.index.get_level_values("year").isin(counts[counts == 16].index)]
+    return raw.sort_index(), _tree(OFFICIAL_COMPOSITE)
+
+
+def article_indicators_official() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the article's own indicators that official data give: J_A (activity) and J_D
+    (susceptibility), each standing alone for its group; years where both exist for all 16."""
+    raw = _article_two().dropna()
+    counts = raw.groupby(level="year").size()
+    raw = raw[raw.index.get_level_values("year").isin(counts[counts == 16].index)]
+    return raw.sort_index(), _tree(OFFICIAL_COMPOSITE.loc[["J_D", "J_A"]])
+
+
+def compare_with_table1(index: pd.Series, grades: pd.Series | None = None) -> pd.DataFrame:
+    """Ranks and letters of a recomputed index against the article's Table 1, per published year.
+
+    Returns one row per year with Spearman's rank correlation, the number of regions and the
+    regions whose letters differ ("published → recomputed").
+    """
+    from .data import paper_table
+    from .indices import grade
+
+    table1 = paper_table(1)
+    letters = grade(index) if grades is None else grades
+    rows = []
+    for year in sorted(set(table1.index.get_level_values("year"))):
+        if year not in set(index.index.get_level_values("year")):
+            continue
+        ours = index.xs(year, level="year")
+        theirs = table1["index"].xs(year, level="year").reindex(ours.index)
+        ours_letters = letters.xs(year, level="year").reindex(ours.index)
+        theirs_letters = table1["grade"].xs(year, level="year").reindex(ours.index)
+        differ = ours_letters != theirs_letters
+        rows.append({
+            "year": year,
+            "regions": int(len(ours)),
+            "Spearman": float(ours.rank().corr(theirs.rank())),
+            "same letter": int((~differ).sum()),
+            "letters that differ": "; ".join(
+                f"{name} {a} → {b}" for name, a, b in zip(
+                    display_names(ours.index[differ]), theirs_letters[differ], ours_letters[differ])),
+        })
+    return pd.DataFrame(rows).set_index("year")
