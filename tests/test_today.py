@@ -146,3 +146,20 @@ def test_comparison_with_table1_is_perfect_for_the_published_index_itself():
     assert (same["same letter"] == 16).all() and (same["letters that differ"] == "").all()
     shuffled = t1["index"].groupby(level="year").transform(lambda s: s.iloc[::-1].to_numpy())
     assert (compare_with_table1(shuffled)["Spearman"] < 1).all()
+
+
+def test_the_explorer_offers_every_year_on_the_harmonised_16_units():
+    import matplotlib
+    matplotlib.use("Agg")
+    from itclusters.today import explorer_panel
+    from itclusters.widgets import Explorer
+
+    panel = explorer_panel()
+    explorer = Explorer(panel=panel, indicator="ict_lq_grp")
+    assert list(explorer.year.options) == list(range(2010, latest_year() + 1))
+    assert explorer.year.value == latest_year()
+    labels = [label for label, _ in explorer.indicator.options]
+    assert "R&D expenditure per employed person (the article's J_A)" in labels
+    assert not [label for label in labels if "_" in label.replace("J_A", "")]  # no raw codes
+    explorer.year.value = 2019
+    assert len(explorer._values()) == 16

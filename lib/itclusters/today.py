@@ -14,50 +14,39 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from .catalogue import Indicator
+from .catalogue import INDICATORS, Indicator
 from .data import official_current, sdg_series
 from .layouts import LAYOUTS, NATIONAL, harmonise, layout_of, layout_units
 from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
            "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
-           "summary"]
+           "summary", "explorer_panel"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
-_SDG = f"{_BNS}, SDG platform"
 #: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
 #: Republic exactly; its 2017 column is partly rounded (data/official/README.md).
 FULL_PRECISION_YEARS = range(2010, 2017)
 
-TODAY_INDICATORS: dict[str, Indicator] = {i.code: i for i in (
-    Indicator("ict_share", "ICT (section J) GVA: the region's share of the national total",
-              "share (0-1)", f"{_BNS}; computed"),
-    Indicator("ict_lq", "ICT (section J) location quotient against GRP",
-              "LQ (1 = national structure)", f"{_BNS}; computed",
-              note="ICT share of the region's GRP over the national one: GRP stands in for the "
-                   "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
-                   "keeps the sum-of-sections LQ for 2010-2016)"),
-    Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
-              f"{_BNS}; computed", note="current prices: inflation included"),
-    Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", f"{_BNS}; computed",
-              note="average population back-cast by the bureau to today's territories: Almaty "
-                   "city before 2014 counts people of its later territory"),
-    Indicator("labour_productivity", "Labour productivity (GRP per employed person), J_D",
-              "thousand KZT per employed person", f"{_BNS}; computed",
-              note="no 2015: employment is missing for that year"),
-    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "share (0-1)",
-              f"{_BNS}; computed"),
-    Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
-              note="full precision 2010-2016, two decimals from 2017 (column rd_precision)"),
-    Indicator("rd_per_employed", "R&D expenditure per employed person, J_A", "KZT per employed person",
-              f"{_SDG}; {_BNS}; computed",
-              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017"),
-    Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
-              "per million inhabitants", _SDG,
-              note="units merged by harmonising are weighted by average population"),
-    Indicator("internet_users", "Individuals using the Internet (SDG 17.8.1)", "% of individuals",
-              _SDG, note="units merged by harmonising are weighted by average population"),
-)}
+#: What each column of :func:`today_panel` is (the catalogue's descriptions, adapted where the
+#: 2010-2025 definition differs from the 2010-2016 one).
+TODAY_INDICATORS: dict[str, Indicator] = {
+    "ict_share": Indicator("ict_share", "ICT (section J) GVA: the region's share of the national "
+                           "total", "share (0-1)", f"{_BNS}; computed"),
+    "ict_lq": INDICATORS["ict_lq_grp"],
+    "ict_growth": INDICATORS["ict_growth"],
+    "grp_per_capita": Indicator(
+        "grp_per_capita", "GRP per capita", "thousand KZT per person", f"{_BNS}; computed",
+        note="average population back-cast by the bureau to today's territories: Almaty city "
+             "before 2014 counts people of its later territory"),
+    "labour_productivity": Indicator(
+        "labour_productivity", "Labour productivity (GRP per employed person), J_D",
+        "thousand KZT per employed person", f"{_BNS}; computed",
+        note="no 2015: employment is missing for that year"),
+    **{code: INDICATORS[code] for code in ("manufacturing_share", "rd_intensity",
+                                           "rd_per_employed", "researchers_per_million",
+                                           "internet_users")},
+}
 
 _LEVELS = ("ict_gva", "grp", "manufacturing_gva", "employed_population", "population_avg")
 
@@ -462,3 +451,19 @@ def compare_with_table1(index: pd.Series, grades: pd.Series | None = None) -> pd
                     display_names(ours.index[differ]), theirs_letters[differ], ours_letters[differ])),
         })
     return pd.DataFrame(rows).set_index("year")
+
+
+def explorer_panel(layout: str = "kz16") -> pd.DataFrame:
+    """The numeric indicators of :func:`today_panel` harmonised to ``layout``, regions only, for
+    :func:`~itclusters.explorer` (``itc.explorer(panel=today.explorer_panel())``): every year with
+    data on one map.
+
+    >>> panel = explorer_panel()
+    >>> sorted(set(panel.index.get_level_values("year")))[-1] == latest_year()
+    True
+    """
+    panel = today_panel(layout).drop(NATIONAL, level="region_id")
+    out = panel[list(TODAY_INDICATORS)].rename(columns={"ict_lq": "ict_lq_grp"})
+    out.attrs["indicators"] = {code: INDICATORS.get(code, TODAY_INDICATORS.get(code))
+                               for code in out.columns}
+    return out
