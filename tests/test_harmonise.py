@@ -92,7 +92,16 @@ def test_ratios_are_recomputed_from_levels_not_averaged():
     assert share["national"] == pytest.approx(ict["national"] / grp["national"])
 
 
-def test_moves_the_crosswalk_cannot_undo_are_flagged():
+def test_moves_the_crosswalk_cannot_undo_are_flagged_where_they_matter():
     pop = official_current("population_avg")["value"]
-    out = harmonise(pop, to="kz16")
-    assert any("Almaty city" in flag for flag in out.attrs["flags"])
+    flags = harmonise(pop, to="kz16").attrs["flags"]
+    assert any("Almaty city was enlarged" in f for f in flags)      # back-cast population
+    assert any("Akmola" in f for f in flags)
+    in_2019 = pop[pop.index.get_level_values("year") == 2019]
+    one_year = harmonise(in_2019, to="kz16").attrs["flags"]
+    assert not any("Almaty city was enlarged" in f for f in one_year)  # after the move
+    gva = official_current("ict_gva")["value"]
+    assert harmonise(gva[gva.index.get_level_values("year") == 2012], to="kz16").attrs["flags"] \
+        == []
+    across = harmonise(gva, to="kz16").attrs["flags"]                 # 2010-2025 spans 2014
+    assert any("Almaty city was enlarged" in f for f in across)

@@ -498,6 +498,7 @@ def official_current(name: str, all_rows: bool = False) -> pd.DataFrame:
     if not all_rows:
         _check_layout_years(out, path)
     out.attrs["units"] = {"value": units[0]}
+    out.attrs["series"] = name  # lets harmonise flag breaks that matter to this series
     out.attrs["source"] = ("Bureau of National Statistics of Kazakhstan, dynamic tables (as parsed "
                            "by makenerzhan-gif/kazakhstan-economic-data), see "
                            "data/official/current/README.md")

@@ -280,17 +280,22 @@ def territory_changes(*, undone: bool | None = None) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _flags(ids, years) -> list[str]:
-    """Descriptions of moves the crosswalk cannot undo that touch ``ids`` within ``years``."""
+def _flags(ids, years, series: str | None = None) -> list[str]:
+    """Descriptions of moves the crosswalk cannot undo that matter for these values.
+
+    A move matters to a comparison across years that spans it (or whose year is not known), and
+    to any year of a series the bureau back-cast to the later territory (``series_affected``,
+    named by ``.attrs["series"]`` of the values).
+    """
     ids, years = set(ids), sorted(set(years))
     out = []
     for row in territory_changes(undone=False).itertuples(index=False):
         if not ({row.from_unit, row.to_unit} & ids):
             continue
-        inside = pd.isna(row.year) or (len(years) > 1 and years[0] < row.year <= years[-1])
-        # a series back-cast to the later territory differs from the others before the move
-        backcast = bool(row.series_affected) and (not years or years[0] < row.year)
-        if inside or backcast:
+        across = len(years) > 1 and (pd.isna(row.year) or years[0] < row.year <= years[-1])
+        backcast = (series is not None and series in row.series_affected.split("|")
+                    and (pd.isna(row.year) or not years or years[0] < row.year))
+        if across or backcast:
             out.append(row.description)
     return out
 
@@ -471,7 +476,7 @@ def harmonise(levels: pd.Series | pd.DataFrame, to: str = "kz16") -> pd.Series |
         all_ids, years = set(index), []
     out.attrs.update(levels.attrs)
     out.attrs["layout"] = to
-    out.attrs["flags"] = _flags(all_ids, years)
+    out.attrs["flags"] = _flags(all_ids, years, levels.attrs.get("series"))
     return out
 
 

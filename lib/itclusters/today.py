@@ -16,7 +16,7 @@ import pandas as pd
 
 from .catalogue import INDICATORS, Indicator
 from .data import official_current, sdg_series
-from .layouts import LAYOUTS, NATIONAL, harmonise, layout_of, layout_units
+from .layouts import LAYOUTS, NATIONAL, _flags, harmonise, layout_of, layout_units
 from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
@@ -216,10 +216,10 @@ def today_panel(layout: str | None = None) -> pd.DataFrame:
         frame["layout"] = target
         frame["year"] = year
         frames.append(frame.set_index("year", append=True))
-        for name in ("population_avg",):
-            series = _year(levels[name], year)
-            if series is not None and target != "kz20":
-                flags |= set(harmonise(series, to=target).attrs["flags"])
+        population = levels["population_avg"]
+        in_year = population[population.index.get_level_values("year") == year]
+        flags |= set(_flags(in_year.index.get_level_values("region_id"), [year],
+                            "population_avg"))
     panel = pd.concat(frames)
     previous = panel["ict_gva"].groupby(level="region_id").shift(1)
     panel["ict_growth"] = (panel["ict_gva"] / previous - 1) * 100
@@ -228,6 +228,8 @@ def today_panel(layout: str | None = None) -> pd.DataFrame:
     panel.loc[changed, "ict_growth"] = np.nan
     panel.attrs["indicators"] = TODAY_INDICATORS
     panel.attrs["layout"] = layout
+    ids = set(panel.index.get_level_values("region_id"))
+    flags |= set(_flags(ids, panel.index.get_level_values("year")))  # comparisons across years
     panel.attrs["flags"] = sorted(flags)
     return panel
 
