@@ -290,8 +290,8 @@ def poles_by_year(panel: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for year in sorted(set(panel.index.get_level_values("year"))):
         poles = it_poles(panel, year)
-        rows.append({"year": year, "layout": panel.xs(year, level="year")["layout"].iloc[0],
-                     "units": len(poles), "share threshold": poles["threshold"].iloc[0],
+        rows.append({"year": year, "units": len(poles),
+                     "share threshold": poles["threshold"].iloc[0],
                      "poles": ", ".join(display_names(poles.index[poles["pole"]]))})
     return pd.DataFrame(rows).set_index("year")
 
