@@ -163,3 +163,24 @@ def test_the_explorer_offers_every_year_on_the_harmonised_16_units():
     assert not [label for label in labels if "_" in label.replace("J_A", "")]  # no raw codes
     explorer.year.value = 2019
     assert len(explorer._values()) == 16
+
+
+def test_the_explorer_redraws_the_map_when_the_years_layout_changes():
+    import matplotlib
+    matplotlib.use("Agg")
+    from itclusters.today import explorer_panel
+    from itclusters.widgets import Explorer
+
+    panel = explorer_panel(None)
+    assert panel.attrs["layouts"][2016] == "kz16" and panel.attrs["layouts"][2019] == "kz17"
+    assert panel.attrs["layouts"][latest_year()] == "kz17"   # 20 units drawn on the 17-unit map
+    explorer = Explorer(panel=panel, indicator="ict_lq_grp", year=2016)
+    assert len(explorer.ax._itclusters_ids) == 16
+    explorer.year.value = 2019
+    assert len(explorer.ax._itclusters_ids) == 17
+    gids = {c.get_gid() for c in explorer.ax.collections}
+    assert "city:shymkent" in gids
+    assert "SDG platform" in explorer._credit.get_text()
+    explorer.year.value = 2012
+    assert len(explorer.ax._itclusters_ids) == 16
+    assert "Natural Earth" in explorer._credit.get_text()

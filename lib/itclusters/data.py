@@ -184,7 +184,7 @@ def sector_matrix(year: int) -> pd.DataFrame:
 _BOUNDARY_FILES = {
     "kz16": ("kz_regions_2010_2016.shp", "Made with Natural Earth"),
     "kz17": ("kz_regions_2018_2021.shp",
-             "Boundaries: Bureau of National Statistics of Kazakhstan, SDG platform (repaired)"),
+             "Boundaries: BNS of Kazakhstan, SDG platform (repaired)"),
 }
 _KZ17_SOURCE = "source/kz17_2018_2021_sdg_platform.geojson"
 

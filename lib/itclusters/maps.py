@@ -425,6 +425,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
     ax._itclusters_classes = classes
     ax._itclusters_ids = ids
+    ax._itclusters_boundaries = _boundary_credit(layout)
     return ax
 
 

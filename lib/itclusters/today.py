@@ -455,17 +455,28 @@ def compare_with_table1(index: pd.Series, grades: pd.Series | None = None) -> pd
     return pd.DataFrame(rows).set_index("year")
 
 
-def explorer_panel(layout: str = "kz16") -> pd.DataFrame:
-    """The numeric indicators of :func:`today_panel` harmonised to ``layout``, regions only, for
-    :func:`~itclusters.explorer` (``itc.explorer(panel=today.explorer_panel())``): every year with
-    data on one map.
+def explorer_panel(layout: str | None = "kz16") -> pd.DataFrame:
+    """The numeric indicators of :func:`today_panel` for :func:`~itclusters.explorer`, regions
+    only: ``itc.explorer(panel=today.explorer_panel())`` explores every year with data.
+
+    ``layout="kz16"`` (default) or ``"kz17"``: every year harmonised to that layout, one map.
+    ``layout=None``: each year on its own layout (16 units to 2017, 17 from 2018), years of the 20
+    units harmonised to the 17 (no open 20-unit map exists); the explorer redraws the map when
+    the layout changes.
 
     >>> panel = explorer_panel()
     >>> sorted(set(panel.index.get_level_values("year")))[-1] == latest_year()
     True
     """
-    panel = today_panel(layout).drop(NATIONAL, level="region_id")
+    panel = today_panel(layout)
+    if layout is None:
+        on_kz20 = panel["layout"] == "kz20"
+        panel = pd.concat([panel[~on_kz20], today_panel("kz17").loc[
+            lambda p: p.index.get_level_values("year").isin(
+                set(panel[on_kz20].index.get_level_values("year")))]]).sort_index()
+    panel = panel.drop(NATIONAL, level="region_id")
     out = panel[list(TODAY_INDICATORS)].rename(columns={"ict_lq": "ict_lq_grp"})
     out.attrs["indicators"] = {code: INDICATORS.get(code, TODAY_INDICATORS.get(code))
                                for code in out.columns}
+    out.attrs["layouts"] = panel.groupby(level="year")["layout"].first().to_dict()
     return out
