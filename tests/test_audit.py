@@ -128,3 +128,17 @@ def test_project_readme_states_the_computed_cut_intervals():
     for boundary, (above, at_most) in consistent_cuts(t1["index"], t1["grade"]).iterrows():
         assert f"{boundary} ({above:.2f}, {at_most:.2f}]" in text
     assert "C below 20" not in text
+
+
+def test_subset_findings_are_sentences_computed_from_the_search():
+    from itclusters import region_name
+    from itclusters.audit import describe_subsets
+
+    text = describe_subsets(denominator_subsets(2016))
+    for rid in ("south_kazakhstan", "north_kazakhstan", "astana", "almaty_city"):
+        assert region_name(rid) in text
+    assert "33,253.4 million KZT" in text and "leaving out 7 of the 11" in text
+    assert "no subset that contains every region with a printed value reproduces" in text
+    text_2010 = describe_subsets(denominator_subsets(2010))
+    assert "4 reproduce all 10 printed values" in text_2010
+    assert "Only one of them contains every region with a printed value (16,501.5" in text_2010

@@ -10,8 +10,8 @@ import pandas as pd
 
 from .indices import GradeScale, grade, it_share
 
-__all__ = ["implied_national_total", "denominator_subsets", "audit_table3", "audit_table1",
-           "STATED_TOTALS"]
+__all__ = ["implied_national_total", "denominator_subsets", "describe_subsets", "audit_table3",
+           "audit_table1", "STATED_TOTALS"]
 
 #: Totals the article's text states, million KZT (Table 2 for 2010-2016, and 2016 alone).
 STATED_TOTALS = {"2010-2016": 120_300.0, "2016": 36_500.0}
@@ -114,6 +114,50 @@ def denominator_subsets(year: int, table2: pd.DataFrame | None = None,
         "reproducing_dash_as_zero": int(hit.sum()),
     })
     return found
+
+
+def describe_subsets(found: pd.DataFrame) -> str:
+    """The finding of :func:`denominator_subsets` as Markdown sentences, computed from it.
+
+    >>> text = describe_subsets(denominator_subsets(2016))
+    >>> "33,253.4" in text, "no subset that contains every region with a printed value" in text
+    (True, True)
+    """
+    from .ranking import join_names
+    from .regions import region_name
+
+    year, n_printed = found.attrs["year"], len(found.attrs["printed"])
+    names = lambda ids: join_names(region_name(r) for r in ids)  # noqa: E731
+    text = (f"**{year}.** Of the {found.attrs['searched']:,} subsets of the 16 regions, "
+            f"{found.attrs['searched_known']:,} have a known Table 2 total (the others hold a "
+            f"region printed \"—\", which has no value); ")
+    if found.empty:
+        return text + f"none reproduces the {n_printed} printed values to three decimals."
+    text += (f"{len(found)} reproduce{'s' if len(found) == 1 else ''} all {n_printed} printed "
+             f"values to three decimals: ")
+    parts = []
+    for _, row in found.iterrows():
+        left = row["printed_left_out"]
+        added = [r for r in row["regions"] if r not in found.attrs["printed"]]
+        if len(left) + len(added) < len(row["regions"]):  # shorter said as a difference
+            who = f"the {n_printed} regions with a printed value"
+            who += f" without {names(left)}" if left else ""
+            who += f"{',' if left else ''} with {names(added)}" if added else ""
+        else:
+            who = f"{names(row['regions'])} (leaving out {len(left)} of the {n_printed} regions " \
+                  f"with a printed value)"
+        parts.append(f"{who}: {row['total']:,.1f} million KZT")
+    text += "; ".join(parts) + ". "
+    complete = found[found["contains_every_printed"]]
+    if complete.empty:
+        text += ("So no subset that contains every region with a printed value reproduces the "
+                 "column; a subset that does reproduce it leaves printed regions out of the "
+                 "national total, which is very likely a coincidence.")
+    else:
+        text += (f"{'Only one' if len(complete) == 1 else len(complete)} of them "
+                 f"contain{'s' if len(complete) == 1 else ''} every region with a printed value "
+                 f"({', '.join(f'{t:,.1f}' for t in complete['total'])} million KZT).")
+    return text
 
 
 def audit_table3(table2: pd.DataFrame | None = None,
