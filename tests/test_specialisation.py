@@ -109,3 +109,23 @@ def test_consistent_krugman_equals_the_merged_computation_and_the_2014_jump_is_g
     assert means[2014][0] < means[2013][0] < means[2014][1]
     # up to 2013 the two lists are the same list
     assert all(a == b for y, (a, b) in means.items() if y <= 2013)
+
+
+def test_splitting_a_sector_never_lowers_krugman():
+    """The defining reason for one sector list over time (triangle inequality)."""
+    for year in (2014, 2015, 2016):
+        finest = krugman_index(sector_matrix(year))
+        consistent = krugman_index(sector_matrix(year, sectors="consistent"))
+        assert (finest >= consistent - 1e-12).all()
+        assert (finest > consistent + 1e-3).any()
+
+
+def test_the_catalogue_krugman_series_uses_the_consistent_list():
+    from itclusters.catalogue import indicator_panel
+
+    panel = indicator_panel()
+    for year in range(2010, 2017):
+        expected = krugman_index(sector_matrix(year, sectors="consistent"))
+        assert np.allclose(panel["krugman"].xs(year, level="year").reindex(expected.index), expected)
+    means = panel["krugman"].groupby(level="year").mean()
+    assert means[2014] < means[2013]  # no jump at the 2014 change of the published list
