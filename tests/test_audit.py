@@ -142,3 +142,14 @@ def test_subset_findings_are_sentences_computed_from_the_search():
     text_2010 = describe_subsets(denominator_subsets(2010))
     assert "4 reproduce all 10 printed values" in text_2010
     assert "Only one of them contains every region with a printed value (16,501.5" in text_2010
+
+
+def test_subset_search_refuses_an_unsearchable_table():
+    import pandas as pd
+
+    index = pd.MultiIndex.from_product([[f"r{i}" for i in range(21)], [2000]],
+                                       names=["region_id", "year"])
+    t2 = pd.DataFrame({"it_production": 1.0}, index=index)
+    t3 = pd.DataFrame({"ksi": 1 / 21}, index=index)
+    with pytest.raises(ValueError, match="21 regions: searching all 2\\*\\*21 subsets"):
+        denominator_subsets(2000, t2, t3)

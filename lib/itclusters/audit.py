@@ -17,6 +17,7 @@ __all__ = ["implied_national_total", "denominator_subsets", "describe_subsets", 
 STATED_TOTALS = {"2010-2016": 120_300.0, "2016": 36_500.0}
 
 _HALF_UNIT = 0.0005  # Table 3 prints three decimals
+_MAX_SEARCH_REGIONS = 20  # 2**20 subsets x 20 regions of booleans is about 20 MB
 
 
 def implied_national_total(values: pd.Series, printed: pd.Series) -> tuple[float, float]:
@@ -89,6 +90,9 @@ def denominator_subsets(year: int, table2: pd.DataFrame | None = None,
     printed = v.notna().to_numpy()
     known = x.notna().to_numpy()
     n = len(regions)
+    if n > _MAX_SEARCH_REGIONS:
+        raise ValueError(f"Table 2 has {n} regions: searching all 2**{n} subsets is too large "
+                         f"(at most {_MAX_SEARCH_REGIONS} regions)")
     members = ((np.arange(2 ** n)[:, None] >> np.arange(n)[None, :]) & 1).astype(bool)
     totals = members @ np.nan_to_num(x.to_numpy())
     if (printed & ~known).any():  # a printed share without a Table 2 value: nothing reproduces it
