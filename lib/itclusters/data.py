@@ -190,9 +190,10 @@ def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None =
     -----
     **FISIM** (financial intermediation services indirectly measured) is treated the same
     way in every year: the columns add up to the region's gross value added *net of FISIM*,
-    which is GRP less net taxes on products.  The 2011-2016 tables already allocate FISIM
-    to the sections (GRP = sections + net taxes); the 2010 table publishes the sections
-    gross of it and FISIM as one separate deduction per region.  That deduction is taken
+    which is GRP less net taxes on products.  The 2011-2016 sections add up to exactly that
+    (GRP = sections + net taxes), so FISIM is presumably already allocated to them
+    (``data/official/SOURCES.md``, S5); the 2010 table publishes the sections gross of it
+    and FISIM as one separate deduction per region.  That deduction is taken
     here from the column holding financial intermediation, section K (``OTHER_SERVICES``
     where K is not published), because the source does not say how it would be spread over
     the user industries.  Section J and every other published section keep their values,
