@@ -26,6 +26,17 @@ from .indices import (
     it_share,
     normalise,
 )
+from .presentation import (
+    column_header,
+    display_name,
+    display_names,
+    figure_style,
+    findings,
+    format_column,
+    format_table,
+    format_value,
+    grade_band,
+)
 from .regions import (
     REGION_IDS,
     PostReformRegionError,
@@ -54,6 +65,15 @@ __all__ = [
     "save_figure",
     "small_multiples",
     "audit_table3",
+    "column_header",
+    "display_name",
+    "display_names",
+    "figure_style",
+    "findings",
+    "format_column",
+    "format_table",
+    "format_value",
+    "grade_band",
     "boundaries",
     "consistent_cuts",
     "default_metadata",
@@ -87,7 +107,8 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports",
+_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "presentation",
+               "reports",
                "sensitivity", "spatial", "widgets")
 
 

@@ -1,0 +1,109 @@
+"""The presentation layer: names, number formats, tables and findings a reader sees."""
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from itclusters import REGION_IDS, display_name, format_table, format_value, region_name
+from itclusters.catalogue import INDICATORS, indicator_panel
+from itclusters.presentation import FORMATS, SplitTable, column_header, findings, grade_band
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return indicator_panel()
+
+
+def _cells(html: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>.*?</t[dh]>",
+                                                                    html, flags=re.S)]
+
+
+def test_one_name_per_region_and_no_ids():
+    names = [display_name(r) for r in REGION_IDS]
+    assert len(set(names)) == 16
+    assert not any("_" in n for n in names)
+    assert display_name("almaty_city") == "Almaty city"
+    assert display_name("almaty_region") == "Almaty region"
+    assert display_name("karaganda") == region_name("karaganda")
+
+
+def test_every_catalogue_indicator_has_a_format(panel):
+    assert set(INDICATORS) <= set(FORMATS)
+    for code in INDICATORS:
+        text = panel[code].map(lambda v: format_value(v, code))
+        assert not text.str.contains(r"e\+|e-0|nan|NaN|inf", regex=True).any(), code
+        # missing stays missing, in words
+        assert (text == "no data").sum() == panel[code].isna().sum(), code
+
+
+def test_formats_per_indicator():
+    assert format_value(8650.3449, "it_production") == "8,650.3"
+    assert format_value(0.50523, "ksi") == "50.5 %"
+    assert format_value(0.000412, "it_share") == "0.04 %"
+    assert format_value(1.0, "ict_lq") == "1.00"
+    assert format_value(1_234_567.8, "grp_per_capita") == "1,234,568"
+    assert format_value(0.41149, "krugman") == "0.411"
+    assert format_value(float("inf"), "threshold") == "no cut above"
+    assert format_value(float("inf"), "ict_lq") == "∞"
+    assert format_value(False, "bool") == "—" and format_value(np.True_, "bool") == "✓"
+    assert format_value(-0.0001, "number:2") == "0.00"
+    with pytest.raises(ValueError, match="unknown format 'pct'"):
+        format_value(1.0, "pct")
+
+
+def test_table_has_names_units_integer_ranks_and_no_raw_values():
+    frame = pd.DataFrame({
+        "region": [region_name(r) for r in ["almaty_city", "astana", "akmola"]],
+        "it_production": [8650.34, 1.2e4, np.nan],
+        "ict_lq": [3.8041, 1.2, np.inf],
+        "rank": [1.0, 2.5, np.nan],
+        "robust": [True, False, True],
+    }, index=["almaty_city", "astana", "akmola"])
+    html = format_table(frame).to_html()
+    cells = _cells(html)
+    assert "Almaty city" in cells and "almaty_city" not in html
+    assert "Almaty (city)" not in cells  # the duplicated name column is gone
+    assert "IT industrial production (million KZT)" in cells  # label and unit
+    assert "8,650.3" in cells and "12,000.0" in cells
+    assert "∞" in cells and "no data" in cells
+    assert "2" in cells and "2.5" not in cells and "1.0" not in cells
+    assert "✓" in cells and "—" in cells and "True" not in cells
+    assert not re.search(r"e\+|\bnan\b|NaN|…", html)
+
+
+def test_multiindex_region_level_becomes_names(panel):
+    html = format_table(panel[["ict_lq"]].loc[pd.IndexSlice[:, [2015, 2016]], :]).to_html()
+    assert "Almaty city" in html and "almaty_city" not in html
+
+
+def test_wide_tables_are_transposed_or_split():
+    wide_short = pd.DataFrame(np.arange(20.0).reshape(2, 10) + 0.5, index=["astana", "akmola"],
+                              columns=[f"c{i}" for i in range(10)])
+    styler = format_table(wide_short, max_columns=7)
+    assert styler.data.shape == (10, 2)  # transposed: regions become the columns
+    wide_long = pd.DataFrame(np.ones((16, 18)) / 3, index=list(REGION_IDS),
+                             columns=[f"c{i}" for i in range(18)])
+    split = format_table(wide_long, max_columns=7)
+    assert isinstance(split, SplitTable)
+    assert [p.data.shape[1] for p in split.parts] == [7, 7, 4]
+    assert all(p.data.shape[0] == 16 for p in split.parts)
+    assert split.to_html().count("Almaty city") == 3
+
+
+def test_headers_and_grade_bands():
+    assert column_header("ksi") == "IT specialisation index, formula (5) (published) " \
+                                   "(% of national IT)"
+    assert grade_band("C++") == "C++ (30–40, inferred)"
+    with pytest.raises(ValueError, match="not on the scale"):
+        grade_band("D")
+
+
+def test_findings_are_markdown():
+    from IPython.display import Markdown
+
+    shown = findings("a.", "b.")
+    assert isinstance(shown, Markdown) and shown.data == "- a.\n- b."
+    with pytest.raises(ValueError):
+        findings()
