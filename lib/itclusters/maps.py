@@ -126,6 +126,28 @@ class Classes:
         return self.codes.index[self.codes < 0].tolist()
 
 
+def _significant(value: float, figures: int) -> str:
+    """``value`` to ``figures`` significant figures, in plain notation (never ``1e-04``)."""
+    if value == 0:
+        return "0"
+    decimals = max(0, figures - 1 - int(np.floor(np.log10(abs(value)))))
+    return f"{round(value, decimals):,.{decimals}f}"
+
+
+def _log_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
+    """Labels of classes spanning orders of magnitude: each edge to 2 significant figures
+    (more where two edges would read alike)."""
+    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
+    figures = 2
+    while figures < 8 and len({_significant(e, figures) for e in edges}) < len(set(edges)):
+        figures += 1
+    text = [_significant(e, figures) for e in edges]
+    labels = [f"{lo} – {hi}" for lo, hi in zip(text[:-1], text[1:])]
+    if lowest is None:
+        labels[0] = f"≤ {text[1]}"
+    return labels
+
+
 def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     """Legend labels "low – high", with just enough decimals to tell the edges apart.
 
@@ -135,6 +157,10 @@ def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
     span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
+    nonzero = np.abs(edges[edges != 0])
+    if nonzero.size and nonzero.min() < 1:
+        # no edge may read as 0: at least two significant figures for the smallest
+        digits = max(digits, int(np.ceil(-np.log10(nonzero.min()))) + 1)
     distinct = len(set(np.round(edges, 8)))
     while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
         digits += 1
@@ -267,7 +293,8 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
         codes.loc[known.index] = np.minimum(position, len(edges) - 1)
     lowest = None if (scheme == "user_defined" and not (note and own_bins)) or known.empty \
         else float(known.min())
-    labels = _interval_labels(edges, lowest) if len(edges) else []
+    label = _log_labels if note == _LOG_NOTE else _interval_labels
+    labels = label(edges, lowest) if len(edges) else []
     colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(edges), 1))][:len(edges)]
     return Classes(codes, labels, colors, edges, scheme, note)
 

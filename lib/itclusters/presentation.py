@@ -97,7 +97,14 @@ def figure_style():
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
-        yield
+        try:
+            yield
+        finally:
+            # the first figure of a session loads the backend, which may switch interactive
+            # mode on (the notebook's inline backend does); that must outlive the context,
+            # or the notebook stops showing figures
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
 
 
 def styled(function):
@@ -402,6 +409,8 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     -------
     pandas Styler, or :class:`SplitTable` for a split wide table
         Both render as HTML in JupyterLab and in the HTML export and have ``to_html()``.
+        The Styler keeps the numbers (only their display is formatted), so it can be
+        chained, e.g. ``.background_gradient(axis=None)``.
 
     Examples
     --------
@@ -433,40 +442,51 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     for column in table.columns:
         spec = formats.get(column, formats.get(key(column)))
         if spec is None:
-            named = table[column].rename(str(key(column)))
-            spec = _infer(named)
+            spec = _infer(table[column].rename(str(key(column))))
         specs[column] = _as_format(spec)
-    formatted = pd.DataFrame({c: format_column(table[c], specs[c]) for c in table.columns},
-                             index=table.index)
-    formatted.columns = table.columns
 
     def header(column):
         if isinstance(column, tuple):
-            return tuple(header(c) for c in column[:-1]) + (header(column[-1]),)
+            return tuple(headers.get(c, str(c)) for c in column[:-1]) + (header(column[-1]),)
         if column in headers:
             return headers[column]
         name = str(column)
         spec = formats.get(column)
         return column_header(name, spec if spec is not None else FORMATS.get(name))
 
-    if isinstance(formatted.columns, pd.MultiIndex):
-        formatted.columns = pd.MultiIndex.from_tuples(
-            [tuple(headers.get(c, str(c)) for c in col[:-1]) + (header(col[-1]),)
-             for col in formatted.columns])
-    else:
-        formatted.columns = [header(c) for c in formatted.columns]
-    if formatted.shape[1] > max_columns and formatted.shape[0] <= max_columns:
-        formatted = formatted.T
-    if formatted.shape[1] > max_columns:
-        parts = [_styler(formatted.iloc[:, start:start + max_columns],
-                         caption if start == 0 else None)
-                 for start in range(0, formatted.shape[1], max_columns)]
+    shown = table.copy()
+    names = [header(c) for c in table.columns]
+    shown.columns = pd.MultiIndex.from_tuples(names) if isinstance(table.columns, pd.MultiIndex) \
+        else pd.Index(names)
+    if shown.columns.has_duplicates:
+        raise ValueError(f"two columns would read the same: {list(shown.columns)}; "
+                         "give headers= to tell them apart")
+    formatters = {name: (lambda v, f=specs[column]: format_value(v, f))
+                  for name, column in zip(shown.columns, table.columns)}
+    text = [name for name, column in zip(shown.columns, table.columns)
+            if specs[column].kind == "text"]
+    if shown.shape[1] > max_columns and shown.shape[0] <= max_columns:
+        # few rows, many columns: transpose, so that the table runs down the page
+        text = pd.DataFrame({c: shown[c].map(formatters[c]).astype(object) for c in shown.columns},
+                            index=shown.index)
+        return _styler(text.T, {}, caption)
+    if shown.shape[1] > max_columns:
+        parts = [_styler(shown.iloc[:, start:start + max_columns], formatters,
+                         caption if start == 0 else None, text)
+                 for start in range(0, shown.shape[1], max_columns)]
         return SplitTable(parts)
-    return _styler(formatted, caption)
+    return _styler(shown, formatters, caption, text)
 
 
-def _styler(formatted: pd.DataFrame, caption: str | None):
-    styler = formatted.style.set_table_styles(_TABLE_CSS)
+def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
+    styler = frame.style.set_table_styles(_TABLE_CSS)
+    used = {c: f for c, f in formatters.items() if c in frame.columns}
+    if used:
+        styler = styler.format(used)
+    words = [c for c in frame.columns if c in text]
+    if words:  # words read from the left, numbers line up on the right
+        styler = styler.set_properties(subset=words, **{"text-align": "left"})
+    styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)
     return styler
