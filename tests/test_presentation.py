@@ -130,3 +130,13 @@ def test_text_columns_read_from_the_left():
     html = format_table(pd.DataFrame({"group": ["candidate", "neither"], "x": [1.5, 2.5]},
                                      index=["astana", "akmola"])).to_html()
     assert "text-align: left" in html
+
+
+def test_index_names_and_missing_wording():
+    frame = pd.DataFrame({"x": [1.5, np.nan]},
+                         index=pd.MultiIndex.from_tuples([("astana", 2016), ("akmola", 2016)],
+                                                         names=["region_id", "year"]))
+    html = format_table(frame, missing="not stated").to_html()
+    assert "region_id" not in html and ">Year<" in html and "not stated" in html
+    empty = format_table(frame.iloc[:0]).to_html()
+    assert "region_id" not in empty

@@ -230,7 +230,7 @@ def lq_classes(values: pd.Series) -> Classes:
     codes.loc[known.index] = np.searchsorted(np.asarray(LQ_BREAKS), known.to_numpy(),
                                              side="right")
     return Classes(codes, list(_LQ_LABELS), [to_rgba(c) for c in _LQ_COLOURS],
-                   np.asarray(LQ_BREAKS, dtype=float), "lq", "1 = national share")
+                   np.asarray(LQ_BREAKS, dtype=float), "lq", "classes centred on LQ = 1")
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,

@@ -353,7 +353,15 @@ def _is_region_index(index: pd.Index) -> bool:
     return len(values) > 0 and all(isinstance(v, str) and v in REGION_IDS for v in values)
 
 
+# Catalogue codes that are also everyday column names (a recomputed or composite index, a
+# letter of another scale): their catalogue label ("... (published)") is never assumed.
+_GENERIC_NAMES = {"index", "grade"}
+_INDEX_NAMES = {"region_id": "Region", "region": "Region", "year": "Year"}
+
+
 def _rename_regions(index: pd.Index) -> pd.Index:
+    index = index.set_names([_INDEX_NAMES.get(n, n) if isinstance(n, str) else n
+                             for n in index.names])
     if isinstance(index, pd.MultiIndex):
         levels = []
         for i, name in enumerate(index.names):
@@ -365,6 +373,16 @@ def _rename_regions(index: pd.Index) -> pd.Index:
         return pd.MultiIndex.from_arrays(levels)
     if _is_region_index(index):
         return pd.Index(display_names(index), name="Region")
+    return _rename_indicators(index)
+
+
+def _rename_indicators(index: pd.Index) -> pd.Index:
+    """Rows named by indicator codes of the catalogue read as the indicators' labels."""
+    from .catalogue import INDICATORS
+
+    values = list(index)
+    if values and all(isinstance(v, str) and v in INDICATORS for v in values):
+        return pd.Index([INDICATORS[v].label for v in values], name=index.name)
     return index
 
 
@@ -383,7 +401,8 @@ class SplitTable:
 
 def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
                  headers: Mapping[str, str] | None = None, caption: str | None = None,
-                 max_columns: int = 7, index_name: str | None = None):
+                 max_columns: int = 7, index_name: str | None = None,
+                 missing: str = NO_DATA):
     """A frame ready to show: region names, units in headers, every number formatted.
 
     Parameters
@@ -404,6 +423,10 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     max_columns : int
         A table with more columns is transposed when it has few rows, else split into
         several tables of at most ``max_columns`` columns (so it fits the page).
+    index_name : str, optional
+        Header of the row labels (region ids become "Region", years "Year" by themselves).
+    missing : str
+        What a missing value reads as ("no data"; e.g. "not stated" for a text's figures).
 
     Returns
     -------
@@ -451,6 +474,8 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
         if column in headers:
             return headers[column]
         name = str(column)
+        if name in _GENERIC_NAMES:  # "index" of what? the caller says, in headers=
+            return name
         spec = formats.get(column)
         return column_header(name, spec if spec is not None else FORMATS.get(name))
 
@@ -461,7 +486,13 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     if shown.columns.has_duplicates:
         raise ValueError(f"two columns would read the same: {list(shown.columns)}; "
                          "give headers= to tell them apart")
-    formatters = {name: (lambda v, f=specs[column]: format_value(v, f))
+    def formatter(fmt):
+        def show(value):
+            text = format_value(value, fmt)
+            return missing if text == NO_DATA else text
+        return show
+
+    formatters = {name: formatter(specs[column])
                   for name, column in zip(shown.columns, table.columns)}
     text = [name for name, column in zip(shown.columns, table.columns)
             if specs[column].kind == "text"]
