@@ -236,7 +236,7 @@ def format_value(value, spec="number:2") -> str:
             return NO_DATA
         return "✓" if bool(value) else "—"
     if isinstance(value, (str, bytes)):
-        return str(value)
+        return _names_for_ids(str(value))
     if fmt.kind == "text" and not isinstance(value, (int, float, np.number)):
         return str(value)
     try:
@@ -257,6 +257,18 @@ def format_value(value, spec="number:2") -> str:
         return f"{number:,g}"
     text = f"{number:,.{fmt.decimals}f}"
     return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+
+
+def _names_for_ids(text: str) -> str:
+    """A region id, or a comma-separated list of them, as display names; other text as is.
+
+    >>> _names_for_ids("almaty_city, akmola"), _names_for_ids("candidate")
+    ('Almaty city, Akmola', 'candidate')
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if parts and all(p in REGION_IDS for p in parts):
+        return ", ".join(display_names(parts))
+    return text
 
 
 def format_column(values: pd.Series, spec=None) -> pd.Series:
@@ -516,7 +528,9 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
         styler = styler.format(used)
     words = [c for c in frame.columns if c in text]
     if words:  # words read from the left, numbers line up on the right
-        styler = styler.set_properties(subset=words, **{"text-align": "left"})
+        styler = styler.set_table_styles(
+            {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
+            overwrite=False)
     styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)
