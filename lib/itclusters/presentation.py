@@ -625,8 +625,7 @@ def _drawn_texts(fig):
     """The texts a draw of ``fig`` puts on the page (visible, non-empty, ticks in view)."""
     fig.canvas.draw()  # settles tick locations and layout
     texts = list(fig.texts)
-    if fig._suptitle is not None:
-        texts.append(fig._suptitle)
+    texts += [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
     for legend in fig.legends:
         texts += [*legend.get_texts(), legend.get_title()]
     for ax in fig.axes:
