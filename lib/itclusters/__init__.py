@@ -26,6 +26,19 @@ from .indices import (
     it_share,
     normalise,
 )
+from .layouts import (
+    LAYOUTS,
+    LayoutError,
+    NotInLayoutError,
+    crosswalk,
+    harmonise,
+    harmonise_ratio,
+    layout_of,
+    layout_units,
+    resolve_region,
+    territory_changes,
+    unit_name,
+)
 from .presentation import (
     column_header,
     display_name,
@@ -44,13 +57,22 @@ from .regions import (
     UnknownRegionError,
     region_name,
     regions,
-    resolve_region,
 )
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LAYOUTS",
+    "LayoutError",
+    "NotInLayoutError",
+    "crosswalk",
+    "harmonise",
+    "harmonise_ratio",
+    "layout_of",
+    "layout_units",
+    "territory_changes",
+    "unit_name",
     "REGION_IDS",
     "DEFAULT_SCALE",
     "GradeScale",
@@ -110,7 +132,7 @@ _LAZY = {
 
 
 _SUBMODULES = ("catalogue", "charts", "handouts", "identification", "maps", "parameters",
-               "presentation", "reports", "sensitivity", "spatial", "widgets")
+               "presentation", "reports", "sensitivity", "spatial", "today", "widgets")
 
 
 def __getattr__(name: str):

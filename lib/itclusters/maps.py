@@ -66,7 +66,7 @@ _LQ_LABELS = ("< 0.50", "0.50 – 0.90", "0.90 – 1.10 (≈ 1, national)", "1.1
 # diverging around 1: oranges below, grey at 1, purples above (readable by the colour-blind)
 _LOG_NOTE = "classes: natural breaks on a log scale"
 _LQ_COLOURS = ("#e66101", "#fdb863", "#f0f0f0", "#b2abd2", "#5e3c99")
-_CITIES = ("astana", "almaty_city")
+_CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
     "astana": (250, -105),
@@ -76,6 +76,7 @@ _LABEL_OFFSETS = {
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
     "pavlodar": (110, -40),
+    "shymkent": (-250, -120),
 }
 
 
@@ -213,7 +214,7 @@ def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str,
     return Classes(codes, list(shown or labels), colors, None, scheme, note)
 
 
-def lq_classes(values: pd.Series) -> Classes:
+def lq_classes(values: pd.Series, ids=None) -> Classes:
     """Location quotients in the fixed classes of :data:`LQ_BREAKS`, centred on LQ = 1.
 
     All five classes are always listed, so maps of different years and indicators read alike.
@@ -222,7 +223,7 @@ def lq_classes(values: pd.Series) -> Classes:
     >>> c.labels[2], [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
     ('0.90 – 1.10 (≈ 1, national)', ['< 0.50', '0.90 – 1.10 (≈ 1, national)', '≥ 2.00'])
     """
-    series = pd.Series(values).reindex(list(REGION_IDS)).astype(float)
+    series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids)).astype(float)
     known = series.dropna()
     if (known < 0).any():
         raise ValueError(f"a location quotient cannot be negative: {known[known < 0].to_dict()}")
@@ -234,7 +235,7 @@ def lq_classes(values: pd.Series) -> Classes:
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
-             cmap: str = "YlGnBu", categories=None, colors=None) -> Classes:
+             cmap: str = "YlGnBu", categories=None, colors=None, ids=None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
@@ -242,7 +243,7 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     (all six shown in the legend with their inferred bands, so maps of different years read
     alike); ``"lq"`` and ``"log_natural_breaks"`` are described at :data:`INDICATOR_SCHEMES`.
     """
-    series = pd.Series(values).reindex(list(REGION_IDS))
+    series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids))
     colormap = matplotlib.colormaps[cmap]
     if scheme == "categories":
         labels = list(categories) if categories is not None else sorted(series.dropna().unique())
@@ -259,7 +260,7 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
         return _categorical(letters, labels, shades, scheme, shown,
                             "bands inferred (the article gives none)")
     if scheme == "lq":
-        return lq_classes(series)
+        return lq_classes(series, ids=list(series.index))
     schemes = _mapclassify_schemes()
     if scheme not in schemes and scheme != "log_natural_breaks":
         raise ValueError(f"unknown scheme {scheme!r}; available: "
@@ -301,15 +302,41 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
 
 # --- geometry ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _projected():
+# --- layouts: which units a map draws (kz16 = the article's 16 regions) -----------------------
+
+def _layout_ids(layout: str) -> list[str]:
+    from .layouts import layout_units
+
+    return list(REGION_IDS) if layout == "kz16" else list(layout_units(layout))
+
+
+def _infer_layout(ids) -> str:
+    """kz16 when every id is one of the 16 regions, else the first layout holding them all."""
+    from .layouts import LAYOUTS, layout_units
+
+    given = set(ids) - {"national"}
+    if given <= set(REGION_IDS):
+        return "kz16"
+    for layout in LAYOUTS:
+        if given <= set(layout_units(layout)):
+            return layout
+    raise ValueError(f"region ids {sorted(given)} belong to no single layout; harmonise them "
+                     f"first (itclusters.harmonise)")
+
+
+def _boundary_credit(layout: str) -> str:
+    return CREDIT if layout == "kz16" else _projected(layout)[4]
+
+
+@lru_cache(maxsize=3)
+def _projected(layout: str = "kz16"):
     """Projected region paths, representative points, and the map extent (cached)."""
     import shapely
     from shapely.geometry.polygon import orient
 
     from .data import boundaries
 
-    gdf = boundaries().to_crs(ALBERS_KZ)
+    gdf = boundaries(layout).to_crs(ALBERS_KZ)
     paths, points = {}, {}
     for rid, geom in gdf.geometry.items():
         vertices, codes = [], []
@@ -326,7 +353,7 @@ def _projected():
         points[rid] = (point.x / 1000.0, point.y / 1000.0)
     bounds = np.asarray(gdf.total_bounds) / 1000.0
     names = gdf["name_en"].to_dict()
-    return paths, points, bounds, names
+    return paths, points, bounds, names, gdf.attrs.get("source", CREDIT)
 
 
 @dataclass
@@ -392,7 +419,9 @@ def _select(values, year) -> pd.Series:
             raise ValueError(f"no values for {year}; available: "
                              f"{', '.join(map(str, sorted(available)))}")
         series = series.xs(year, level="year")
-    unknown = sorted(set(series.index) - set(REGION_IDS))
+    from .layouts import units
+
+    unknown = sorted(set(series.index) - set(REGION_IDS) - set(units().index))
     if unknown:
         raise ValueError(f"unknown region ids {unknown}; use itclusters.resolve_region first")
     return series
@@ -404,8 +433,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
-               flag_label: str = "grade not robust"):
-    """Draw one value per region on the map of the 16 regions.
+               flag_label: str = "grade not robust", layout: str | None = None):
+    """Draw one value per region on the map of the 16 regions (or of another layout).
 
     Parameters
     ----------
@@ -431,6 +460,11 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     flag : iterable of region ids, optional
         Regions outlined in black with a light hatch over their class colour, listed in the
         legend as ``flag_label`` (for example letters that are not robust).
+    layout : {"kz16", "kz17"}, optional
+        The map: the 16 regions of 2010-2017 (Natural Earth) or the 17 units of 2018-2021 (the
+        bureau's SDG platform, repaired); inferred from the region ids when omitted.  Data of
+        the 20 units of 2022 are drawn on the ``kz17`` map after :func:`~itclusters.harmonise`
+        (say so in ``units``).  Astana, Almaty and (from 2018) Shymkent get a city marker.
 
     Notes
     -----
@@ -446,19 +480,21 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         ``plt.show()`` is never called.
     """
     series = _select(values, year)
+    layout = layout or _infer_layout(series.index)
+    ids = _layout_ids(layout)
     classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, categories=categories,
-                       colors=colors)
-    paths, points, bounds, names = _projected()
+                       colors=colors, ids=ids)
+    paths, points, bounds, names, _ = _projected(layout)
     own_figure = ax is None
     if own_figure:
         _, ax = plt.subplots(figsize=(9, 4.4), layout="constrained")
-    regions = PatchCollection([PathPatch(paths[r]) for r in REGION_IDS], match_original=False,
+    regions = PatchCollection([PathPatch(paths[r]) for r in ids], match_original=False,
                               facecolors=classes.facecolors, edgecolors="white", linewidths=0.6,
                               zorder=1)
     regions.set_gid("regions")
     ax.add_collection(regions)
     hatches = {}
-    for rid in REGION_IDS:
+    for rid in ids:
         hatch = PathPatch(paths[rid], facecolor="none", edgecolor="0.45", hatch=_HATCH,
                           linewidth=0, zorder=2, visible=rid in classes.missing)
         hatch.set_gid(f"nodata:{rid}")
@@ -473,16 +509,16 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         mark.set_gid(f"flag:{rid}")
         ax.add_patch(mark)
     cities = {}
-    for rid in _CITIES:
+    for rid in [c for c in _CITIES if c in ids]:
         x, y = points[rid]
         code = classes.codes[rid]
         marker = ax.scatter([x], [y], s=130, marker="o", zorder=4, linewidths=1.1,
-                            edgecolors="black", facecolors=[classes.facecolors[REGION_IDS.index(rid)]],
+                            edgecolors="black", facecolors=[classes.facecolors[ids.index(rid)]],
                             hatch=_HATCH if code < 0 else _FLAG_HATCH if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
     if labels:
-        _draw_labels(ax, points, names)
+        _draw_labels(ax, points, names, ids)
     pad = 60
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
@@ -495,23 +531,27 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         _draw_legend(ax, classes, units, extra=[_flag_handle(flag_label)] if flagged else [],
                      **legend_options)
     if credit:
-        ax.text(1.0, 0.0, credit_line(source), transform=ax.transAxes, ha="right",
-                va="top", fontsize=9, color="0.3", gid="credit", wrap=True)
+        ax.text(1.0, 0.0, credit_line(source, _boundary_credit(layout)), transform=ax.transAxes,
+                ha="right", va="top", fontsize=9, color="0.3", gid="credit", wrap=True)
     ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
     ax._itclusters_classes = classes
+    ax._itclusters_ids = ids
+    ax._itclusters_boundaries = _boundary_credit(layout)
     if own_figure:
         settle_layout(ax.figure)
     return ax
 
 
-def credit_line(source: str | None = None) -> str:
-    """The line printed under every map: the data source and the Natural Earth credit."""
+def credit_line(source: str | None = None, boundaries: str = CREDIT) -> str:
+    """The line printed under every map: the data source and the boundaries' credit."""
     text = f"Source: {source}. " if source else ""
-    return f"{text}Boundaries: {CREDIT}."
+    if boundaries == CREDIT:
+        return f"{text}Boundaries: {CREDIT}."
+    return f"{text}{boundaries.rstrip('.')}."  # another file's own credit
 
 
-def _draw_labels(ax, points, names) -> None:
-    for rid in REGION_IDS:
+def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
+    for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
         label = display_name(rid, short=True)
@@ -540,13 +580,14 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
     state: _MapState | None = getattr(ax, "_itclusters_map", None)
     if state is None:
         raise ValueError("this Axes has no map drawn by itclusters.choropleth")
-    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap)
+    ids = getattr(ax, "_itclusters_ids", list(REGION_IDS))
+    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids)
     state.regions.set_facecolor(classes.facecolors)
     missing = set(classes.missing)
     for rid, hatch in state.hatches.items():
         hatch.set_visible(rid in missing)
     for rid, marker in state.cities.items():
-        marker.set_facecolor([classes.facecolors[REGION_IDS.index(rid)]])
+        marker.set_facecolor([classes.facecolors[ids.index(rid)]])
         marker.set_hatch(_HATCH if rid in missing else None)
     if units is not None:
         state.units = units
@@ -608,6 +649,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
     for ax, year in zip(maps, years):
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
                    units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend)
+    layouts = sorted({_infer_layout(_select(series, y).index) for y in years})
     if one_legend:
         # one legend for the figure, under the maps; "no data" is listed if any year lacks one
         classes = maps[-1]._itclusters_classes
@@ -618,7 +660,8 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
         legend_ax.legend(handles=handles, title=_legend_title(units, classes), loc="center",
                          ncols=1 if in_cell else min(3, len(handles)), frameon=False,
                          alignment="left")
-    _figure_header(fig, title, source, shared and len(years) > 1)
+    _figure_header(fig, title, source, shared and len(years) > 1,
+                   [_boundary_credit(lay) for lay in layouts])
     settle_layout(fig)
     return fig
 
@@ -643,13 +686,14 @@ def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str 
     return fig
 
 
-def _figure_header(fig, title, source, shared) -> None:
+def _figure_header(fig, title, source, shared, credits=(CREDIT,)) -> None:
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     note = "One set of classes for all maps. " if shared else ""
     note += f"Source: {source}. " if source else ""
+    boundaries = " ".join(credit_line(None, c) for c in credits)
     # a figure label takes part in the layout, so it never overlaps the legend or the maps
-    fig.supxlabel(f"{note}Boundaries: {CREDIT}.", x=0.99, ha="right", fontsize=9, color="0.3")
+    fig.supxlabel(f"{note}{boundaries}", x=0.99, ha="right", fontsize=9, color="0.3")
 
 
 def settle_layout(fig, max_draws: int = 8):

@@ -142,7 +142,13 @@ def display_name(region_id: str, short: bool = False) -> str:
     """
     if short and region_id in _SHORT:
         return _SHORT[region_id]
-    return _DISPLAY.get(region_id) or region_name(region_id)
+    if region_id in _DISPLAY:
+        return _DISPLAY[region_id]
+    if region_id in REGION_IDS:
+        return region_name(region_id)
+    from .layouts import unit_name  # units of the later layouts (Shymkent, Abai, ...)
+
+    return unit_name(region_id)
 
 
 def display_names(ids: Iterable[str], short: bool = False) -> list[str]:
@@ -268,7 +274,8 @@ def _names_for_ids(text: str) -> str:
     ('Almaty city, Akmola', 'candidate')
     """
     parts = [p.strip() for p in text.split(",")]
-    if parts and all(p in REGION_IDS for p in parts):
+    if parts and "_" in text and all(p in _unit_ids() for p in parts) or \
+            parts and all(p in REGION_IDS for p in parts):
         return ", ".join(display_names(parts))
     return text
 
@@ -362,9 +369,17 @@ _TABLE_CSS = [
 ]
 
 
+def _unit_ids() -> set:
+    from .layouts import units
+
+    return set(REGION_IDS) | set(units().index)
+
+
 def _is_region_index(index: pd.Index) -> bool:
     values = index.dropna()
-    return len(values) > 0 and all(isinstance(v, str) and v in REGION_IDS for v in values)
+    if not len(values) or not all(isinstance(v, str) for v in values):
+        return False
+    return all(v in REGION_IDS for v in values) or all(v in _unit_ids() for v in values)
 
 
 # Catalogue codes that are also everyday column names (a recomputed or composite index, a
