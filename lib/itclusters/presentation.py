@@ -194,6 +194,13 @@ FORMATS: dict[str, NumberFormat] = {
     "krugman": NumberFormat("number", 3, "0 = national structure, 2 = disjoint"),
     "labour_productivity": NumberFormat("number", 0, "thousand KZT per employed person"),
     "grp_per_capita": NumberFormat("number", 0, "thousand KZT per person"),
+    "ict_lq_grp": NumberFormat("number", 2, "LQ, 1 = national"),
+    "ict_growth": NumberFormat("number", 1, "% a year"),
+    "manufacturing_share": NumberFormat("percent", 1, "% of GRP"),
+    "rd_intensity": NumberFormat("number", 3, "% of GRP"),
+    "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
+    "researchers_per_million": NumberFormat("number", 0, "per million inhabitants"),
+    "internet_users": NumberFormat("number", 1, "% of individuals"),
     # generic kinds, for columns outside the catalogue
     "rank": NumberFormat("rank", 0),
     "lq": NumberFormat("number", 2, "LQ"),
