@@ -353,6 +353,11 @@ def _shape_of(row: list, codes: Sequence[str], region_names: set[str],
         y = _year_of(cell)
         if y is not None and i != region and y not in years:
             years[y] = i
+    others = [c for i, c in enumerate(row) if i not in years.values() and not _is_blank(c)]
+    if any(isinstance(c, (int, float)) or _read_number(_as_text(c)) is not None for c in others):
+        return None  # a row of data, not a header
+    if years and region is None and others and _resolves(others[0]):
+        return None  # a region's row whose values happen to look like years
     if len(years) >= 1 and year is None:
         first_year = min(years.values())
         if region is None:
@@ -386,6 +391,14 @@ def _find_shape(grid: _Grid, codes: Sequence[str], header: int | None, region_co
         shape.header = number
         return shape
     return None
+
+
+def _resolves(cell) -> bool:
+    try:
+        resolve_region(_clean_name(_as_text(cell)))
+        return True
+    except UnknownRegionError:
+        return False
 
 
 def _has_region_rows(grid: _Grid, header: int, column: int) -> bool:
