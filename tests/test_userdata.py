@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import itclusters as itc
@@ -301,8 +301,7 @@ def _write(path, numbers, convention, encoding, names, missing=()):
     path.write_bytes((b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + data)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(numbers=_values, convention=st.sampled_from(sorted(FORMATS)),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]),
        names=st.sampled_from(["en", "ru"]),
@@ -325,8 +324,7 @@ _bad_cells = st.sampled_from(["abc", "1.2.3x", "inf", "-inf", "12 %", "1e5e", "(
                               "nan", "#DIV/0!", "1,2,3,4"])
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40)
 @given(row=st.integers(0, 15), column=st.integers(0, 5), bad=_bad_cells,
        convention=st.sampled_from(sorted(FORMATS)))
 def test_one_corrupted_cell_is_named(tmp_path, row, column, bad, convention):

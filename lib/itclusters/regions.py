@@ -131,8 +131,9 @@ _CITY_WORDS = {"city", "qalasy", "kalasy", "город", "г", "қаласы", "
 # Cyrillic letters that look like Latin ones; source spreadsheets mix them into names of
 # either script, so a name is tried with the look-alikes turned both ways.
 _ALMATY = {"almaty", "алматы"}
-_CYRILLIC_LOOKS = "АВЕКМНОРСТХаеорсухкмті"
-_LATIN_LOOKS = "ABEKMHOPCTXaeopcyxkmti"
+# (compared after case folding, so that upper-case look-alikes such as В/B and Н/H count too)
+_CYRILLIC_LOOKS = "авекмнорстухі"
+_LATIN_LOOKS = "abekmhopctyxi"
 _HOMOGLYPHS = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
 _TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
 
@@ -174,19 +175,21 @@ class PostReformRegionError(UnknownRegionError):
 
 
 def _key(name: str) -> str:
-    text = str(name).strip()
-    has_latin = re.search(r"[A-Za-z]", text) is not None
+    text = str(name).strip().casefold()
+    has_latin = re.search(r"[a-z]", text) is not None
     if has_latin:
         text = text.translate(_HOMOGLYPHS)
     return _normal(text)
 
 
 def _keys(name: str) -> list[str]:
-    """The name's key, and if it mixes scripts, its key with Latin look-alikes made Cyrillic."""
+    """The name's key, and its key with Latin look-alikes made Cyrillic."""
     keys = [_key(name)]
-    text = str(name).strip()
-    if re.search(r"[A-Za-z]", text) and re.search(r"[\u0400-\u04ff]", text):
-        keys.append(_normal(text.translate(_TO_CYRILLIC)))
+    text = str(name).strip().casefold()
+    if re.search(r"[a-z]", text):  # "BKO" typed with Latin letters is ВКО
+        cyrillic = _normal(text.translate(_TO_CYRILLIC))
+        if cyrillic not in keys:
+            keys.append(cyrillic)
     return keys
 
 
