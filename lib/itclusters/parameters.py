@@ -26,7 +26,7 @@ class ParameterError(ValueError):
 
 def _shown(value) -> str:
     text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return text if len(text) <= 200 else text[:197] + "..."
 
 
 def _is_whole(value) -> bool:
