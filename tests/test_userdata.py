@@ -341,3 +341,30 @@ def test_one_corrupted_cell_is_named(tmp_path, row, column, bad, convention):
         read_indicators(path)
     message = str(err.value)
     assert f"row {row + 2}, column {CODES[column]!r}: value {bad!r}" in message
+
+
+# --- the user's index in the explorer -----------------------------------------------------------
+
+def test_the_explorer_takes_a_panel_with_the_users_index(clean):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from itclusters.catalogue import available_years, user_panel
+    from itclusters.widgets import Explorer
+
+    panel = user_panel(clean)
+    assert available_years(panel, "your_index") == [2015, 2017]
+    assert available_years(panel, "index") == [2010, 2016]  # the article's, beside
+    expected = itc.innovation_index(clean)["index"]
+    assert np.allclose(panel["your_index"].dropna(), expected.dropna().reindex(
+        panel["your_index"].dropna().index))
+    widget = Explorer(panel, indicator="your_index", year=2017, scheme="grade")
+    assert list(widget.year.options) == [2015, 2017]
+    assert widget.ax.get_title(loc="left").startswith("Your index of innovative development")
+    html = widget.table.value
+    best = expected.xs(2017, level="year").idxmax()
+    assert html.split("<tbody>")[1].startswith(f"<tr><td>{best}</td>")  # ranked first
+    widget.year.value = 2015
+    assert widget.ax.get_title(loc="left").endswith("2015")
+    plt.close("all")
