@@ -185,3 +185,11 @@ def _validation_cell_number(notebook):
     code = [c for c in nb.cells if c.cell_type == "code"]
     at = next(i for i, c in enumerate(code) if "parameters" in c.metadata.get("tags", []))
     return at + 3  # 1-based, plus the injected-parameters cell after the parameters cell
+
+
+def test_the_explorer_notebook_takes_the_users_file(tmp_path):
+    nb = _execute(ROOT / "notebooks" / "04_explorer.ipynb", tmp_path,
+                  indicators_file=str(USER_FILE), indicator="your_index", year=2017)
+    assert not _outputs(nb, "error")
+    shown = _outputs(nb, "display_data") + _outputs(nb, "execute_result")
+    assert any("image/png" in o.data for o in shown)  # the static form of the explorer
