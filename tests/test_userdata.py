@@ -320,6 +320,58 @@ def test_random_valid_tables_round_trip_in_every_format(tmp_path, numbers, conve
     assert np.allclose(table.to_numpy(), expected, equal_nan=True, rtol=0, atol=1e-9)
 
 
+@settings(max_examples=25)
+@given(numbers=_values, layout=st.sampled_from(["xlsx long", "xlsx wide", "csv wide"]),
+       title_rows=st.integers(0, 3), names=st.sampled_from(["en", "ru", "kk"]),
+       missing=st.sets(st.tuples(st.integers(0, 15), st.integers(0, 5)), max_size=3))
+def test_random_valid_tables_round_trip_through_workbooks_and_wide_files(
+        tmp_path, numbers, layout, title_rows, names, missing):
+    import openpyxl
+    expected = np.array(numbers).reshape(16, 6)
+    for i, k in missing:
+        expected[i, k] = np.nan
+    for k in range(6):
+        if not np.nanmax(np.append(expected[:, k], -1)) > 0:
+            return
+
+    def value(i, k):
+        return None if np.isnan(expected[i, k]) else float(expected[i, k])
+
+    titles = [[f"Table {t + 1} of the regional indicators"] for t in range(title_rows)]
+    if layout == "xlsx long":
+        book = openpyxl.Workbook()
+        sheet = book.active
+        for row in [*titles, ["region", "year", *CODES]]:
+            sheet.append(row)
+        for i, rid in enumerate(REGION_IDS):
+            sheet.append([region_name(rid, names), 2016, *(value(i, k) for k in range(6))])
+        path = tmp_path / "random.xlsx"
+        book.save(path)
+    elif layout == "xlsx wide":
+        book = openpyxl.Workbook()
+        book.remove(book.active)
+        for k, code in enumerate(CODES):
+            sheet = book.create_sheet(code)
+            for row in [*titles, [None, 2016]]:
+                sheet.append(row)
+            for i, rid in enumerate(REGION_IDS):
+                sheet.append([region_name(rid, names), value(i, k)])
+        path = tmp_path / "random.xlsx"
+        book.save(path)
+    else:
+        path = []
+        for k, code in enumerate(CODES):
+            lines = [*(t[0] for t in titles), "region,2016"]
+            lines += [f"{region_name(rid, names)},{'' if value(i, k) is None else repr(value(i, k))}"
+                      for i, rid in enumerate(REGION_IDS)]
+            one = tmp_path / f"{code}.csv"
+            one.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            path.append(one)
+    table = read_indicators(path).xs(2016, level="year").reindex(list(REGION_IDS))[CODES]
+    # a workbook keeps 15 significant digits, as Excel does
+    assert np.allclose(table.to_numpy(), expected, rtol=1e-14, atol=0, equal_nan=True)
+
+
 _bad_cells = st.sampled_from(["abc", "1.2.3x", "inf", "-inf", "12 %", "1e5e", "(5)", "5-", "∞",
                               "nan", "#DIV/0!", "1,2,3,4"])
 

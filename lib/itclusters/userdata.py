@@ -315,6 +315,7 @@ class _Shape:
     columns: dict = field(default_factory=dict)  # long: code -> column; wide: year -> column
     indicator: str | None = None      # wide: the indicator code
     ignored: list = field(default_factory=list)
+    twice: dict = field(default_factory=dict)  # long: code -> the columns that repeat it
 
 
 def _code_in(text: str, codes: Sequence[str]) -> list[str]:
@@ -339,15 +340,21 @@ def _shape_of(row: list, codes: Sequence[str], region_names: set[str],
     keys = [_header_key(c) for c in row]
     region = next((i for i, k in enumerate(keys) if k in region_names), None)
     year = next((i for i, k in enumerate(keys) if k in year_names), None)
-    found = {}
+    found: dict[str, int] = {}
+    twice: dict[str, list[int]] = {}
     for i, cell in enumerate(row):
         code = _header_code(cell, codes)
-        if code is not None and code not in found and i not in (region, year):
-            found[code] = i
+        if code is not None and i not in (region, year):
+            if code in found:
+                twice.setdefault(code, [found[code]]).append(i)
+            else:
+                found[code] = i
     if region is not None and year is not None and found:
         ignored = [str(row[i]) for i, k in enumerate(keys)
                    if k and i not in (region, year, *found.values())]
-        return _Shape(0, "long", region, year, found, ignored=ignored)
+        shape = _Shape(0, "long", region, year, found, ignored=ignored)
+        shape.twice = twice
+        return shape
     years = {}
     for i, cell in enumerate(row):
         y = _year_of(cell)
@@ -489,6 +496,10 @@ def _region_of(grid: _Grid, row: int, column: int, cell, name: str) -> str | Non
 def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str | None) -> _Part:
     part = _Part(grid, shape)
     header_row = grid.rows[shape.header]
+    for code, columns in shape.twice.items():
+        _fail(grid, f"indicator {code} has {len(columns)} columns "
+                    f"({', '.join(_column_letter(c) for c in columns)}): which one holds it is "
+                    f"not clear; keep one", shape.header)
     region_name_ = _as_text(header_row[shape.region]) or "region"
     if shape.layout == "long":
         value_columns = [(code, column, code) for code, column in shape.columns.items()]
@@ -671,7 +682,13 @@ def _grids_of(path: Path, sep, encoding, sheet) -> list[list[_Grid]]:
     if suffix not in _TEXT_SUFFIXES + _EXCEL_SUFFIXES:
         _fail(path, f"unsupported file type {path.suffix!r}; use .csv (or .tsv, .txt), .xlsx, "
                     f".xls or .ods")
-    if path.stat().st_size == 0:
+    try:
+        size = path.stat().st_size
+        with open(path, "rb"):
+            pass
+    except OSError as err:
+        _fail(path, f"cannot be opened ({err.strerror or err}); check its permissions")
+    if size == 0:
         _fail(path, "is empty (0 bytes): expected a header row and one row per region and year")
     if suffix in _EXCEL_SUFFIXES:
         if sep is not None or encoding is not None:
@@ -947,6 +964,8 @@ def _summary(frame: pd.DataFrame, paths: list[Path], parts: list[_Part], codes) 
               f"not available")
     if a["skipped_rows"]:
         counts += f", {len(a['skipped_rows'])} row(s) skipped (totals, notes)"
+    if a["ignored_columns"]:
+        counts += f", column(s) not used: {', '.join(map(repr, a['ignored_columns']))}"
     name = ", ".join(p.name for p in paths)
     return f"read {name}: {', '.join(bits)}; {counts}"
 
