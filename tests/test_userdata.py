@@ -285,6 +285,7 @@ FORMATS = {
     "ru": (";", lambda x: f"{x:,.2f}".replace(",", "\u00a0").replace(".", ",")),
     "de": (";", lambda x: f"{x:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")),
     "plain": (",", lambda x: f"{x:.2f}"),
+    "tab": ("\t", lambda x: f"{x:,.2f}".replace(",", " ").replace(".", ",")),
 }
 _values = st.lists(st.floats(min_value=0.01, max_value=5e6, allow_nan=False), min_size=16 * 6,
                    max_size=16 * 6)
@@ -386,7 +387,7 @@ def test_one_corrupted_cell_is_named(tmp_path, row, column, bad, convention):
     sep = FORMATS[convention][0]
     lines = path.read_text(encoding="utf-8").splitlines()
     cells = lines[row + 1].split(sep)
-    cells[2 + column] = bad
+    cells[2 + column] = f'"{bad}"' if sep in bad else bad
     lines[row + 1] = sep.join(cells)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(IndicatorTableError) as err:

@@ -13,9 +13,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
-from .regions import REGION_IDS
+from .regions import REGION_IDS, UnknownRegionError, resolve_region
 # user tables are read by their own module; re-exported here so old imports keep working
 from .userdata import IndicatorTableError, read_indicators
 
