@@ -219,6 +219,14 @@ def test_committed_templates_are_what_indicator_template_writes(tmp_path):
         indicator_template(tmp_path / "t.csv")
 
 
+def test_an_unfilled_template_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = itc.indicator_template()
+    assert path == Path("indicators_template.xlsx") and path.exists()
+    with pytest.raises(IndicatorTableError, match=r"column 'J_D': no value at all in 2010"):
+        read_indicators(path)
+
+
 def test_a_filled_template_reads_back(tmp_path):
     path = itc.indicator_template(tmp_path / "mine.csv", years=[2015, 2017])
     table = pd.read_csv(path)

@@ -900,9 +900,14 @@ def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
                 f"region(s) {', '.join(absent)}; every year needs all 16 regions "
                 f"(normalisation compares them)" + skipped_note)
         for code in codes:
+            if block[code].isna().all():
+                raise IndicatorTableError(
+                    f"{', '.join(map(str, paths))}, column {code!r}: no value at all in {year} "
+                    f"(every cell is empty or marked not available); fill in the indicator, or "
+                    f"leave the year out")
             if _method_of(meta, code) == "leader" and not block[code].max() > 0:
                 leader = block[code].max()
-                shown = "no value" if pd.isna(leader) else repr(float(leader))
+                shown = repr(float(leader))
                 raise IndicatorTableError(
                     f"{', '.join(map(str, paths))}, column {code!r}: in {year} the leading value is "
                     f"{shown}: normalisation to the leader (formula 1) divides by it, so the "
@@ -984,10 +989,11 @@ def _method_of(meta: pd.DataFrame, code: str) -> str:
 
 # --- the template -------------------------------------------------------------------------------
 
-def indicator_template(path: str | os.PathLike, years: Sequence[int] = (2010, 2016),
+def indicator_template(path: str | os.PathLike = "indicators_template.xlsx", years: Sequence[int] = (2010, 2016),
                        metadata: pd.DataFrame | None = None, lang: str = "en") -> Path:
     """Write an empty indicator table of the expected shape (``.csv`` or ``.xlsx``).
 
+    Written to ``path`` (default ``indicators_template.xlsx`` in the working folder).
     Long layout: columns ``region``, ``year`` and one per indicator code, one row per region
     and year, values empty (read back as "not available").  A workbook gets a second sheet,
     ``indicators``, describing each code (name, unit, may it be negative).  Refuses to
