@@ -385,7 +385,7 @@ def _find_shape(grid: _Grid, codes: Sequence[str], header: int | None, region_co
     year_names = _YEAR_HEADERS | {_header_key(year_column)}
     if header is not None:
         if header - 1 >= len(grid.rows):
-            _fail(grid, f"header={header} is past the last row ({len(grid.rows)})")
+            return None  # reported with the sheet's rows by _no_header_message
         rows = [(header - 1, grid.rows[header - 1])]
     else:
         rows = list(enumerate(grid.rows[:_HEADER_SEARCH_ROWS]))
@@ -451,9 +451,12 @@ def _no_header_message(grid: _Grid, codes: Sequence[str], region_column: str,
                 f"name the columns {region_column!r} and {year_column!r} (or give "
                 f"region_column= and year_column=)")
     where = f"row {header}" if header is not None else f"the first {_HEADER_SEARCH_ROWS} rows"
+    if header is not None and header > len(grid.rows):
+        where += f" (the table has {len(grid.rows)} rows)"
     return (f"no header found in {where}: a long table needs columns {region_column!r}, "
             f"{year_column!r} and one per indicator ({', '.join(codes)}); a wide table has "
-            f"regions as rows and years as columns. The first row holds {found[:12]}")
+            f"regions as rows and years as columns"
+            + (f". The first row holds {found[:12]}" if found else ""))
 
 
 # --- reading one grid -----------------------------------------------------------------------------
@@ -964,7 +967,7 @@ def _summary(frame: pd.DataFrame, paths: list[Path], parts: list[_Part], codes) 
     years = sorted(set(frame.index.get_level_values("year")))
     regions = frame.index.get_level_values("region_id").nunique()
     counts = (f"{regions} regions x {len(years)} year{'s' if len(years) > 1 else ''} "
-              f"({', '.join(map(str, years))}), {len(codes)} indicators, "
+              f"({', '.join(map(str, years))}), {len(codes)} indicator{'s' if len(codes) > 1 else ''}, "
               f"{len(a['missing_cells'])} cell{'s' if len(a['missing_cells']) != 1 else ''} "
               f"not available")
     if a["skipped_rows"]:
