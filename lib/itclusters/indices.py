@@ -208,6 +208,16 @@ def normalise(df: pd.DataFrame, method: str | Mapping[str, str] = "leader") -> p
     [25.0, 100.0, 50.0]
     >>> normalise(raw, method="minmax")["J_A"].round(2).tolist()
     [0.0, 100.0, 33.33]
+
+    Formula (1) is undefined for a negative value; min-max takes it, per column if need be:
+
+    >>> raw["J_E"] = [-1.0, 3.0, 1.0]
+    >>> normalise(raw)
+    Traceback (most recent call last):
+    ...
+    itclusters.indices.NormalisationError: J_E, a 2016: value -1.0 is negative; ...
+    >>> normalise(raw, {"J_E": "minmax"})["J_E"].tolist()
+    [0.0, 100.0, 50.0]
     """
     chosen = _methods(df, method)
     numeric = df.astype(float)
