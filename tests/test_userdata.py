@@ -281,6 +281,18 @@ def test_bad_tables_fail_with_file_row_column_value(indicator_csv, mutate, patte
     assert str(path) in str(err.value)
 
 
+def test_decimal_comma_is_accepted(indicator_csv):
+    table = read_indicators(indicator_csv(_set(0, "J_A", "12,5")))
+    assert table.loc[("akmola", 2010), "J_A"] == 12.5
+
+
+def test_unsupported_file_type(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{}")
+    with pytest.raises(IndicatorTableError, match="unsupported file type"):
+        read_indicators(path)
+
+
 def test_old_import_path_still_works():
     from itclusters.data import IndicatorTableError as Old, read_indicators as old_read
     assert Old is IndicatorTableError and old_read is read_indicators
