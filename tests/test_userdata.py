@@ -281,9 +281,12 @@ def test_bad_tables_fail_with_file_row_column_value(indicator_csv, mutate, patte
     assert str(path) in str(err.value)
 
 
-def test_decimal_comma_is_accepted(indicator_csv):
-    table = read_indicators(indicator_csv(_set(0, "J_A", "12,5")))
-    assert table.loc[("akmola", 2010), "J_A"] == 12.5
+def test_a_lone_decimal_comma_in_a_point_file_is_refused_naming_both(indicator_csv):
+    # once accepted silently; a file that writes numbers two ways cannot be trusted either way
+    with pytest.raises(IndicatorTableError, match=r"row 2, column 'J_B': value '[\d.]+' has '.' as "
+                                                  r"decimal mark, but .*row 2, column 'J_A': value "
+                                                  r"'12,5' has ','"):
+        read_indicators(indicator_csv(_set(0, "J_A", "12,5")))
 
 
 def test_unsupported_file_type(tmp_path):
