@@ -34,7 +34,7 @@ dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voil
 	$(BIN)/voila notebooks/dashboard.ipynb
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
-	$(BIN)/python -c "from itclusters.data import write_shapefile; print(write_shapefile())"
+	$(BIN)/python -c "from itclusters.data import write_shapefile, write_kz17_shapefile; print(write_shapefile(), write_kz17_shapefile())"
 
 bench: $(VENV)/.installed-test  ## run every benchmark and print its figures
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -19,13 +19,25 @@ from .indices import (
     it_share,
     normalise,
 )
+from .layouts import (
+    LAYOUTS,
+    LayoutError,
+    NotInLayoutError,
+    crosswalk,
+    harmonise,
+    harmonise_ratio,
+    layout_of,
+    layout_units,
+    resolve_region,
+    territory_changes,
+    unit_name,
+)
 from .regions import (
     REGION_IDS,
     PostReformRegionError,
     UnknownRegionError,
     region_name,
     regions,
-    resolve_region,
 )
 from .userdata import IndicatorTableError, indicator_template, read_indicators
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
@@ -33,6 +45,16 @@ from .specialisation import hhi, hoover_index, krugman_index, location_quotient,
 __version__ = "0.1.0"
 
 __all__ = [
+    "LAYOUTS",
+    "LayoutError",
+    "NotInLayoutError",
+    "crosswalk",
+    "harmonise",
+    "harmonise_ratio",
+    "layout_of",
+    "layout_units",
+    "territory_changes",
+    "unit_name",
     "REGION_IDS",
     "DEFAULT_SCALE",
     "GradeScale",
@@ -83,7 +105,7 @@ _LAZY = {
 
 
 _SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports",
-               "sensitivity", "spatial", "userdata", "widgets")
+               "sensitivity", "spatial", "today", "userdata", "widgets")
 
 
 def __getattr__(name: str):

@@ -68,6 +68,32 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
 USER_COLUMNS = {"your_index": "index", "your_grade": "grade",
                 "your_susceptibility": "susceptibility", "your_activity": "activity"}
 
+# 2010 to the latest year, on each year's layout or harmonised (itclusters.today; in the explorer
+# with ``itc.explorer(panel=itclusters.today.explorer_panel())``)
+_SDG = f"{_BNS}, SDG platform"
+INDICATORS.update({i.code: i for i in (
+    Indicator("ict_lq_grp", "ICT (section J) location quotient against GRP",
+              "LQ (1 = national structure)", f"{_BNS}; computed",
+              note="ICT share of the region's GRP over the national one: GRP stands in for the "
+                   "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
+                   "keeps the sum-of-sections LQ for 2010-2016)"),
+    Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
+              f"{_BNS}; computed", note="current prices: inflation included"),
+    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "share (0-1)",
+              f"{_BNS}; computed"),
+    Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
+              note="full precision 2010-2016, two decimals from 2017"),
+    Indicator("rd_per_employed", "R&D expenditure per employed person (the article's J_A)",
+              "KZT per employed person", "Bureau of National Statistics: SDG 9.5.1, GRP, "
+              "employment; computed",
+              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017"),
+    Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
+              "per million inhabitants", _SDG,
+              note="units merged by harmonising are weighted by average population"),
+    Indicator("internet_users", "Individuals using the Internet (SDG 17.8.1)", "% of individuals",
+              _SDG, note="units merged by harmonising are weighted by average population"),
+)})
+
 
 def indicator_panel() -> pd.DataFrame:
     """All indicators of :data:`INDICATORS` as one frame indexed by ``(region_id, year)``.

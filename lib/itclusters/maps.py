@@ -49,7 +49,7 @@ NO_DATA = "no data"
 _NO_DATA_FACE = "#d9d9d9"
 _HATCH = "////"
 _FLAG_HATCH = "\\\\"
-_CITIES = ("astana", "almaty_city")
+_CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
     "astana": (260, 170),
@@ -59,6 +59,7 @@ _LABEL_OFFSETS = {
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
     "pavlodar": (110, -40),
+    "shymkent": (-250, -120),
 }
 _SHORT_NAMES = {
     "almaty_region": "Almaty reg.",
@@ -163,14 +164,14 @@ def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str) -
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
-             cmap: str = "YlGnBu", categories=None, colors=None) -> Classes:
+             cmap: str = "YlGnBu", categories=None, colors=None, ids=None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
     ``scheme="grade"`` takes index values or letters and uses the article's six letters
     (all six shown in the legend, so maps of different years read alike).
     """
-    series = pd.Series(values).reindex(list(REGION_IDS))
+    series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids))
     colormap = matplotlib.colormaps[cmap]
     if scheme == "categories":
         labels = list(categories) if categories is not None else sorted(series.dropna().unique())
@@ -211,15 +212,41 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
 
 # --- geometry ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _projected():
+# --- layouts: which units a map draws (kz16 = the article's 16 regions) -----------------------
+
+def _layout_ids(layout: str) -> list[str]:
+    from .layouts import layout_units
+
+    return list(REGION_IDS) if layout == "kz16" else list(layout_units(layout))
+
+
+def _infer_layout(ids) -> str:
+    """kz16 when every id is one of the 16 regions, else the first layout holding them all."""
+    from .layouts import LAYOUTS, layout_units
+
+    given = set(ids) - {"national"}
+    if given <= set(REGION_IDS):
+        return "kz16"
+    for layout in LAYOUTS:
+        if given <= set(layout_units(layout)):
+            return layout
+    raise ValueError(f"region ids {sorted(given)} belong to no single layout; harmonise them "
+                     f"first (itclusters.harmonise)")
+
+
+def _boundary_credit(layout: str) -> str:
+    return CREDIT if layout == "kz16" else _projected(layout)[4]
+
+
+@lru_cache(maxsize=3)
+def _projected(layout: str = "kz16"):
     """Projected region paths, representative points, and the map extent (cached)."""
     import shapely
     from shapely.geometry.polygon import orient
 
     from .data import boundaries
 
-    gdf = boundaries().to_crs(ALBERS_KZ)
+    gdf = boundaries(layout).to_crs(ALBERS_KZ)
     paths, points = {}, {}
     for rid, geom in gdf.geometry.items():
         vertices, codes = [], []
@@ -236,7 +263,7 @@ def _projected():
         points[rid] = (point.x / 1000.0, point.y / 1000.0)
     bounds = np.asarray(gdf.total_bounds) / 1000.0
     names = gdf["name_en"].to_dict()
-    return paths, points, bounds, names
+    return paths, points, bounds, names, gdf.attrs.get("source", CREDIT)
 
 
 @dataclass
@@ -290,7 +317,9 @@ def _select(values, year) -> pd.Series:
             raise ValueError(f"no values for {year}; available: "
                              f"{', '.join(map(str, sorted(available)))}")
         series = series.xs(year, level="year")
-    unknown = sorted(set(series.index) - set(REGION_IDS))
+    from .layouts import units
+
+    unknown = sorted(set(series.index) - set(REGION_IDS) - set(units().index))
     if unknown:
         raise ValueError(f"unknown region ids {unknown}; use itclusters.resolve_region first")
     return series
@@ -301,8 +330,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
-               flag_label: str = "grade not robust"):
-    """Draw one value per region on the map of the 16 regions.
+               flag_label: str = "grade not robust", layout: str | None = None):
+    """Draw one value per region on the map of the 16 regions (or of another layout).
 
     Parameters
     ----------
@@ -328,6 +357,11 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     flag : iterable of region ids, optional
         Regions cross-hatched over their class colour and listed in the legend as
         ``flag_label`` (for example letters that are not robust).
+    layout : {"kz16", "kz17"}, optional
+        The map: the 16 regions of 2010-2017 (Natural Earth) or the 17 units of 2018-2021 (the
+        bureau's SDG platform, repaired); inferred from the region ids when omitted.  Data of
+        the 20 units of 2022 are drawn on the ``kz17`` map after :func:`~itclusters.harmonise`
+        (say so in ``units``).  Astana, Almaty and (from 2018) Shymkent get a city marker.
 
     Returns
     -------
@@ -335,18 +369,20 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         ``plt.show()`` is never called.
     """
     series = _select(values, year)
+    layout = layout or _infer_layout(series.index)
+    ids = _layout_ids(layout)
     classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, categories=categories,
-                       colors=colors)
-    paths, points, bounds, names = _projected()
+                       colors=colors, ids=ids)
+    paths, points, bounds, names, _ = _projected(layout)
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
-    regions = PatchCollection([PathPatch(paths[r]) for r in REGION_IDS], match_original=False,
+    regions = PatchCollection([PathPatch(paths[r]) for r in ids], match_original=False,
                               facecolors=classes.facecolors, edgecolors="white", linewidths=0.6,
                               zorder=1)
     regions.set_gid("regions")
     ax.add_collection(regions)
     hatches = {}
-    for rid in REGION_IDS:
+    for rid in ids:
         hatch = PathPatch(paths[rid], facecolor="none", edgecolor="0.45", hatch=_HATCH,
                           linewidth=0, zorder=2, visible=rid in classes.missing)
         hatch.set_gid(f"nodata:{rid}")
@@ -359,16 +395,16 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         mark.set_gid(f"flag:{rid}")
         ax.add_patch(mark)
     cities = {}
-    for rid in _CITIES:
+    for rid in [c for c in _CITIES if c in ids]:
         x, y = points[rid]
         code = classes.codes[rid]
         marker = ax.scatter([x], [y], s=130, marker="o", zorder=4, linewidths=1.1,
-                            edgecolors="black", facecolors=[classes.facecolors[REGION_IDS.index(rid)]],
+                            edgecolors="black", facecolors=[classes.facecolors[ids.index(rid)]],
                             hatch=_HATCH if code < 0 else _FLAG_HATCH if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
     if labels:
-        _draw_labels(ax, points, names)
+        _draw_labels(ax, points, names, ids)
     pad = 60
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
@@ -383,21 +419,26 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                                                       label=flag_label)] if flagged else [],
                      **legend_options)
     if credit:
-        ax.text(1.0, 0.0, credit_line(source), transform=ax.transAxes, ha="right",
+        ax.text(1.0, 0.0, credit_line(source, _boundary_credit(layout)), transform=ax.transAxes,
+                ha="right",
                 va="top", fontsize=6.5, color="0.35", gid="credit")
     ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
     ax._itclusters_classes = classes
+    ax._itclusters_ids = ids
+    ax._itclusters_boundaries = _boundary_credit(layout)
     return ax
 
 
-def credit_line(source: str | None = None) -> str:
-    """The line printed under every map: the data source and the Natural Earth credit."""
+def credit_line(source: str | None = None, boundaries: str = CREDIT) -> str:
+    """The line printed under every map: the data source and the boundaries' credit."""
     text = f"Source: {source}. " if source else ""
-    return f"{text}Boundaries: {CREDIT}."
+    if boundaries == CREDIT:
+        return f"{text}Boundaries: {CREDIT}."
+    return f"{text}{boundaries.rstrip('.')}."  # another file's own credit
 
 
-def _draw_labels(ax, points, names) -> None:
-    for rid in REGION_IDS:
+def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
+    for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
         label = _SHORT_NAMES.get(rid, names[rid])
@@ -425,13 +466,14 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
     state: _MapState | None = getattr(ax, "_itclusters_map", None)
     if state is None:
         raise ValueError("this Axes has no map drawn by itclusters.choropleth")
-    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap)
+    ids = getattr(ax, "_itclusters_ids", list(REGION_IDS))
+    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids)
     state.regions.set_facecolor(classes.facecolors)
     missing = set(classes.missing)
     for rid, hatch in state.hatches.items():
         hatch.set_visible(rid in missing)
     for rid, marker in state.cities.items():
-        marker.set_facecolor([classes.facecolors[REGION_IDS.index(rid)]])
+        marker.set_facecolor([classes.facecolors[ids.index(rid)]])
         marker.set_hatch(_HATCH if rid in missing else None)
     if units is not None:
         state.units = units
@@ -471,6 +513,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                    units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend)
     for ax in list(axes.flat)[len(years):]:
         ax.set_axis_off()
+    layouts = sorted({_infer_layout(_select(series, y).index) for y in years})
     if one_legend:
         # one legend for the figure; "no data" is listed if any year lacks a value
         maps = list(axes.flat)[:len(years)]
@@ -480,7 +523,8 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
             handles.append(_no_data_handle())
         fig.legend(handles=handles, title=units, loc="outside right center", fontsize=7.5,
                    title_fontsize=8, frameon=False)
-    _figure_header(fig, title, source, shared and len(years) > 1)
+    _figure_header(fig, title, source, shared and len(years) > 1,
+                   [_boundary_credit(lay) for lay in layouts])
     return fig
 
 
@@ -503,12 +547,13 @@ def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str 
     return fig
 
 
-def _figure_header(fig, title, source, shared) -> None:
+def _figure_header(fig, title, source, shared, credits=(CREDIT,)) -> None:
     if title:
         fig.suptitle(title, fontsize=12, x=0.01, ha="left")
     note = "One set of classes for all maps. " if shared else ""
     note += f"Source: {source}. " if source else ""
-    fig.text(0.99, 0.005, f"{note}Boundaries: {CREDIT}.", ha="right", va="bottom",
+    boundaries = " ".join(credit_line(None, c) for c in credits)
+    fig.text(0.99, 0.005, f"{note}{boundaries}", ha="right", va="bottom",
              fontsize=7, color="0.35")
 
 

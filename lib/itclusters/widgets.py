@@ -206,9 +206,17 @@ class Explorer(W.VBox):
 
     def redraw(self) -> None:
         """Recolour the map for the current pickers and refresh the picture and the table."""
-        recolour(self.ax, self._values(), scheme=self.scheme.value,
+        values = self._values()
+        if set(values.index) != set(getattr(self.ax, "_itclusters_ids", values.index)):
+            # another region layout (e.g. 17 units from 2018): draw that map once, then recolour
+            self.ax.clear()
+            choropleth(values, ax=self.ax, scheme=self.scheme.value, units=self._unit())
+            self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
+            self._static_texts = [t for t in self.ax.texts if t is not self._credit]
+            self._static_layer = self._render_static_layer()
+        recolour(self.ax, values, scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
-        self._credit.set_text(credit_line(self._source()))
+        self._credit.set_text(credit_line(self._source(), self.ax._itclusters_boundaries))
         self.image.value = self._png()
         self.table.value = self._table_html()
 
