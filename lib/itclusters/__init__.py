@@ -8,14 +8,7 @@ Compute functions import fast; maps and widgets load matplotlib and geopandas on
 they are called.
 """
 from .audit import audit_table1, audit_table3
-from .data import (
-    IndicatorTableError,
-    boundaries,
-    official_series,
-    paper_table,
-    read_indicators,
-    sector_matrix,
-)
+from .data import boundaries, official_series, paper_table, sector_matrix
 from .indices import (
     DEFAULT_SCALE,
     GradeScale,
@@ -58,6 +51,7 @@ from .regions import (
     region_name,
     regions,
 )
+from .userdata import IndicatorTableError, indicator_template, read_indicators
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
 
 __version__ = "0.1.0"
@@ -105,6 +99,7 @@ __all__ = [
     "hhi",
     "hoover_index",
     "innovation_index",
+    "indicator_template",
     "it_share",
     "krugman_index",
     "location_quotient",
@@ -132,7 +127,7 @@ _LAZY = {
 
 
 _SUBMODULES = ("catalogue", "charts", "handouts", "identification", "maps", "parameters",
-               "presentation", "reports", "sensitivity", "spatial", "today", "widgets")
+               "presentation", "reports", "sensitivity", "spatial", "today", "userdata", "widgets")
 
 
 def __getattr__(name: str):

@@ -28,7 +28,7 @@ _SCHEME_LABELS = {
     "natural_breaks": "Natural breaks (Fisher-Jenks)",
     "grade": "Letter grades (inferred scale)",
 }
-_GRADED = ("index", "grade")
+_GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.user_panel
 
 
 def has_live_frontend() -> bool:
