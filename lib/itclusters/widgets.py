@@ -13,8 +13,8 @@ What a reader sees, and why it is built this way:
   and scales down with ``max-width: 100%`` on narrow screens.
 - Its title, legend and source line are HTML beside and under it: crisp at any zoom, and
   drawing them with Agg at 2x would cost most of a picker change (text is the slow part of a
-  matplotlib frame).  The legend is read from the one matplotlib draws
-  (:func:`~itclusters.maps.recolour`), so it says exactly what the suite's maps say.
+  matplotlib frame).  The legend is made of the maps module's own legend keys for the
+  classes of :func:`~itclusters.maps.recolour`, so it says what the suite's maps say.
 - Pickers, map and table sit in wrapping flex rows (``flex-flow: row wrap``): on a narrow
   screen the pickers stack and the table goes under the map.
 - The table uses the suite's presentation layer: display names, units in the header, each
@@ -112,30 +112,46 @@ def _title(code: str, year: int) -> str:
     return f"{_about(code).label}, {year}"
 
 
-def png_bytes(rgb: np.ndarray) -> bytes:
-    """An 8-bit RGB array as PNG bytes: no row filters, zlib level 1.
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An 8-bit RGB or RGBA array as PNG bytes: no row filters, zlib level 1.
 
     Pillow's encoder tries the PNG row filters on every row, which triples the cost for a
     map's flat colours and gives a larger file; this is the whole PNG format for that case.
 
     >>> from PIL import Image
-    >>> pixels = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    >>> pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
     >>> bool((np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))) == pixels).all())
     True
     """
-    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
-        raise ValueError(f"expected an (height, width, 3) uint8 array, got {rgb.dtype} {rgb.shape}")
-    height, width, _ = rgb.shape
-    rows = np.zeros((height, width * 3 + 1), dtype=np.uint8)  # each row: filter 0, pixels
-    rows[:, 1:] = rgb.reshape(height, -1)
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError("expected a (height, width, 3 or 4) uint8 array, got "
+                         f"{pixels.dtype} {pixels.shape}")
+    rows = _png_rows(pixels.shape[0], pixels.shape[1], pixels.shape[2])
+    _pixels_of(rows, pixels.shape[2])[...] = pixels
+    return _png_from_rows(rows, pixels.shape[1], pixels.shape[2])
 
-    def chunk(tag: bytes, data: bytes) -> bytes:
+
+def _png_rows(height: int, width: int, channels: int) -> np.ndarray:
+    """Scanlines of a PNG image, each a filter byte (0: none) then the pixels."""
+    rows = np.empty((height, width * channels + 1), dtype=np.uint8)
+    rows[:, 0] = 0
+    return rows
+
+
+def _pixels_of(rows: np.ndarray, channels: int) -> np.ndarray:
+    return rows[:, 1:].reshape(rows.shape[0], -1, channels)
+
+
+def _png_from_rows(rows: np.ndarray, width: int, channels: int) -> bytes:
+    def chunk(tag: bytes, data) -> bytes:
+        data = bytes(data)
         return (struct.pack(">I", len(data)) + tag + data
                 + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit truecolour
+    colour_type = 6 if channels == 4 else 2  # 8-bit RGBA or RGB
+    header = struct.pack(">IIBBBBB", width, rows.shape[0], 8, colour_type, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
 
 
 def _css_colour(colour) -> str:
@@ -206,7 +222,7 @@ class Explorer(W.VBox):
             width=f"{self.css_size[0]}px", max_width="100%", height="auto",
             align_self="flex-start", flex="0 1 auto", object_fit="contain"))
         self.table = W.HTML(self._table_html(), layout=W.Layout(
-            flex="1 1 300px", min_width="0", max_width="100%", overflow_x="auto"))
+            flex="1 1 300px", min_width="0", max_width="100%", overflow="auto"))
         self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
         self._busy = False
         self.indicator.observe(self._on_indicator, names="value")
@@ -214,13 +230,16 @@ class Explorer(W.VBox):
         self.scheme.observe(self._on_change, names="value")
         row = dict(display="flex", flex_flow="row wrap", align_items="flex-start",
                    max_width="100%")
-        pickers = W.Box([self.indicator, self.year, self.scheme],
-                        layout=W.Layout(**row, gap="4px 16px"))
-        picture = W.Box([self.image, self.legend], layout=W.Layout(**row, gap="8px 16px"))
+        # spacing by margins: ipywidgets layouts have no "gap"
+        for picker in (self.indicator, self.year, self.scheme):
+            picker.layout.margin = "0 16px 4px 0"
+        pickers = W.Box([self.indicator, self.year, self.scheme], layout=W.Layout(**row))
+        self.legend.layout.margin = "0 0 8px 0"
+        self.image.layout.margin = "0 16px 8px 0"
+        picture = W.Box([self.image, self.legend], layout=W.Layout(**row))
         map_column = W.VBox([self.heading, picture, self.credit], layout=W.Layout(
-            flex="0 1 auto", min_width="0", max_width="100%"))
-        body = W.Box([map_column, self.table], layout=W.Layout(**row, gap="12px 32px",
-                                                               width="100%"))
+            flex="0 1 auto", min_width="0", max_width="100%", margin="0 32px 12px 0"))
+        body = W.Box([map_column, self.table], layout=W.Layout(**row, width="100%"))
         super().__init__([pickers, self.note, body],
                          layout=W.Layout(width="100%", max_width="100%"))
         self.add_class("itclusters-explorer")
@@ -234,7 +253,7 @@ class Explorer(W.VBox):
         self.ax = self.figure.add_axes((0, 0, 1, 1))
         choropleth(self._values(), ax=self.ax, scheme=self.scheme.value,
                    title=_title(self.indicator.value, self.year.value), units=self._unit(),
-                   source=self._source(), legend_outside=False)
+                   source=self._source(), legend=False)
         self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
         # region labels never change: rendered once, pasted on every frame
         self._static_texts = [t for t in self.ax.texts if t is not self._credit]
@@ -249,6 +268,9 @@ class Explorer(W.VBox):
         self.figure.set_dpi(self.dpi)
         self.css_size = (css_width, css_height)
         self._static_layer = self._render_static_layer()
+        # mapclassify (and scipy under it) is imported now, not at the reader's first change
+        # of indicator or classes, which would otherwise stall for a second or more
+        import mapclassify  # noqa: F401
 
     def _render_static_layer(self):
         """The region labels alone, as the pixels they cover and their colour and coverage."""
@@ -265,35 +287,36 @@ class Explorer(W.VBox):
             for artist in others:
                 artist.set_visible(True)
             self.figure.patch.set_alpha(alpha)
-        flat = layer.reshape(-1, 4)
-        covered = np.flatnonzero(flat[:, 3] > 0)  # labels cover a few % of the picture
-        coverage = flat[covered, 3:4]
-        return covered, flat[covered, :3] * 255.0 * coverage + 0.5, 1.0 - coverage
+        covered = np.nonzero(layer[..., 3] > 0)  # labels cover a few % of the picture
+        coverage = layer[covered][:, 3:4]
+        return covered, layer[covered][:, :3] * 255.0 * coverage + 0.5, 1.0 - coverage
 
     def _png(self) -> bytes:
         # one Agg pass of the regions (no text: title, legend and credit are HTML), the
         # labels' cached pixels blended on top, and a fast PNG encoding: the whole cost of a
-        # picker change
-        hidden = [*self._static_texts, self._credit, self.ax.get_legend(), self.ax.title,
-                  self.ax._left_title, self.ax._right_title]
-        for artist in hidden:
-            if artist is not None:
-                artist.set_visible(False)
+        # picker change.  RGBA is encoded as drawn: dropping alpha would cost a strided copy
+        # larger than the extra compression.
+        for artist in (*self._static_texts, self._credit):
+            artist.set_visible(False)
         try:
             self.canvas.draw()
         finally:
             for artist in self._static_texts:
                 artist.set_visible(True)
         frame = np.asarray(self.canvas.buffer_rgba())
-        rgb = np.ascontiguousarray(frame[..., :3])
-        covered, colour, keep = self._static_layer
-        flat = rgb.reshape(-1, 3)
-        flat[covered] = (colour + flat[covered] * keep).astype(np.uint8)
-        return png_bytes(rgb)
+        height, width, _ = frame.shape
+        rows = _png_rows(height, width, 4)
+        pixels = _pixels_of(rows, 4)
+        pixels[...] = frame
+        (rows_, columns), colour, keep = self._static_layer
+        pixels[rows_, columns, :3] = (colour + pixels[rows_, columns, :3] * keep).astype(np.uint8)
+        return _png_from_rows(rows, width, 4)
 
     def _read_annotations(self) -> None:
         """Title, legend and source line of the matplotlib map, as HTML around the picture."""
         title = self.ax.get_title(loc="left")
+        # the title is HTML: an empty one also spares matplotlib placing it on every draw
+        self.ax.set_title("", loc="left")
         self.heading.value = (f"<div style='font-size:15px;font-weight:600;line-height:1.3;"
                               f"margin:2px 0 4px'>{html.escape(title)}</div>")
         self.legend.value = self._legend_html()
@@ -301,14 +324,21 @@ class Explorer(W.VBox):
                              f"{html.escape(self._credit.get_text())}</div>")
 
     def _legend_html(self) -> str:
-        legend = self.ax.get_legend()
-        if legend is None:
-            return ""
-        title = legend.get_title().get_text()
+        """The map's legend as HTML: the same keys, labels and title the suite's maps draw.
+
+        Built from the classes of the last recolouring with the maps module's own legend
+        handles (a private adapter: a matplotlib ``Legend`` object, laid out and never shown,
+        would cost a third of a picker change).
+        """
+        from . import maps
+
+        classes = self.ax._itclusters_classes
+        handles = maps._legend_handles(classes)
+        legend_title = getattr(maps, "_legend_title", None)  # units and a note on the classes
+        title = legend_title(self._unit(), classes) if legend_title else self._unit()
         lines = "".join(
             f"<div style='display:flex;align-items:center;margin:3px 0'>{_swatch(handle)}"
-            f"<span>{html.escape(text.get_text())}</span></div>"
-            for handle, text in zip(legend.legend_handles, legend.get_texts()))
+            f"<span>{html.escape(handle.get_label())}</span></div>" for handle in handles)
         head = "<br>".join(html.escape(part) for part in title.split("\n")) if title else ""
         return (f"<div style='font-size:13px;line-height:1.3'>"
                 + (f"<div style='color:#333;margin-bottom:4px'>{head}</div>" if head else "")
