@@ -107,3 +107,36 @@ def test_findings_are_markdown():
     assert isinstance(shown, Markdown) and shown.data == "- a.\n- b."
     with pytest.raises(ValueError):
         findings()
+
+
+def test_style_keeps_interactive_mode_switched_on_inside():
+    """The notebook's backend switches interactive mode on when the first figure is made;
+    leaving the style must not switch it off, or later figures are never shown."""
+    import matplotlib
+
+    from itclusters.presentation import figure_style
+
+    before = matplotlib.is_interactive()
+    try:
+        matplotlib.interactive(False)
+        with figure_style():
+            matplotlib.interactive(True)
+        assert matplotlib.is_interactive()
+    finally:
+        matplotlib.interactive(before)
+
+
+def test_text_columns_read_from_the_left():
+    html = format_table(pd.DataFrame({"group": ["candidate", "neither"], "x": [1.5, 2.5]},
+                                     index=["astana", "akmola"])).to_html()
+    assert "text-align: left" in html
+
+
+def test_index_names_and_missing_wording():
+    frame = pd.DataFrame({"x": [1.5, np.nan]},
+                         index=pd.MultiIndex.from_tuples([("astana", 2016), ("akmola", 2016)],
+                                                         names=["region_id", "year"]))
+    html = format_table(frame, missing="not stated").to_html()
+    assert "region_id" not in html and ">Year<" in html and "not stated" in html
+    empty = format_table(frame.iloc[:0]).to_html()
+    assert "region_id" not in empty

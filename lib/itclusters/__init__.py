@@ -107,9 +107,8 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "presentation",
-               "reports",
-               "sensitivity", "spatial", "widgets")
+_SUBMODULES = ("catalogue", "charts", "handouts", "identification", "maps", "parameters",
+               "presentation", "reports", "sensitivity", "spatial", "widgets")
 
 
 def __getattr__(name: str):

@@ -97,7 +97,14 @@ def figure_style():
     import matplotlib
 
     with matplotlib.rc_context(STYLE):
-        yield
+        try:
+            yield
+        finally:
+            # the first figure of a session loads the backend, which may switch interactive
+            # mode on (the notebook's inline backend does); that must outlive the context,
+            # or the notebook stops showing figures
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
 
 
 def styled(function):
@@ -229,7 +236,7 @@ def format_value(value, spec="number:2") -> str:
             return NO_DATA
         return "✓" if bool(value) else "—"
     if isinstance(value, (str, bytes)):
-        return str(value)
+        return _names_for_ids(str(value))
     if fmt.kind == "text" and not isinstance(value, (int, float, np.number)):
         return str(value)
     try:
@@ -250,6 +257,18 @@ def format_value(value, spec="number:2") -> str:
         return f"{number:,g}"
     text = f"{number:,.{fmt.decimals}f}"
     return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+
+
+def _names_for_ids(text: str) -> str:
+    """A region id, or a comma-separated list of them, as display names; other text as is.
+
+    >>> _names_for_ids("almaty_city, akmola"), _names_for_ids("candidate")
+    ('Almaty city, Akmola', 'candidate')
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if parts and all(p in REGION_IDS for p in parts):
+        return ", ".join(display_names(parts))
+    return text
 
 
 def format_column(values: pd.Series, spec=None) -> pd.Series:
@@ -346,7 +365,15 @@ def _is_region_index(index: pd.Index) -> bool:
     return len(values) > 0 and all(isinstance(v, str) and v in REGION_IDS for v in values)
 
 
+# Catalogue codes that are also everyday column names (a recomputed or composite index, a
+# letter of another scale): their catalogue label ("... (published)") is never assumed.
+_GENERIC_NAMES = {"index", "grade"}
+_INDEX_NAMES = {"region_id": "Region", "region": "Region", "year": "Year"}
+
+
 def _rename_regions(index: pd.Index) -> pd.Index:
+    index = index.set_names([_INDEX_NAMES.get(n, n) if isinstance(n, str) else n
+                             for n in index.names])
     if isinstance(index, pd.MultiIndex):
         levels = []
         for i, name in enumerate(index.names):
@@ -358,6 +385,16 @@ def _rename_regions(index: pd.Index) -> pd.Index:
         return pd.MultiIndex.from_arrays(levels)
     if _is_region_index(index):
         return pd.Index(display_names(index), name="Region")
+    return _rename_indicators(index)
+
+
+def _rename_indicators(index: pd.Index) -> pd.Index:
+    """Rows named by indicator codes of the catalogue read as the indicators' labels."""
+    from .catalogue import INDICATORS
+
+    values = list(index)
+    if values and all(isinstance(v, str) and v in INDICATORS for v in values):
+        return pd.Index([INDICATORS[v].label for v in values], name=index.name)
     return index
 
 
@@ -376,7 +413,8 @@ class SplitTable:
 
 def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
                  headers: Mapping[str, str] | None = None, caption: str | None = None,
-                 max_columns: int = 7, index_name: str | None = None):
+                 max_columns: int = 7, index_name: str | None = None,
+                 missing: str = NO_DATA):
     """A frame ready to show: region names, units in headers, every number formatted.
 
     Parameters
@@ -397,11 +435,17 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     max_columns : int
         A table with more columns is transposed when it has few rows, else split into
         several tables of at most ``max_columns`` columns (so it fits the page).
+    index_name : str, optional
+        Header of the row labels (region ids become "Region", years "Year" by themselves).
+    missing : str
+        What a missing value reads as ("no data"; e.g. "not stated" for a text's figures).
 
     Returns
     -------
     pandas Styler, or :class:`SplitTable` for a split wide table
         Both render as HTML in JupyterLab and in the HTML export and have ``to_html()``.
+        The Styler keeps the numbers (only their display is formatted), so it can be
+        chained, e.g. ``.background_gradient(axis=None)``.
 
     Examples
     --------
@@ -433,40 +477,61 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     for column in table.columns:
         spec = formats.get(column, formats.get(key(column)))
         if spec is None:
-            named = table[column].rename(str(key(column)))
-            spec = _infer(named)
+            spec = _infer(table[column].rename(str(key(column))))
         specs[column] = _as_format(spec)
-    formatted = pd.DataFrame({c: format_column(table[c], specs[c]) for c in table.columns},
-                             index=table.index)
-    formatted.columns = table.columns
 
     def header(column):
         if isinstance(column, tuple):
-            return tuple(header(c) for c in column[:-1]) + (header(column[-1]),)
+            return tuple(headers.get(c, str(c)) for c in column[:-1]) + (header(column[-1]),)
         if column in headers:
             return headers[column]
         name = str(column)
+        if name in _GENERIC_NAMES:  # "index" of what? the caller says, in headers=
+            return name
         spec = formats.get(column)
         return column_header(name, spec if spec is not None else FORMATS.get(name))
 
-    if isinstance(formatted.columns, pd.MultiIndex):
-        formatted.columns = pd.MultiIndex.from_tuples(
-            [tuple(headers.get(c, str(c)) for c in col[:-1]) + (header(col[-1]),)
-             for col in formatted.columns])
-    else:
-        formatted.columns = [header(c) for c in formatted.columns]
-    if formatted.shape[1] > max_columns and formatted.shape[0] <= max_columns:
-        formatted = formatted.T
-    if formatted.shape[1] > max_columns:
-        parts = [_styler(formatted.iloc[:, start:start + max_columns],
-                         caption if start == 0 else None)
-                 for start in range(0, formatted.shape[1], max_columns)]
+    shown = table.copy()
+    names = [header(c) for c in table.columns]
+    shown.columns = pd.MultiIndex.from_tuples(names) if isinstance(table.columns, pd.MultiIndex) \
+        else pd.Index(names)
+    if shown.columns.has_duplicates:
+        raise ValueError(f"two columns would read the same: {list(shown.columns)}; "
+                         "give headers= to tell them apart")
+    def formatter(fmt):
+        def show(value):
+            text = format_value(value, fmt)
+            return missing if text == NO_DATA else text
+        return show
+
+    formatters = {name: formatter(specs[column])
+                  for name, column in zip(shown.columns, table.columns)}
+    text = [name for name, column in zip(shown.columns, table.columns)
+            if specs[column].kind == "text"]
+    if shown.shape[1] > max_columns and shown.shape[0] <= max_columns:
+        # few rows, many columns: transpose, so that the table runs down the page
+        text = pd.DataFrame({c: shown[c].map(formatters[c]).astype(object) for c in shown.columns},
+                            index=shown.index)
+        return _styler(text.T, {}, caption)
+    if shown.shape[1] > max_columns:
+        parts = [_styler(shown.iloc[:, start:start + max_columns], formatters,
+                         caption if start == 0 else None, text)
+                 for start in range(0, shown.shape[1], max_columns)]
         return SplitTable(parts)
-    return _styler(formatted, caption)
+    return _styler(shown, formatters, caption, text)
 
 
-def _styler(formatted: pd.DataFrame, caption: str | None):
-    styler = formatted.style.set_table_styles(_TABLE_CSS)
+def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
+    styler = frame.style.set_table_styles(_TABLE_CSS)
+    used = {c: f for c, f in formatters.items() if c in frame.columns}
+    if used:
+        styler = styler.format(used)
+    words = [c for c in frame.columns if c in text]
+    if words:  # words read from the left, numbers line up on the right
+        styler = styler.set_table_styles(
+            {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
+            overwrite=False)
+    styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)
     return styler
