@@ -1,3 +1,4 @@
+import html
 import io
 import re
 
@@ -11,7 +12,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from itclusters.catalogue import available_years, indicator_panel  # noqa: E402
-from itclusters.maps import SCHEMES, classify  # noqa: E402
+from itclusters.maps import classify  # noqa: E402
+from itclusters.widgets import _KNOWN_SCHEMES  # noqa: E402
 from itclusters.presentation import display_name  # noqa: E402
 from itclusters.regions import REGION_IDS  # noqa: E402
 from itclusters.widgets import LABEL_PX, PIXEL_RATIO, Explorer, explorer, png_bytes  # noqa: E402
@@ -35,7 +37,7 @@ def _faces(w):
 
 def _legend(w):
     """The legend's labels as the reader sees them (HTML), in order."""
-    return [re.sub(r"<[^>]+>", "", m) for m in
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in
             re.findall(r"</span><span>(.*?)</span></div>", w.legend.value)]
 
 
@@ -166,11 +168,17 @@ def test_letter_grades_sorted_by_value_with_their_band(widget, panel):
     assert rows[0][0] == "1"
 
 
-@pytest.mark.skipif("lq" not in SCHEMES, reason="the maps module has no LQ scheme yet")
 def test_location_quotients_use_the_classes_around_one(widget, panel):
+    assert {"lq", "log_natural_breaks"} <= _KNOWN_SCHEMES
     widget.indicator.value = "ict_lq"
     assert widget.scheme.value == "lq"
     _expect(widget, panel, "ict_lq", widget.year.value, "lq")
+    assert any("national" in label for label in _legend(widget))
+    # shares offer classes on a log scale (the two cities would swamp the others)
+    widget.indicator.value = "ict_share"
+    assert "log_natural_breaks" in [v for _, v in widget.scheme.options]
+    widget.scheme.value = "log_natural_breaks"
+    _expect(widget, panel, "ict_share", widget.year.value, "log_natural_breaks")
 
 
 def test_layout_reflows(widget):

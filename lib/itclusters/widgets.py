@@ -36,7 +36,8 @@ from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 
 from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
-from .maps import SCHEMES, choropleth, credit_line, recolour, small_multiples
+from . import maps as _maps
+from .maps import choropleth, credit_line, recolour, small_multiples
 from .presentation import FORMATS, NO_DATA, column_header, display_name, format_value, grade_band
 
 __all__ = ["Explorer", "explorer", "has_live_frontend", "LABEL_PX", "PIXEL_RATIO"]
@@ -57,6 +58,8 @@ _SCHEME_LABELS = {
     "grade": "Letter grades (inferred scale)",
 }
 _GRADED = ("index", "grade")
+# every scheme the maps module knows, the indicator-specific ones ("lq", log classes) included
+_KNOWN_SCHEMES = frozenset(_maps.SCHEMES) | frozenset(getattr(_maps, "INDICATOR_SCHEMES", ()))
 _DATA_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 
 
@@ -86,9 +89,9 @@ def _schemes_for(panel: pd.DataFrame, code: str) -> list[str]:
     values = pd.to_numeric(panel[code], errors="coerce").dropna()
     # a log scale only where every value is positive; "lq" and the log scheme come with the
     # suite's maps (older maps modules lack them, and the explorer then does without)
-    if "log_natural_breaks" in SCHEMES and len(values) and (values > 0).all():
+    if "log_natural_breaks" in _KNOWN_SCHEMES and len(values) and (values > 0).all():
         schemes.append("log_natural_breaks")
-    if _is_lq(code) and "lq" in SCHEMES:
+    if _is_lq(code) and "lq" in _KNOWN_SCHEMES:
         schemes.insert(0, "lq")
     if code in _GRADED:
         schemes.append("grade")
@@ -330,11 +333,9 @@ class Explorer(W.VBox):
         handles (a private adapter: a matplotlib ``Legend`` object, laid out and never shown,
         would cost a third of a picker change).
         """
-        from . import maps
-
         classes = self.ax._itclusters_classes
-        handles = maps._legend_handles(classes)
-        legend_title = getattr(maps, "_legend_title", None)  # units and a note on the classes
+        handles = _maps._legend_handles(classes)
+        legend_title = getattr(_maps, "_legend_title", None)  # units and a note on the classes
         title = legend_title(self._unit(), classes) if legend_title else self._unit()
         lines = "".join(
             f"<div style='display:flex;align-items:center;margin:3px 0'>{_swatch(handle)}"
