@@ -143,7 +143,8 @@ def test_table_names_regions_formats_numbers_and_ranks(widget, panel):
     assert [int(r[0]) for r in rows if r[0] != "–"] == sorted(int(r[0]) for r in rows if r[0] != "–")
     value = panel.loc[("almaty_city", 2016), "it_production"]
     assert rows[0][2] == f"{value:,.1f}"  # thousands separators, one decimal (million KZT)
-    assert "million KZT" in widget.table.value
+    assert re.search(r"<th[^>]*>million KZT</th>", widget.table.value)  # unit in the header
+    assert "IT industrial production (million KZT), 2016" in widget.table.value
     assert not re.search(r"\d[eE][+-]?\d", widget.table.value)
     assert not any(r in widget.table.value for r in REGION_IDS if "_" in r)
 

@@ -356,7 +356,8 @@ class Explorer(W.VBox):
         return _about(self.indicator.value).source or None
 
     def _table_html(self) -> str:
-        code = self.indicator.value
+        """Ranks, region names and values, the indicator (with its unit) as the caption."""
+        code, year = self.indicator.value, self.year.value
         values = self._values()
         if code == "grade" or values.dropna().map(lambda v: isinstance(v, str)).all():
             return self._grade_table(values)
@@ -366,10 +367,9 @@ class Explorer(W.VBox):
         spec = FORMATS.get(code) or _column_format(numbers)
         rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", display_name(r),
                  format_value(numbers[r], spec)) for r in order]
-        header = column_header(code, spec if code not in FORMATS else None)
-        if code not in INDICATORS and _about(code).unit:
-            header = f"{header} ({_about(code).unit})"
-        return _html_table(["Rank", "Region", header], rows)
+        unit = FORMATS[code].unit if code in FORMATS else _about(code).unit
+        caption = column_header(code) if code in FORMATS else _about(code).label
+        return _html_table(["Rank", "Region", unit or "Value"], rows, f"{caption}, {year}")
 
     def _grade_table(self, letters: pd.Series) -> str:
         from .indices import DEFAULT_SCALE
@@ -382,8 +382,8 @@ class Explorer(W.VBox):
         rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", display_name(r),
                  grade_band(letters[r]) if isinstance(letters[r], str) else NO_DATA)
                 for r in order]
-        return _html_table(["Rank", "Region", f"{_about(self.indicator.value).label} "
-                            "(band of the index)"], rows)
+        caption = f"{_about(self.indicator.value).label}, {self.year.value}"
+        return _html_table(["Rank", "Region", "Letter (band of the index)"], rows, caption)
 
     def _note_html(self) -> str:
         note = _about(self.indicator.value).note
@@ -447,17 +447,21 @@ def _column_format(numbers: pd.Series) -> str:
     return f"number:{0 if largest >= 1000 else 1 if largest >= 100 else 2 if largest >= 1 else 3}"
 
 
-def _html_table(headers: list[str], rows: list[tuple[str, str, str]]) -> str:
-    head = "".join(f"<th style='text-align:{'left' if i == 1 else 'right'};padding:2px 8px;"
+def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: str) -> str:
+    def align(i: int) -> str:
+        return "left" if i == 1 else "right"
+
+    head = "".join(f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
                    f"vertical-align:bottom'>{html.escape(h)}</th>" for i, h in enumerate(headers))
     body = "".join(
-        "<tr>" + "".join(f"<td style='text-align:{'left' if i == 1 else 'right'};padding:1px 8px;"
+        "<tr>" + "".join(f"<td style='text-align:{align(i)};padding:1px 8px;line-height:1.4;"
                          f"white-space:nowrap'>{html.escape(cell)}</td>"
                          for i, cell in enumerate(row)) + "</tr>"
         for row in rows)
     return (f"<table class='itclusters-table' style='font-size:13px;border-collapse:collapse;"
-            f"font-variant-numeric:tabular-nums'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+            f"font-variant-numeric:tabular-nums'><caption style='caption-side:top;"
+            f"text-align:left;font-weight:600;padding:0 8px 4px'>{html.escape(caption)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
 def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str | None = None):
