@@ -47,6 +47,7 @@ VIEWPORTS = {"1600x1000": (1600, 1000), "1280x720": (1280, 720), "390x844": (390
 NOTEBOOK = "04_explorer.ipynb"
 START_TIMEOUT = 180.0  # seconds: a cold first kernel on a busy CI machine
 MAP = "img.widget-image"
+SERVER_DEBUG = True  # servers log every message (evidence); the benchmark turns it off
 
 pytestmark = [
     pytest.mark.browser,
@@ -260,7 +261,7 @@ def start_lab(playwright, folder: Path) -> tuple[App, object]:
                "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
                "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
                f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
-               "--ServerApp.log_level=DEBUG",
+               *(["--ServerApp.log_level=DEBUG"] if SERVER_DEBUG else []),
                *(["--allow-root"] if os.geteuid() == 0 else [])]
     server = Server("jupyterlab", command, work, fresh_environment(folder / "home"),
                     folder / "jupyterlab.log", port)
@@ -292,7 +293,7 @@ def start_voila(playwright, folder: Path) -> tuple[App, object]:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [str(BIN / "voila"), "dashboard.ipynb", "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", "--debug"]
+               "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else [])]
     server = Server("voila", command, ROOT / "notebooks", fresh_environment(folder / "home"),
                     folder / "voila.log", port)
     app = App("voila", server, folder)
