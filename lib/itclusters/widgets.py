@@ -317,14 +317,20 @@ class Explorer(W.VBox):
 
     def _read_annotations(self) -> None:
         """Title, legend and source line of the matplotlib map, as HTML around the picture."""
+        for widget, value in self._annotations().items():
+            widget.value = value
+
+    def _annotations(self) -> dict:
         title = self.ax.get_title(loc="left")
         # the title is HTML: an empty one also spares matplotlib placing it on every draw
         self.ax.set_title("", loc="left")
-        self.heading.value = (f"<div style='font-size:15px;font-weight:600;line-height:1.3;"
-                              f"margin:2px 0 4px'>{html.escape(title)}</div>")
-        self.legend.value = self._legend_html()
-        self.credit.value = (f"<div style='font-size:12px;color:#555;line-height:1.35'>"
-                             f"{html.escape(self._credit.get_text())}</div>")
+        return {
+            self.heading: (f"<div style='font-size:15px;font-weight:600;line-height:1.3;"
+                           f"margin:2px 0 4px'>{html.escape(title)}</div>"),
+            self.legend: self._legend_html(),
+            self.credit: (f"<div style='font-size:12px;color:#555;line-height:1.35'>"
+                          f"{html.escape(self._credit.get_text())}</div>"),
+        }
 
     def _legend_html(self) -> str:
         """The map's legend as HTML: the same keys, labels and title the suite's maps draw.
@@ -417,8 +423,12 @@ class Explorer(W.VBox):
         recolour(self.ax, self._values(), scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
         self._credit.set_text(credit_line(self._source()))
-        self._read_annotations()
+        annotations = self._annotations()
+        # the picture first: each widget update is one message, and the browser handles them
+        # in order; title, legend, source line and table follow within the same frame or so
         self.image.value = self._png()
+        for widget, value in annotations.items():
+            widget.value = value
         self.table.value = self._table_html()
 
     # -- static fallback ----------------------------------------------------------------------
