@@ -171,6 +171,8 @@ class App:
         self.page = page
         page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
         page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
+        page.on("requestfailed", lambda r: self.console.append(
+            f"[requestfailed] {r.method} {r.url}: {r.failure}"))
 
     def evidence(self, label: str) -> list[Path]:
         """Save a screenshot, the console log and the server log; return their paths."""

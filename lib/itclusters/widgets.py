@@ -217,6 +217,7 @@ class Explorer(W.VBox):
                                  layout=W.Layout(width="340px", max_width="100%"))
         self.pixel_ratio = pixel_ratio
         self._draw_map(map_width)
+        self._title_text = ""
         self.heading = W.HTML(layout=W.Layout(max_width="100%"))
         self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="100%"))
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
@@ -320,10 +321,15 @@ class Explorer(W.VBox):
         for widget, value in self._annotations().items():
             widget.value = value
 
-    def _annotations(self) -> dict:
+    def _take_title(self) -> str:
+        """The map's title, taken off the axes: it is HTML, and an empty one also spares
+        matplotlib placing it on every draw."""
         title = self.ax.get_title(loc="left")
-        # the title is HTML: an empty one also spares matplotlib placing it on every draw
         self.ax.set_title("", loc="left")
+        return title or self._title_text
+
+    def _annotations(self) -> dict:
+        self._title_text = title = self._take_title()
         return {
             self.heading: (f"<div style='font-size:15px;font-weight:600;line-height:1.3;"
                            f"margin:2px 0 4px'>{html.escape(title)}</div>"),
@@ -423,11 +429,11 @@ class Explorer(W.VBox):
         recolour(self.ax, self._values(), scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
         self._credit.set_text(credit_line(self._source()))
-        annotations = self._annotations()
+        self._title_text = self._take_title()
         # the picture first: each widget update is one message, and the browser handles them
-        # in order; title, legend, source line and table follow within the same frame or so
+        # in order; title, legend, source line and table follow
         self.image.value = self._png()
-        for widget, value in annotations.items():
+        for widget, value in self._annotations().items():
             widget.value = value
         self.table.value = self._table_html()
 
