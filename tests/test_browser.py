@@ -470,3 +470,22 @@ def test_a_picker_change_redraws_the_map(name, request):
             timeout=60_000)
         text = page.locator(".itclusters-explorer").inner_text()
         assert "Made with Natural Earth" in text
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_large_numbers_read_with_thousands_separators(name, request):
+    # IT production runs to thousands of million KZT: once printed as 8.65e+03
+    app = request.getfixturevalue(name)
+    with explained(app, "large-numbers"):
+        page = app.page
+        table = "() => { const t = document.querySelector('table'); return t ? t.innerText : ''; }"
+        before = page.evaluate(table)
+        indicator = page.locator(".widget-dropdown",
+                                 has=page.locator("label", has_text="Indicator"))
+        indicator.locator("select").select_option(label="IT industrial production")
+        page.wait_for_function(f"old => ({table})() !== old", arg=before, timeout=60_000)
+        kernel_idle(app, "the kernel to finish the indicator change")
+        text = page.evaluate(table)
+        assert not re.search(r"\d[eE][+-]?\d", text), f"e-notation in the table:\n{text}"
+        assert re.search(r"\d,\d{3}\.\d\b", text), f"no thousands separators:\n{text}"
+        assert "million KZT" in text, f"no unit in the table:\n{text}"
