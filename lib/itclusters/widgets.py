@@ -170,8 +170,9 @@ def _swatch(handle) -> str:
     background = face
     hatch = handle.get_hatch()
     if hatch:
-        # a CSS stand-in for matplotlib's hatch: thin diagonal lines in the hatch's direction
-        angle = "135deg" if "\\" in hatch else "45deg"
+        # a CSS stand-in for matplotlib's hatch: thin lines in the hatch's direction (a CSS
+        # gradient's stripes run across its angle: 135deg draws "/", 45deg draws "\\")
+        angle = "45deg" if "\\" in hatch else "135deg"
         background = (f"repeating-linear-gradient({angle}, {edge} 0 1px, transparent 1px 4px), "
                       f"{face}")
     return (f"<span style='display:inline-block;width:22px;height:14px;flex:none;"
