@@ -140,3 +140,23 @@ def test_index_names_and_missing_wording():
     assert "region_id" not in html and ">Year<" in html and "not stated" in html
     empty = format_table(frame.iloc[:0]).to_html()
     assert "region_id" not in empty
+
+
+def test_ranking_table_for_numbers_and_letters(panel):
+    from itclusters.presentation import ranking_table
+
+    production = panel["it_production"].xs(2016, level="year")
+    html = ranking_table(production, "it_production").to_html()
+    cells = _cells(html)
+    assert "IT industrial production (million KZT)" in cells and "Rank" in cells
+    assert "20,152.4" in cells and not re.search(r"e\+|\bnan\b|_city", html)
+    ranks = re.findall(r'class="data row\d+ col1" >([^<]+)<', html)
+    assert len(ranks) == 16 and all(re.fullmatch(r"\d+|no data", r) for r in ranks)
+    assert ranks[:3] == ["1", "2", "3"] and ranks.count("no data") == 5
+    names = [display_name(r) for r in REGION_IDS]
+    rows = re.findall(r'class="row_heading[^"]*" >([^<]+)<', html)
+    assert sorted(rows) == sorted(names) and rows[0] == "Almaty city"
+    assert rows[-5:] == sorted(rows[-5:], key=rows.index)  # the five "—" regions last
+    letters = ranking_table(panel["grade"].xs(2016, level="year"), "grade")
+    shown = letters.data.iloc[:, 0].tolist()
+    assert shown[0] == "A (≥ 60, inferred)" and shown[-1].startswith("C (")

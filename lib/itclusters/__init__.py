@@ -36,6 +36,7 @@ from .presentation import (
     format_table,
     format_value,
     grade_band,
+    ranking_table,
 )
 from .regions import (
     REGION_IDS,
@@ -74,6 +75,7 @@ __all__ = [
     "format_table",
     "format_value",
     "grade_band",
+    "ranking_table",
     "boundaries",
     "consistent_cuts",
     "default_metadata",

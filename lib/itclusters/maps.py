@@ -159,8 +159,8 @@ def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
     nonzero = np.abs(edges[edges != 0])
     if nonzero.size and nonzero.min() < 1:
-        # no edge may read as 0: at least two significant figures for the smallest
-        digits = max(digits, int(np.ceil(-np.log10(nonzero.min()))) + 1)
+        # no edge may read as 0: at least one significant figure for the smallest
+        digits = max(digits, int(np.ceil(-np.log10(nonzero.min()) - 1e-9)))
     distinct = len(set(np.round(edges, 8)))
     while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
         digits += 1

@@ -8,7 +8,8 @@ all name Almaty city the same way and print an LQ with the same two decimals.
 - :func:`display_name`: the one naming function for regions.
 - :func:`format_value`, :func:`format_column`, :func:`column_header`: numbers formatted per
   indicator of the catalogue (:data:`~itclusters.catalogue.INDICATORS`) or per explicit format.
-- :func:`format_table`: a frame as a pandas ``Styler`` with names, units and formats applied.
+- :func:`format_table`: a frame as a pandas ``Styler`` with names, units and formats applied;
+  :func:`ranking_table`: one indicator, best first, with ranks (the explorer's table).
 - :func:`findings`: computed sentences rendered as Markdown.
 
 Compute modules never import this one; it imports matplotlib and pandas' Styler lazily.
@@ -41,6 +42,7 @@ __all__ = [
     "column_header",
     "grade_band",
     "format_table",
+    "ranking_table",
     "findings",
     "small_text",
 ]
@@ -537,6 +539,38 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
     return styler
 
 
+def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
+    """One indicator for every region, best first, as a reader sees it (the explorer's table).
+
+    Numbers are formatted per indicator with the unit in the header and an integer rank
+    (1 = highest; ties share the best rank); letters of the article's scale are sorted from
+    A down and shown with their (inferred) band.  Missing values come last, as "no data".
+
+    >>> t = ranking_table(pd.Series({"astana": 1.38, "almaty_city": 3.8, "akmola": None}),
+    ...                   "ict_lq")
+    >>> t.data.index.tolist(), t.data.iloc[:, 1].tolist()[:2]
+    (['Almaty city', 'Astana', 'Akmola'], [1.0, 2.0])
+    """
+    from .catalogue import INDICATORS
+    from .indices import DEFAULT_SCALE
+
+    series = pd.Series(values)
+    label = INDICATORS[code].label if code in INDICATORS else str(code)
+    if code == "grade" or not pd.api.types.is_numeric_dtype(series):
+        order = {letter: i for i, letter in enumerate(reversed(DEFAULT_SCALE.labels))}
+        keys = series.map(lambda v: order.get(v, len(order)))
+        ordered = series.loc[keys.sort_values(kind="stable").index]
+        frame = pd.DataFrame({"letter": ordered.map(grade_band)}, index=ordered.index)
+        return format_table(frame, formats={"letter": "text"},
+                            headers={"letter": f"{label} (band inferred)"}, caption=caption)
+    ordered = series.sort_values(ascending=False, na_position="last", kind="stable")
+    frame = pd.DataFrame({code: ordered,
+                          "rank": ordered.rank(ascending=False, method="min")})
+    return format_table(frame, formats={code: code if code in FORMATS else _infer(series),
+                                        "rank": "rank"},
+                        headers={"rank": "Rank"}, caption=caption)
+
+
 # --- findings ---------------------------------------------------------------------------------
 
 def findings(*sentences: str, title: str | None = None):
@@ -591,8 +625,7 @@ def _drawn_texts(fig):
     """The texts a draw of ``fig`` puts on the page (visible, non-empty, ticks in view)."""
     fig.canvas.draw()  # settles tick locations and layout
     texts = list(fig.texts)
-    if fig._suptitle is not None:
-        texts.append(fig._suptitle)
+    texts += [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
     for legend in fig.legends:
         texts += [*legend.get_texts(), legend.get_title()]
     for ax in fig.axes:
