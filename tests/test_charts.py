@@ -34,7 +34,7 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     # a colour legend, and each threshold line labelled with its value
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["candidate: both thresholds reached", "other regions",
-                      "no IT output recorded"]
+                      "no data (missing, not zero)"]
     labels = {t.get_gid(): t.get_text() for t in ax.texts}
     assert labels["label:index_threshold"] == "index threshold 50"
     assert labels["label:share_threshold"] == "share threshold 6.25 %"

@@ -69,7 +69,8 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
     """Index against specialisation with the two thresholds; candidates stand out.
 
     ``frame`` is the output of :func:`~itclusters.identification.cluster_candidates`;
-    regions with no IT output sit on a strip at the bottom, marked "no IT output".  Candidates
+    regions without a specialisation value (printed "—": missing, not zero) sit on a strip at
+    the bottom, marked "no data".  Candidates
     are vermillion diamonds, the other regions blue circles (shape and colour both differ);
     the legend says which is which and each threshold line carries its value.  Region labels
     are placed by adjustText so that none overlaps another.
@@ -88,11 +89,11 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
                color=_OTHER, marker="o", s=36, zorder=3, gid="known",
                label="other regions")
     # shares span three orders of magnitude: a symmetric-log axis keeps the small ones apart;
-    # regions without IT output sit on a strip below zero
+    # regions without a value sit on a strip below zero
     linear_below = max(share_threshold / 4, 1e-6)
     floor = -linear_below
     ax.scatter(none["index"], np.full(len(none), floor), marker="x", color=_MUTED, s=30,
-               zorder=3, gid="no_it", label="no IT output recorded")
+               zorder=3, gid="no_it", label="no data (missing, not zero)")
     ax.set_yscale("symlog", linthresh=linear_below, linscale=0.6)
     top = float(known["specialisation"].max()) if len(known) else 1.0
     ax.set_ylim(floor * (2.2 if len(none) else 0.3), max(top, share_threshold) * 2.2)
