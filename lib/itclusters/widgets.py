@@ -157,6 +157,16 @@ def _png_from_rows(rows: np.ndarray, width: int, channels: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
 
 
+def _region_label(region_id: str) -> str:
+    """The display name of a region; a unit of a later layout (e.g. Shymkent) by its name."""
+    try:
+        return display_name(region_id)
+    except (KeyError, ValueError, LookupError):
+        from . import layouts  # the region layouts of later years, where the suite has them
+
+        return layouts.unit_name(region_id)
+
+
 def _css_colour(colour) -> str:
     r, g, b, a = to_rgba(colour)
     return f"rgba({round(r * 255)}, {round(g * 255)}, {round(b * 255)}, {a:.3g})"
@@ -256,12 +266,7 @@ class Explorer(W.VBox):
         self.figure = Figure(figsize=(6.4, 3.2))
         self.canvas = FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_axes((0, 0, 1, 1))
-        choropleth(self._values(), ax=self.ax, scheme=self.scheme.value,
-                   title=_title(self.indicator.value, self.year.value), units=self._unit(),
-                   source=self._source(), legend=False)
-        self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
-        # region labels never change: rendered once, pasted on every frame
-        self._static_texts = [t for t in self.ax.texts if t is not self._credit]
+        self._draw_regions(self._values())
         smallest = min(t.get_fontsize() for t in self._static_texts)
         css_per_inch = 72.0 * LABEL_PX / smallest
         (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
@@ -276,6 +281,15 @@ class Explorer(W.VBox):
         # mapclassify (and scipy under it) is imported now, not at the reader's first change
         # of indicator or classes, which would otherwise stall for a second or more
         import mapclassify  # noqa: F401
+
+    def _draw_regions(self, values: pd.Series) -> None:
+        """The regions of the layout of ``values``, their labels and the source line."""
+        choropleth(values, ax=self.ax, scheme=self.scheme.value,
+                   title=_title(self.indicator.value, self.year.value), units=self._unit(),
+                   source=self._source(), legend=False)
+        self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
+        # region labels never change: rendered once, pasted on every frame
+        self._static_texts = [t for t in self.ax.texts if t is not self._credit]
 
     def _render_static_layer(self):
         """The region labels alone, as the pixels they cover and their colour and coverage."""
@@ -378,7 +392,7 @@ class Explorer(W.VBox):
         ranks = numbers.rank(ascending=False, method="min")
         order = numbers.sort_values(ascending=False, na_position="last").index
         spec = FORMATS.get(code) or _column_format(numbers)
-        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", display_name(r),
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
                  format_value(numbers[r], spec)) for r in order]
         unit = FORMATS[code].unit if code in FORMATS else _about(code).unit
         caption = column_header(code) if code in FORMATS else _about(code).label
@@ -392,7 +406,7 @@ class Explorer(W.VBox):
                                else np.nan).astype(float)
         ranks = position.rank(ascending=False, method="min")
         order = position.sort_values(ascending=False, na_position="last").index
-        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", display_name(r),
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
                  grade_band(letters[r]) if isinstance(letters[r], str) else NO_DATA)
                 for r in order]
         caption = f"{_about(self.indicator.value).label}, {self.year.value}"
@@ -427,9 +441,19 @@ class Explorer(W.VBox):
 
     def redraw(self) -> None:
         """Recolour the map for the current pickers and refresh picture, legend and table."""
-        recolour(self.ax, self._values(), scheme=self.scheme.value,
+        values = self._values()
+        drawn = getattr(self.ax, "_itclusters_ids", None)  # maps that know several layouts
+        if drawn is not None and set(values.index) != set(drawn):
+            # another region layout (e.g. 17 units from 2018): draw that map once, same size
+            self.ax.clear()
+            self.ax.set_axis_off()
+            self._draw_regions(values)
+            self._static_layer = self._render_static_layer()
+        recolour(self.ax, values, scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
-        self._credit.set_text(credit_line(self._source()))
+        boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
+        self._credit.set_text(credit_line(self._source(), boundaries) if boundaries
+                              else credit_line(self._source()))
         self._title_text = self._take_title()
         # the picture first: each widget update is one message, and the browser handles them
         # in order; title, legend, source line and table follow
