@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help report test lab dashboard shapefiles bench clean
+.PHONY: help report handouts test lab dashboard shapefiles bench clean
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 report: $(VENV)/.installed  ## create .venv, install, regenerate every report into reports/
 	$(BIN)/itclusters-report
+
+handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions) and teacher copies, into reports/handouts/
+	$(BIN)/python -m itclusters.handouts
 
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
 	$(BIN)/python -m pytest

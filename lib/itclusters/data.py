@@ -1,4 +1,6 @@
-"""Reading the suite's data: the article's tables, official statistics, boundaries, user tables.
+"""Reading the suite's data: the article's tables, official statistics, boundaries.
+
+Users' own indicator tables are read by :mod:`itclusters.userdata` (re-exported here).
 
 This is the only module that touches disk.  Every frame it returns is tidy and indexed by
 ``(region_id, year)`` (or by ``region_id`` for the boundaries); units are recorded in
@@ -15,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .regions import REGION_IDS, UnknownRegionError, resolve_region
+# user tables are read by their own module; re-exported here so old imports keep working
+from .userdata import IndicatorTableError, read_indicators
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
@@ -49,10 +53,6 @@ OFFICIAL_SERIES = (
 # Items of gva_by_section.csv that are aggregates or adjustments, not economic-activity sections.
 _NOT_SECTIONS = ("IND", "GDP", "FISIM", "NET_TAXES")
 _SECTION_ORDER = tuple("ABCDEFGHIJKLMNOPQRST") + ("OTHER_SERVICES",)
-
-
-class IndicatorTableError(ValueError):
-    """A user's indicator table that cannot be used; the message names file, row, column, value."""
 
 
 def project_root() -> Path:
@@ -354,116 +354,6 @@ def _check_regions(ids: pd.Series, path: Path) -> None:
     unknown = sorted(set(ids) - set(REGION_IDS))
     if unknown:
         raise ValueError(f"{path}: unknown region ids {unknown}; known: {', '.join(REGION_IDS)}")
-
-
-# --- user indicator tables --------------------------------------------------------------------
-
-def read_indicators(path: str | os.PathLike, metadata: pd.DataFrame | None = None,
-                    region_column: str = "region", year_column: str = "year") -> pd.DataFrame:
-    """Read and validate a user's raw indicator table (CSV or Excel).
-
-    The table has one row per region and year, a region column (any spelling
-    :func:`~itclusters.resolve_region` understands), a year column and one column per
-    indicator code of ``metadata`` (default: the article's ``J_A`` ... ``J_F``).
-
-    Every problem is reported with file, row (as a spreadsheet shows it, header = row 1),
-    column and value: unknown or duplicate regions, a region missing for a year, empty or
-    non-numeric cells, negative values of an indicator that cannot be negative, an indicator
-    whose leader is 0 (normalisation to the leader undefined).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``(region_id, year)``, one float column per indicator.
-    """
-    from .indices import default_metadata, indicator_codes
-
-    path = Path(path)
-    meta = default_metadata() if metadata is None else metadata
-    codes = indicator_codes(meta)
-    if not path.exists():
-        raise FileNotFoundError(f"indicator table {path} does not exist")
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        raw = pd.read_excel(path, dtype=object)
-    elif path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    else:
-        raise IndicatorTableError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .xlsx")
-
-    def fail(row: int | None, column: str | None, message: str) -> None:
-        where = str(path)
-        if row is not None:
-            where += f", row {row + 2}"  # +1 for the header, +1 for 1-based rows
-        if column is not None:
-            where += f", column {column!r}"
-        raise IndicatorTableError(f"{where}: {message}")
-
-    missing_cols = [c for c in (region_column, year_column, *codes) if c not in raw.columns]
-    if missing_cols:
-        fail(None, None, f"missing column(s) {missing_cols}; the table needs {region_column!r}, "
-                         f"{year_column!r} and one column per indicator: {', '.join(codes)}")
-
-    region_ids, years = [], []
-    for i, (name, year) in enumerate(zip(raw[region_column], raw[year_column])):
-        try:
-            region_ids.append(resolve_region(str(name)))
-        except UnknownRegionError as err:
-            fail(i, region_column, f"value {name!r}: {err}")
-        try:
-            years.append(int(str(year).strip()))
-        except ValueError:
-            fail(i, year_column, f"value {year!r} is not a year (an integer such as 2016)")
-
-    frame = pd.DataFrame(index=pd.MultiIndex.from_arrays([region_ids, years],
-                                                         names=["region_id", "year"]))
-    seen: dict[tuple[str, int], int] = {}
-    for i, key in enumerate(frame.index):
-        if key in seen:
-            fail(i, region_column, f"value {raw[region_column].iloc[i]!r}: region {key[0]!r} appears "
-                                   f"twice for {key[1]} (rows {seen[key] + 2} and {i + 2})")
-        seen[key] = i
-
-    nonnegative = _nonnegative(meta)
-    for code in codes:
-        values = []
-        for i, cell in enumerate(raw[code]):
-            text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-            text = text.strip().replace("\u00a0", "").replace(" ", "")
-            if text in ("", "—", "-", "–"):
-                fail(i, code, f"empty value {cell!r}: every indicator needs a value for every "
-                              f"region and year (missing values cannot be normalised)")
-            try:
-                number = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text
-                               else text)
-            except ValueError:
-                fail(i, code, f"value {cell!r} is not a number")
-            if not np.isfinite(number):
-                fail(i, code, f"value {cell!r} is not a finite number")
-            if code in nonnegative and number < 0:
-                fail(i, code, f"value {cell!r} is negative; {code} cannot be negative")
-            values.append(number)
-        frame[code] = values
-
-    for year, block in frame.groupby(level="year"):
-        present = set(block.index.get_level_values("region_id"))
-        absent = [r for r in REGION_IDS if r not in present]
-        if absent:
-            fail(None, region_column, f"year {year} lacks region(s) {', '.join(absent)}; every "
-                                      f"year needs all 16 regions (normalisation compares them)")
-        for code in codes:
-            if block[code].max() <= 0:
-                fail(None, code, f"in {year} the leading value is {float(block[code].max())!r}: "
-                                 f"normalisation to the leader (formula 1) divides by it, so "
-                                 f"the leader must be positive")
-    frame = frame.sort_index()
-    frame.attrs["source"] = str(path)
-    return frame
-
-
-def _nonnegative(meta: pd.DataFrame) -> set[str]:
-    if "nonnegative" not in meta.columns:
-        return set()
-    return set(meta.index[meta["nonnegative"].fillna(False).astype(bool)])
 
 
 def write_shapefile(geojson: str | os.PathLike | None = None,
