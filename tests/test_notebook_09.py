@@ -29,7 +29,7 @@ def test_runs_for_the_year(tmp_path, year):
     assert len(pictures) >= 5 if year != 2016 else len(pictures) >= 4
     text = "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o)
     assert f"**{year}** (" in text
-    assert "Almaty (city) and Astana" in text      # computed poles, every year so far
+    assert "Almaty city and Astana" in text      # computed poles, every year so far
     assert "NaN" not in text
 
 

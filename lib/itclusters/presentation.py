@@ -139,6 +139,8 @@ def display_name(region_id: str, short: bool = False) -> str:
     ('Almaty city', 'South-Kazakhstan')
     >>> display_name("south_kazakhstan", short=True)
     'South-Kaz.'
+    >>> display_name("almaty_region_2022"), display_name("shymkent")
+    ('Almaty region', 'Shymkent')
     """
     if short and region_id in _SHORT:
         return _SHORT[region_id]
@@ -146,8 +148,14 @@ def display_name(region_id: str, short: bool = False) -> str:
         return _DISPLAY[region_id]
     if region_id in REGION_IDS:
         return region_name(region_id)
-    from .layouts import unit_name  # units of the later layouts (Shymkent, Abai, ...)
+    from .layouts import unit_name, units  # units of the later layouts (Shymkent, Abai, ...)
 
+    table = units()
+    if region_id in table.index:
+        # a unit of 2022 named as one of 2010-2021 (Almaty region after Jetisu left) reads the same
+        same = table.loc[region_id, "same_name_as"]
+        if isinstance(same, str) and same:
+            return display_name(same, short=short)
     return unit_name(region_id)
 
 

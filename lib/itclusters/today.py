@@ -256,10 +256,11 @@ REPUBLIC = "Republic of Kazakhstan"
 
 
 def display_names(ids) -> list[str]:
-    """English names of unit ids of any layout (``national`` is the Republic)."""
-    from .layouts import unit_name
+    """Display names of unit ids of any layout (``national`` is the Republic), through the
+    suite's one naming function, :func:`itclusters.presentation.display_name`."""
+    from .presentation import display_name
 
-    return [REPUBLIC if r == NATIONAL else unit_name(r) for r in ids]
+    return [REPUBLIC if r == NATIONAL else display_name(r) for r in ids]
 
 
 def _and(items: list[str]) -> str:
