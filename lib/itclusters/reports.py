@@ -54,8 +54,8 @@ EXIT_FAILED, EXIT_CANNOT_START = 1, 2
 RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
                      "ipykernel")
 #: a rough upper bound of one run's files (ipynb + html with embedded figures), for the
-#: free-space check at start; the largest report of the project's grid is about 2 MB
-_BYTES_PER_RUN = 4 * 2 ** 20
+#: free-space check at start; a report of the project's grid takes 0.3 to 1 MB
+_BYTES_PER_RUN = 2 * 2 ** 20
 _LOCK_NAME = ".itclusters-report.lock"
 
 
@@ -141,9 +141,43 @@ class OutputFolderError(BatchError):
 
 @lru_cache(maxsize=None)
 def _declared_parameters(path: Path, mtime_ns: int) -> dict:
+    """The notebook's parameters as papermill infers them, completed from the cell's syntax.
+
+    papermill's line parser skips a line whose comment holds ``=`` (notebook 03's thresholds);
+    the ``parameters`` cell is Python, so the same names and annotations are read with ``ast``.
+    """
+    import ast
+    import logging
+
+    import nbformat
     import papermill as pm
 
-    return pm.inspect_notebook(str(path))
+    logger = logging.getLogger("papermill.translators")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its "Unable to parse line" is what the fallback handles
+    try:
+        declared = dict(pm.inspect_notebook(str(path)))
+    finally:
+        logger.setLevel(level)
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                break
+            for node in tree.body:
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    declared.setdefault(node.target.id, {
+                        "name": node.target.id,
+                        "inferred_type_name": ast.unparse(node.annotation)})
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            declared.setdefault(target.id, {"name": target.id,
+                                                            "inferred_type_name": "None"})
+            break
+    return declared
 
 
 _TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
@@ -466,6 +500,9 @@ def render_run(run: Run, source: str, notebooks_dir: str) -> Executed:
         notebook.metadata.setdefault("papermill", {}).update(
             input_path=f"{run.notebook}.ipynb", output_path=f"{run.notebook}/{run.slug}.ipynb")
         notebook.metadata["itclusters"] = provenance(run, cwd)
+        for cell in notebook.cells:  # papermill gives its injected cell a random id
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
         if not error:
             try:
                 html_bytes = _export_html(notebook, run)
@@ -682,7 +719,7 @@ class _DaskBackend:
             # both executors) then tries the run once more
             with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                            host="127.0.0.1", dashboard_address=None,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                             silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
             self.client.run(_quiet_worker, str(log_path))
