@@ -586,7 +586,7 @@ def test_a_read_only_or_full_output_folder_is_one_clear_error(tmp_path, options,
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     assert re.fullmatch(rf"itclusters-report: cannot write reports into {re.escape(str(out))}: "
-                        rf"{reason}.*; choose another folder with --out", lines[0])
+                        rf"{reason}.*choose another folder with --out", lines[0])
 
 
 def test_an_unwritable_output_folder_is_one_error_before_any_run(tmp_path, capsys):
