@@ -340,10 +340,22 @@ def _without_timestamps(value):
     return value
 
 
-def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsys):
+@pytest.fixture
+def dask_address():
+    """A LocalCluster of 2 single-threaded worker processes on localhost, started by the test."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsys, dask_address):
     grid = _grid(tmp_path, ONE_BAD_GRID)
     outcomes = {}
-    for executor, extra in [("pool", []), ("dask", ["--scheduler", "local"])]:
+    for executor, extra in [("pool", []), ("dask", ["--scheduler", dask_address])]:
         out = tmp_path / executor
         code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
                      "--jobs", "2", "--no-progress", *extra])

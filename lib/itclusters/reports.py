@@ -473,8 +473,19 @@ def render_run(run: Run, source: str, notebooks_dir: str) -> Executed:
 
     ``source`` is the notebook's JSON text, sent by the client, so a worker on another machine
     runs the client's notebook; the kernel starts in ``notebooks_dir`` when that folder exists
-    here.  Nothing is written outside a temporary folder.  Never raises for a notebook error.
+    here.  Nothing is written outside a temporary folder.  Never raises: an error of the
+    notebook or of this worker's set-up is a failed run; only a lost worker reaches the client
+    as an exception.
     """
+    start = time.perf_counter()
+    try:
+        return _render_run(run, source, notebooks_dir)
+    except Exception as err:
+        return Executed(run, False, time.perf_counter() - start, None, None,
+                        f"on the worker: {_first_line(err)}")
+
+
+def _render_run(run: Run, source: str, notebooks_dir: str) -> Executed:
     import nbformat
     import papermill as pm
 
