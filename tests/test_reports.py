@@ -496,8 +496,10 @@ runs:
 """)
     out = tmp_path / "out"
     extra = ["--scheduler", "local"] if executor == "dask" else []
+    scratch = tmp_path / "tmp"  # the batch's temporary folder (TMPDIR)
+    scratch.mkdir()
     batch = _cli("--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
-                 "--jobs", "2", *extra)
+                 "--jobs", "2", *extra, env={**os.environ, "TMPDIR": str(scratch)})
     _wait_for(lambda: (out / "sleeper" / "label=quick_seconds=0.ipynb").exists()
               and _markers(marker, "slow"), what="one finished run and one running")
     kernels = _markers(marker)
@@ -523,6 +525,7 @@ runs:
                                "sleeper/label=quick_seconds=0.html",
                                "sleeper/label=quick_seconds=0.ipynb"]
     nbformat.read(out / "sleeper" / "label=quick_seconds=0.ipynb", as_version=4)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("itclusters-")] == []
     # no orphan: every worker and kernel of the batch is gone
     assert _gone([*kernels, *kernels.values(), *session]) == []
 

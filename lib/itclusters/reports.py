@@ -468,31 +468,33 @@ def _first_line(err: BaseException) -> str:
     return message.strip().splitlines()[0] if message.strip() else repr(err)
 
 
-def render_run(run: Run, source: str, notebooks_dir: str) -> Executed:
+def render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None = None) -> Executed:
     """Execute one run in this (worker) process; return the executed notebook and HTML bytes.
 
     ``source`` is the notebook's JSON text, sent by the client, so a worker on another machine
     runs the client's notebook; the kernel starts in ``notebooks_dir`` when that folder exists
-    here.  Nothing is written outside a temporary folder.  Never raises: an error of the
+    here.  Nothing is written outside a temporary folder (inside ``scratch`` when that folder
+    exists here, so that the batch can remove what a killed worker left).  Never raises: an error of the
     notebook or of this worker's set-up is a failed run; only a lost worker reaches the client
     as an exception.
     """
     start = time.perf_counter()
     try:
-        return _render_run(run, source, notebooks_dir)
+        return _render_run(run, source, notebooks_dir, scratch)
     except Exception as err:
         return Executed(run, False, time.perf_counter() - start, None, None,
                         f"on the worker: {_first_line(err)}")
 
 
-def _render_run(run: Run, source: str, notebooks_dir: str) -> Executed:
+def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) -> Executed:
     import nbformat
     import papermill as pm
 
     start = time.perf_counter()
     _prepare_kernel_environment()
     cwd = Path(notebooks_dir) if Path(notebooks_dir).is_dir() else None
-    with tempfile.TemporaryDirectory(prefix="itclusters-run-") as tmp:
+    scratch = scratch if scratch and Path(scratch).is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="itclusters-run-", dir=scratch) as tmp:
         source_path = Path(tmp) / f"{Path(run.notebook).name}.ipynb"
         source_path.write_text(source, encoding="utf-8")
         executed_path = Path(tmp) / "executed.ipynb"
@@ -679,6 +681,15 @@ def _our_descendants(before: set[int]) -> list:
     return procs
 
 
+def _ppid(proc) -> int | None:
+    import psutil
+
+    try:
+        return proc.ppid()
+    except psutil.Error:
+        return None
+
+
 def _stop_processes(procs: list, grace: float = 3.0) -> None:
     import psutil
 
@@ -807,7 +818,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
     if threading.current_thread() is threading.main_thread():
         for signum in _SIGNAL_NAMES:
             old_handlers[signum] = signal.signal(signum, on_signal)
-    backend = bar = None
+    backend = bar = scratch = None
     before: set[int] = set()
     completed = False
     try:
@@ -830,13 +841,19 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
         losses: dict[Run, list[str]] = {}
         executor = backend.executor
 
+        # workers on this machine work in a folder the batch removes at the end, even after
+        # a killed worker; remote workers use their own temporary folder
+        scratch = None if scheduler not in (None, "local") else tempfile.mkdtemp(
+            prefix="itclusters-batch-")
+
         def submit(run):
             nonlocal executor
+            args = (render_run, run, sources[run.notebook], str(notebooks_dir), scratch)
             try:
-                return executor.submit(render_run, run, sources[run.notebook], str(notebooks_dir))
+                return executor.submit(*args)
             except RuntimeError:  # BrokenProcessPool is a RuntimeError
                 executor = backend.renew()
-                return executor.submit(render_run, run, sources[run.notebook], str(notebooks_dir))
+                return executor.submit(*args)
 
         futures = {submit(run): run for run in runs}
         pending = set(futures)
@@ -884,14 +901,14 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                 bar.close()
             if stopping and backend is not None:
                 # kernels first (grandchildren), then the workers, then whatever is left
-                procs = _our_descendants(before)
-                kernels = [p for p in procs if p.ppid() != os.getpid()]
-                _stop_processes(kernels)
+                _stop_processes([p for p in _our_descendants(before) if _ppid(p) != os.getpid()])
                 backend.close(stopping=True)
                 _stop_processes(_our_descendants(before))
             elif backend is not None:
                 backend.close(stopping=False)
             _clean_stale_temporaries(out_dir)
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
         finally:
             lock.release()
             for signum, handler in old_handlers.items():
@@ -918,7 +935,8 @@ def summary_table(results: list[RunResult]) -> str:
         if r.run.slug != r.run.readable_slug:
             params += f"  [{r.run.slug}]"
         detail = r.error or (f"({r.note})" if r.note else "")
-        rows.append((r.run.notebook, params, r.status, f"{r.seconds:.1f}", detail))
+        seconds = f"{r.seconds:.1f}" if r.finished else "-"
+        rows.append((r.run.notebook, params, r.status, seconds, detail))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4]
              for row in rows]
