@@ -39,6 +39,7 @@ import signal
 import sys
 import tempfile
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -712,6 +713,7 @@ class _ProcessPoolBackend:
 
     def __init__(self, jobs: int, log_path: Path) -> None:
         self.jobs, self.log_path = jobs, log_path
+        self.capacity = jobs
         self.executor = self._new()
 
     def _new(self):
@@ -758,11 +760,19 @@ class _DaskBackend:
                 self.client.close()
                 raise BatchError(f"the Dask scheduler at {address} has no worker after "
                                         f"30 s; start one with `dask worker {address}`") from None
-            workers = len(self.client.scheduler_info().get("workers", {}))
+            workers = len(self.client.nthreads())
             self.description = f"Dask scheduler {address} ({workers} workers)"
         logging.getLogger("distributed").setLevel(logging.CRITICAL)
         # pure=False: a retried run is a new task, not the lost one's cached failure
         self.executor = self.client.get_executor(pure=False)
+
+    @property
+    def capacity(self) -> int:
+        """Worker threads now in the cluster (workers may come and go)."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # the scheduler is busy or gone: keep handing out one at a time
+            return 1
 
     def renew(self):
         return self.executor
@@ -855,8 +865,20 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                 executor = backend.renew()
                 return executor.submit(*args)
 
-        futures = {submit(run): run for run in runs}
-        pending = set(futures)
+        # no more runs in flight than workers: a run handed out is a run that is running, so
+        # a lost worker costs only the runs that were really on the workers lost
+        queue = deque(runs)
+        futures: dict = {}
+        pending: set = set()
+
+        def fill():
+            while queue and len(pending) < backend.capacity:
+                run = queue.popleft()
+                future = submit(run)
+                futures[future] = run
+                pending.add(future)
+
+        fill()
         try:
             while pending:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
@@ -867,9 +889,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                     except Exception as err:  # the worker was lost (killed, out of memory)
                         losses.setdefault(run, []).append(_first_line(err))
                         if len(losses[run]) < 2:
-                            retry = submit(run)
-                            futures[retry] = run
-                            pending.add(retry)
+                            queue.appendleft(run)
                             continue
                         results[run] = RunResult(
                             run, False, 0.0, [],
@@ -884,6 +904,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                             results[run].note = f"retried after a lost worker ({losses[run][0]})"
                     bar.set_postfix_str(run.notebook, refresh=False)
                     bar.update()
+                fill()
         except (_Interrupted, BatchError) as stop:
             interrupted = stop
             for future in futures:
