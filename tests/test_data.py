@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from itclusters import (REGION_IDS, IndicatorTableError, official_series, paper_table,
-                        read_indicators, sector_matrix)
+from itclusters import (REGION_IDS, IndicatorTableError, krugman_index, location_quotient,
+                        official_series, paper_table, read_indicators, sector_matrix)
 from itclusters.data import OFFICIAL_SERIES, gva_by_section
 
 
@@ -47,15 +47,94 @@ def test_official_series_have_units_and_all_regions():
         official_series("gdp")
 
 
-def test_sector_matrix_columns_partition_grp():
+def _item(gva, year, item):
+    return gva.xs((year, item), level=("year", "section")).drop("national").reindex(list(REGION_IDS))
+
+
+@pytest.mark.parametrize("sectors", ["finest", "consistent"])
+def test_sector_matrix_is_value_added_net_of_fisim_in_every_year(sectors):
+    """FISIM is treated alike in every year: the columns add up to GRP less net taxes."""
     gva = gva_by_section()["value"]
-    for year in (2010, 2014, 2016):
-        matrix = sector_matrix(year)
-        assert matrix.notna().all().all()
-        grp = gva.xs((year, "GDP"), level=("year", "section")).reindex(list(REGION_IDS))
-        taxes = gva.xs((year, "NET_TAXES"), level=("year", "section")).reindex(list(REGION_IDS))
-        # sections + net taxes = GRP (2010 also deducts FISIM, which only the Republic row has)
-        assert np.allclose(matrix.sum(axis=1) + taxes, grp, rtol=1e-6) or year == 2010
+    for year in range(2010, 2017):
+        matrix = sector_matrix(year, sectors=sectors)
+        assert matrix.notna().all().all() and (matrix >= 0).all().all()
+        net = _item(gva, year, "GDP") - _item(gva, year, "NET_TAXES")
+        assert np.allclose(matrix.sum(axis=1), net, rtol=0, atol=1e-6), year
+        # section J is never touched by the FISIM deduction
+        assert np.allclose(matrix["J"], _item(gva, year, "J"), rtol=0, atol=0)
+        assert "FISIM" not in matrix.columns and "IND" not in matrix.columns
+
+
+def test_fisim_of_2010_is_deducted_from_other_services_only():
+    gva = gva_by_section()["value"]
+    matrix = sector_matrix(2010)
+    published = _item(gva, 2010, "OTHER_SERVICES")
+    fisim = _item(gva, 2010, "FISIM")
+    assert (fisim > 0).all()
+    assert np.allclose(matrix["OTHER_SERVICES"], published - fisim, rtol=0, atol=1e-6)
+    for section in "ABCDEFGHJL":
+        assert np.allclose(matrix[section], _item(gva, 2010, section), rtol=0, atol=0)
+    # the ICT location quotient the referee measured net of FISIM (3.634 when it is ignored)
+    assert location_quotient(matrix).loc["almaty_city", "J"] == pytest.approx(3.804, abs=5e-4)
+
+
+def test_sector_lists():
+    early = ["A", "B", "C", "D", "E", "F", "G", "H", "J", "L", "OTHER_SERVICES"]
+    for year in range(2010, 2017):
+        assert list(sector_matrix(year, sectors="consistent").columns) == early
+    assert list(sector_matrix(2013).columns) == early
+    assert list(sector_matrix(2014).columns) == list("ABCDEFGHIJKLMNOPQRS")
+    assert sector_matrix(2014, sectors="consistent").attrs["sectors"] == "consistent"
+    with pytest.raises(ValueError, match="unknown sector list 'coarse'"):
+        sector_matrix(2014, sectors="coarse")
+    with pytest.raises(ValueError, match="available: 2010"):
+        sector_matrix(2009)
+
+
+def test_consistent_list_merges_the_split_services():
+    gva = gva_by_section()["value"]
+    for year in (2014, 2015, 2016):
+        merged = sum(_item(gva, year, s) for s in "IKMNOPQRS")
+        consistent = sector_matrix(year, sectors="consistent")
+        assert np.allclose(consistent["OTHER_SERVICES"], merged, rtol=0, atol=1e-6)
+        assert np.allclose(consistent.sum(axis=1), sector_matrix(year).sum(axis=1), rtol=0, atol=1e-6)
+
+
+def _as_published_in_2010_13_layout(gva, year):
+    """The year's raw table as it would have arrived with one "other services" item."""
+    parts = list("IKMNOPQRST")
+    one = gva.xs(year, level="year", drop_level=False)
+    rest = one[~one.index.get_level_values("section").isin(parts)]
+    merged = (one[one.index.get_level_values("section").isin(parts)]
+              .groupby(level=["region_id", "year"])["value"].sum().to_frame())
+    merged["section"] = "OTHER_SERVICES"
+    merged = merged.set_index("section", append=True)
+    return pd.concat([rest[["value"]], merged]).sort_index()
+
+
+@pytest.mark.parametrize("year", [2014, 2015, 2016])
+def test_consistent_list_does_not_depend_on_the_layout_the_table_arrived_in(year):
+    gva = gva_by_section()
+    coarse = _as_published_in_2010_13_layout(gva, year)
+    from_split = sector_matrix(year, sectors="consistent")
+    from_coarse = sector_matrix(year, sectors="consistent", gva=coarse)
+    pd.testing.assert_frame_equal(from_split, from_coarse, check_exact=False, rtol=1e-12)
+    pd.testing.assert_series_equal(krugman_index(from_split), krugman_index(from_coarse),
+                                   check_exact=False, rtol=1e-12)
+    # the finest list of a table that arrived coarse is the consistent one
+    assert list(sector_matrix(year, gva=coarse).columns) == list(from_split.columns)
+
+
+def test_a_table_with_both_other_services_and_its_parts_is_refused():
+    gva = gva_by_section()
+    coarse = _as_published_in_2010_13_layout(gva, 2014)
+    aggregate = coarse.xs("OTHER_SERVICES", level="section", drop_level=False)["value"]
+    both = pd.concat([gva, aggregate.to_frame()]).sort_index()  # parts and aggregate at once
+    with pytest.raises(ValueError, match=r"2014: both OTHER_SERVICES and its part\(s\) I, K"):
+        sector_matrix(2014, gva=both)
+    twice = pd.concat([gva, gva.xs(("akmola", 2014, "J"), drop_level=False)])
+    with pytest.raises(ValueError, match=r"2014: more than one value for akmola, J"):
+        sector_matrix(2014, gva=twice)
 
 
 def test_boundaries_keyed_by_region_with_utf8_names():

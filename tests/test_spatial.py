@@ -4,6 +4,7 @@ import pytest
 from libpysal.weights import lat2W
 
 from itclusters import REGION_IDS, paper_table
+from itclusters import spatial
 from itclusters.spatial import contiguity_weights, global_moran, local_moran, neighbour_view
 
 
@@ -66,3 +67,43 @@ def test_missing_values_are_refused_not_filled():
         global_moran(ksi, contiguity_weights(), permutations=99)
     result = global_moran(ksi.dropna(), permutations=99)  # the subset of regions with values
     assert result["n"] == int(ksi.notna().sum())
+
+
+def _smaller_tail(observed, simulated):
+    """(min(G, R - G) + 1) / (R + 1), G = permutations at least as large as the observed."""
+    simulated = np.atleast_2d(simulated)
+    permutations = simulated.shape[0]
+    larger = (simulated >= observed).sum(axis=0)
+    return (np.minimum(larger, permutations - larger) + 1) / (permutations + 1)
+
+
+def test_local_p_is_the_smaller_tail_of_the_permutations():
+    import esda
+
+    index = paper_table(1)["index"].xs(2016, level="year")
+    local = local_moran(index, permutations=199, seed=5)
+    w = contiguity_weights(index.index)  # the weights local_moran builds
+    y, wr = spatial._aligned(index, w), spatial._row_standardised(w)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        lisa = esda.Moran_Local(y, wr, permutations=199, seed=5)
+    assert np.allclose(local["Ii"].to_numpy(), lisa.Is)
+    expected = _smaller_tail(lisa.Is, lisa.sim)
+    assert np.allclose(local["p"].to_numpy(), expected, rtol=0, atol=1e-6)
+    # both tails occur among the 16 regions: the p-value is not tied to one side
+    below = (lisa.sim >= lisa.Is).sum(axis=0) > 199 / 2
+    assert below.any() and (~below).any()
+    assert (local["p"] >= 1 / 200 - 1e-9).all() and (local["p"] <= 0.5 + 1e-9).all()
+
+
+def test_global_p_is_the_smaller_tail_of_the_permutations():
+    import esda
+
+    index = paper_table(1)["index"].xs(2016, level="year")
+    result = global_moran(index, permutations=199, seed=2)
+    w = contiguity_weights(index.index)
+    np.random.seed(2)
+    moran = esda.Moran(spatial._aligned(index, w), spatial._row_standardised(w), permutations=199)
+    assert result["I"] == pytest.approx(moran.I)
+    assert result["p"] == pytest.approx(float(_smaller_tail(moran.I, moran.sim[:, None])[0]))

@@ -33,9 +33,10 @@ def test_krugman_bounds():
         krugman_index(same, reference="world")
 
 
+@pytest.mark.parametrize("sectors", ["finest", "consistent"])
 @pytest.mark.parametrize("year", range(2010, 2017))
-def test_defining_facts_on_official_gva(year):
-    matrix = sector_matrix(year)
+def test_defining_facts_on_official_gva(year, sectors):
+    matrix = sector_matrix(year, sectors=sectors)
     assert np.allclose(sector_share(matrix).sum(), 1.0)
     lq = location_quotient(matrix)
     weights = matrix.sum(axis=1)
@@ -64,3 +65,67 @@ def test_sector_location_quotient_and_rank_correlations():
     ranks, rho = rank_correlations(same)
     assert rho.loc["x", "y"] == pytest.approx(1.0)
     assert np.isnan(ranks.loc[3, "x"]) and ranks.loc[3, "y"] == 4
+
+
+def _krugman_by_hand(gva, year, merge):
+    """Krugman against the country, straight from the long table with numpy (no library)."""
+    one = gva.xs(year, level="year")["value"].drop("national", level="region_id").unstack("section")
+    one = one.dropna(axis=1, how="all")
+    services = [c for c in "IKMNOPQRS" if c in one.columns]
+    keep = [c for c in "ABCDEFGHJL"] + (["OTHER_SERVICES"] if "OTHER_SERVICES" in one else [])
+    if merge:
+        table = one[keep].assign(OTHER_SERVICES=one[services].sum(axis=1)) if services else one[keep]
+    else:
+        table = one[keep + services]
+    if "FISIM" in one:
+        table = table.assign(OTHER_SERVICES=table["OTHER_SERVICES"] - one["FISIM"])
+    x = table.to_numpy(float)
+    own = x / x.sum(axis=1, keepdims=True)
+    country = x.sum(axis=0) / x.sum()
+    return pd.Series(np.abs(own - country).sum(axis=1), index=table.index)
+
+
+def test_consistent_krugman_equals_the_merged_computation_and_the_2014_jump_is_gone():
+    from itclusters.data import gva_by_section
+
+    gva = gva_by_section()
+    means = {}
+    for year in range(2010, 2017):
+        consistent = krugman_index(sector_matrix(year, sectors="consistent"))
+        merged = _krugman_by_hand(gva, year, merge=True).reindex(consistent.index)
+        assert np.allclose(consistent, merged, rtol=0, atol=1e-12)
+        finest = krugman_index(sector_matrix(year))
+        split = _krugman_by_hand(gva, year, merge=False).reindex(finest.index)
+        assert np.allclose(finest, split, rtol=0, atol=1e-12)
+        means[year] = (consistent.mean(), finest.mean())
+        if year == 2014:
+            # the referee's figures: Zhambyl 0.411 with merged sections, 0.559 with split ones
+            assert consistent["zhambyl"] == pytest.approx(0.411, abs=5e-4)
+            assert finest["zhambyl"] == pytest.approx(0.559, abs=5e-4)
+    # the mean falls from 2013 to 2014 on the consistent list; the split list alone made it rise
+    assert means[2013][0] == pytest.approx(0.547, abs=5e-4)
+    assert means[2014][0] == pytest.approx(0.517, abs=5e-4)
+    assert means[2014][1] == pytest.approx(0.578, abs=5e-4)
+    assert means[2014][0] < means[2013][0] < means[2014][1]
+    # up to 2013 the two lists are the same list
+    assert all(a == b for y, (a, b) in means.items() if y <= 2013)
+
+
+def test_splitting_a_sector_never_lowers_krugman():
+    """The defining reason for one sector list over time (triangle inequality)."""
+    for year in (2014, 2015, 2016):
+        finest = krugman_index(sector_matrix(year))
+        consistent = krugman_index(sector_matrix(year, sectors="consistent"))
+        assert (finest >= consistent - 1e-12).all()
+        assert (finest > consistent + 1e-3).any()
+
+
+def test_the_catalogue_krugman_series_uses_the_consistent_list():
+    from itclusters.catalogue import indicator_panel
+
+    panel = indicator_panel()
+    for year in range(2010, 2017):
+        expected = krugman_index(sector_matrix(year, sectors="consistent"))
+        assert np.allclose(panel["krugman"].xs(year, level="year").reindex(expected.index), expected)
+    means = panel["krugman"].groupby(level="year").mean()
+    assert means[2014] < means[2013]  # no jump at the 2014 change of the published list

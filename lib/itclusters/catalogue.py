@@ -45,9 +45,11 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("ict_share", "ICT (section J) share of national GVA", "share (0-1)",
               f"{_BNS}; computed"),
     Indicator("ict_lq", "ICT (section J) location quotient", "LQ (1 = national structure)",
-              f"{_BNS}; computed"),
-    Indicator("krugman", "Krugman specialisation index (GVA by section)", "0 (national) to 2",
-              f"{_BNS}; computed"),
+              f"{_BNS}; computed", note="region totals are GVA net of FISIM in every year"),
+    Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)", "0 (national) to 2",
+              f"{_BNS}; computed",
+              note="on the 11 sections comparable over 2010-2016 (I, K, M-S merged into other "
+                   "services), so that years can be compared; GVA net of FISIM in every year"),
     Indicator("labour_productivity", "Labour productivity (GRP per employed person)",
               "thousand KZT per employed person", f"{_BNS}; computed"),
     Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
@@ -75,7 +77,9 @@ def indicator_panel() -> pd.DataFrame:
     columns["it_share"] = pd.concat(shares).set_index("year", append=True)["it_share"]
     official = []
     for year in range(2010, 2017):
-        matrix = sector_matrix(year)
+        # one sector list for every year: the 2014 split of the services would otherwise move
+        # the Krugman index by itself (section J, hence its share and LQ, is the same either way)
+        matrix = sector_matrix(year, sectors="consistent")
         official.append(pd.DataFrame({
             "ict_share": sector_share(matrix)["J"],
             "ict_lq": location_quotient(matrix)["J"],
@@ -137,7 +141,7 @@ def open_data_indicators() -> tuple[pd.DataFrame, pd.DataFrame]:
     investment = official_series("fixed_capital_investment")["value"]
     shares = []
     for year in range(2010, 2017):
-        matrix = sector_matrix(year)
+        matrix = sector_matrix(year, sectors="consistent")
         shares.append((matrix["J"] / matrix.sum(axis=1)).rename(year))
     ict = pd.concat(shares, axis=1).stack()
     ict.index = ict.index.set_names(["region_id", "year"])

@@ -27,6 +27,7 @@ __all__ = [
     "OFFICIAL_SERIES",
     "gva_by_section",
     "sector_matrix",
+    "SECTOR_LISTS",
     "boundaries",
     "read_indicators",
 ]
@@ -47,6 +48,7 @@ OFFICIAL_SERIES = (
 )
 # Items of gva_by_section.csv that are aggregates or adjustments, not economic-activity sections.
 _NOT_SECTIONS = ("IND", "GDP", "FISIM", "NET_TAXES")
+_SECTION_ORDER = tuple("ABCDEFGHIJKLMNOPQRST") + ("OTHER_SERVICES",)
 
 
 class IndicatorTableError(ValueError):
@@ -155,29 +157,100 @@ def _read_gva(path: Path) -> pd.DataFrame:
     return frame
 
 
-def sector_matrix(year: int) -> pd.DataFrame:
+#: Sector lists of :func:`sector_matrix`, with the wording figures and tables use to name them.
+SECTOR_LISTS = {
+    "finest": "sections as published that year (11 in 2010-2013, 19 in 2014-2016)",
+    "consistent": "11 sections comparable over 2010-2016 (I, K, M-S merged into other services)",
+}
+#: Sections that the 2010-2013 tables publish only inside ``OTHER_SERVICES`` (SOURCES.md, S5).
+OTHER_SERVICES_PARTS = ("I", "K", "M", "N", "O", "P", "Q", "R", "S", "T")
+
+
+def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None = None) -> pd.DataFrame:
     """Region x section matrix of gross value added for one year (million KZT).
 
-    Rows are the 16 regions, columns the sections published separately that year
-    (A-H, J, L and ``OTHER_SERVICES`` in 2010-2013; A-S in 2014-2016); the aggregates
-    ``IND``, ``GDP``, ``FISIM`` and ``NET_TAXES`` are left out, so the columns partition
-    the regions' gross value added.
+    Parameters
+    ----------
+    year : int
+        A year of the table (2010-2016).
+    sectors : {"finest", "consistent"}
+        ``"finest"``: the sections published separately that year (A-H, J, L and
+        ``OTHER_SERVICES`` in 2010-2013; A-S in 2014-2016).  ``"consistent"``: the 2010-2013
+        list in every year, sections I, K and M-S (T has no value) being added back into
+        ``OTHER_SERVICES``.  Krugman, Hoover and HHI depend on the list (more sections give a
+        larger Krugman index for the same economy), so every comparison across years uses
+        ``"consistent"``; section J, and so its share and location quotient, is the same
+        under both.  :data:`SECTOR_LISTS` holds the wording that names each list in figures.
+    gva : DataFrame, optional
+        A table in the layout of :func:`gva_by_section` (default: that table).  A year
+        that carries ``OTHER_SERVICES`` and any of its parts at once is refused: the
+        aggregate could include them or not, and the two readings give different matrices.
 
-    >>> m = sector_matrix(2016)
-    >>> m.shape
-    (16, 19)
+    Notes
+    -----
+    **FISIM** (financial intermediation services indirectly measured) is treated the same
+    way in every year: the columns add up to the region's gross value added *net of FISIM*,
+    which is GRP less net taxes on products.  The 2011-2016 sections add up to exactly that
+    (GRP = sections + net taxes), so FISIM is presumably already allocated to them
+    (``data/official/SOURCES.md``, S5); the 2010 table publishes the sections gross of it
+    and FISIM as one separate deduction per region.  That deduction is taken
+    here from the column holding financial intermediation, section K (``OTHER_SERVICES``
+    where K is not published), because the source does not say how it would be spread over
+    the user industries.  Section J and every other published section keep their values,
+    so the ICT location quotient and share do not depend on this placement (Almaty city's
+    2010 ICT LQ is 3.804 net of FISIM, 3.634 if the deduction were ignored); the 2010
+    Krugman index and HHI do, a little, through the ``OTHER_SERVICES`` column.  ``IND``
+    (an aggregate), ``GDP``, ``NET_TAXES`` and ``FISIM`` themselves are not columns.
+
+    Examples
+    --------
+    >>> sector_matrix(2016).shape, sector_matrix(2016, sectors="consistent").shape
+    ((16, 19), (16, 11))
+    >>> sector_matrix(2016, sectors="consistent").attrs["sectors"]
+    'consistent'
     """
-    gva = gva_by_section()["value"]
-    years = gva.index.get_level_values("year")
+    if sectors not in SECTOR_LISTS:
+        raise ValueError(f"unknown sector list {sectors!r}; use one of {list(SECTOR_LISTS)}")
+    table = gva_by_section() if gva is None else gva
+    values = table["value"]
+    years = values.index.get_level_values("year")
     if year not in set(years):
         raise ValueError(f"no gross value added by section for {year}; available: "
                          f"{', '.join(map(str, sorted(set(years))))}")
-    one = gva.xs(year, level="year").drop("national", level="region_id")
-    matrix = one.unstack("section")
-    matrix = matrix.drop(columns=[c for c in _NOT_SECTIONS if c in matrix.columns])
-    matrix = matrix.dropna(axis=1, how="all").reindex(list(REGION_IDS))
+    one = values.xs(year, level="year")
+    twice = one.index[one.index.duplicated()].tolist()
+    if twice:
+        raise ValueError(f"gross value added by section, {year}: more than one value for "
+                         f"{'; '.join(f'{r}, {s}' for r, s in twice[:5])}")
+    one = one.drop("national", level="region_id", errors="ignore").unstack("section")
+    one = one.dropna(axis=1, how="all")
+    parts = [c for c in OTHER_SERVICES_PARTS if c in one.columns]
+    if "OTHER_SERVICES" in one.columns and parts:
+        raise ValueError(
+            f"gross value added by section, {year}: both OTHER_SERVICES and its part(s) "
+            f"{', '.join(parts)} have values; OTHER_SERVICES could be the sum of all of I, K, "
+            f"M-T (then {', '.join(parts)} are counted twice) or of the remaining ones (then "
+            f"they add to it); give one or the other")
+    matrix = one.drop(columns=[c for c in _NOT_SECTIONS if c in one.columns])
+    if sectors == "consistent" and parts:
+        merged = matrix[parts].sum(axis=1, min_count=len(parts))
+        matrix = matrix.drop(columns=parts).assign(OTHER_SERVICES=merged)
+    if "FISIM" in one.columns:
+        holder = "K" if "K" in matrix.columns else "OTHER_SERVICES"
+        if holder not in matrix.columns:
+            raise ValueError(f"gross value added by section, {year}: FISIM is given but neither "
+                             f"section K nor OTHER_SERVICES is there to deduct it from")
+        matrix[holder] = matrix[holder] - one["FISIM"]
+        negative = matrix.index[matrix[holder] < 0].tolist()
+        if negative:
+            raise ValueError(f"gross value added by section, {year}: FISIM exceeds {holder} for "
+                             f"{', '.join(negative)}; the deduction cannot be placed there")
+    order = [c for c in _SECTION_ORDER if c in matrix.columns]
+    matrix = matrix[order + [c for c in matrix.columns if c not in order]]
+    matrix = matrix.reindex(list(REGION_IDS))
     matrix.index.name, matrix.columns.name = "region_id", "section"
-    matrix.attrs["units"] = {"value": "million KZT, current prices"}
+    matrix.attrs["units"] = {"value": "million KZT, current prices, net of FISIM"}
+    matrix.attrs["sectors"] = sectors
     return matrix
 
 

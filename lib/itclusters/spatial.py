@@ -65,8 +65,10 @@ def global_moran(values: pd.Series, w=None, *, permutations: int = 9999, seed: i
     """Global Moran's I with a seeded permutation test (row-standardised weights).
 
     Returns ``I``, its expectation under no autocorrelation ``EI`` = -1/(n-1), ``z`` (under
-    the permutation distribution), ``p`` (pseudo p-value, one-sided in the direction of I)
-    and ``n``.
+    the permutation distribution), ``p`` and ``n``.  ``p`` is esda's pseudo p-value
+    ``p_sim``: with R permutations of which G give a statistic at least as large as the
+    observed I, ``p = (min(G, R - G) + 1) / (R + 1)``, the smaller of the two tails, picked
+    after seeing the data (so about half a two-sided p-value).
     """
     import esda
 
@@ -86,10 +88,16 @@ def local_moran(values: pd.Series, w=None, *, permutations: int = 9999, seed: in
                 alpha: float = 0.05) -> pd.DataFrame:
     """Local Moran's I (LISA) per region, with seeded conditional permutations.
 
-    Columns: ``value``, ``lag`` (neighbours' mean), ``Ii``, ``p`` (directed pseudo p-value:
-    the share of permutations at least as extreme on the observed side),
-    ``quadrant`` (high-high, low-high, low-low, high-low relative to the mean) and ``cluster``
-    (the quadrant where ``p < alpha``, else "not significant").
+    Columns: ``value``, ``lag`` (neighbours' mean), ``Ii``, ``p``, ``quadrant`` (high-high,
+    low-high, low-low, high-low relative to the mean) and ``cluster`` (the quadrant where
+    ``p < alpha``, else "not significant").
+
+    ``p`` is esda's conditional-permutation pseudo p-value (``Moran_Local.p_sim``, its
+    "directed" alternative): with R permutations of which G give a local statistic at least
+    as large as the observed ``Ii``, ``p = (min(G, R - G) + 1) / (R + 1)``.  That is the
+    smaller of the two tails, chosen after seeing the data, whichever side ``Ii`` falls on;
+    it is about half a two-sided p-value, so ``p < alpha`` overstates significance, which
+    esda's own documentation warns about.  Its floor is ``1 / (R + 1)``.
     """
     import esda
 
@@ -98,8 +106,7 @@ def local_moran(values: pd.Series, w=None, *, permutations: int = 9999, seed: in
     wr = _row_standardised(w)
     with warnings.catch_warnings():
         # esda announces a future change of its default alternative; this function keeps the
-        # current "directed" pseudo p-value (the share of permutations at least as extreme
-        # on the observed side) and says so in its docstring
+        # current "directed" pseudo p-value (the smaller tail) and says so in its docstring
         warnings.filterwarnings("ignore", message="The alternative hypothesis", category=DeprecationWarning)
         warnings.filterwarnings("ignore", message=".*[Nn]umba.*")
         lisa = esda.Moran_Local(y, wr, permutations=permutations, seed=seed)

@@ -95,6 +95,9 @@ def krugman_index(matrix: pd.DataFrame, reference: str = "country") -> pd.Series
     0 means the region has the reference's structure, 2 that they share no sector.
     ``reference="country"`` compares with the whole country (the region included);
     ``"rest"`` with the rest of the country (the region left out), as Krugman did.
+    Splitting a sector can only raise the index (the triangle inequality), so values are
+    comparable only on one sector list: across years, use
+    ``sector_matrix(year, sectors="consistent")``.
 
     >>> disjoint = pd.DataFrame({"IT": [3.0, 0.0], "other": [0.0, 5.0]}, index=["a", "b"])
     >>> krugman_index(disjoint, reference="rest").tolist()
