@@ -740,8 +740,11 @@ class _DaskBackend:
         self.cluster = None
         if address == "local":
             # a lost worker raises KilledWorker at once; the runner's own retry (the same for
-            # both executors) then tries the run once more
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            # both executors) then tries the run once more.  No pre-spawn environment: Dask's
+            # MALLOC_TRIM_THRESHOLD_ and one-thread BLAS would reach the kernels, which must
+            # run as they do in the process pool (same speed, same floating-point sums)
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                  "distributed.nanny.pre-spawn-environ": {}}):
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                             silence_logs=logging.ERROR)
