@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help report test lab dashboard shapefiles bench lock clean
+.PHONY: help report handouts test lab dashboard shapefiles bench lock clean
 # exact versions of every dependency; refresh with `make lock` after editing pyproject.toml
 LOCK   := requirements.lock
 UV     := uv==0.13.9
@@ -27,6 +27,9 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 report: $(VENV)/.installed  ## create .venv, install, regenerate every report into reports/
 	$(BIN)/itclusters-report
 
+handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions) and teacher copies, into reports/handouts/
+	$(BIN)/python -m itclusters.handouts
+
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
 	$(BIN)/python -m pytest
 
@@ -37,7 +40,7 @@ dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voil
 	$(BIN)/voila notebooks/dashboard.ipynb
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
-	$(BIN)/python -c "from itclusters.data import write_shapefile; print(write_shapefile())"
+	$(BIN)/python -c "from itclusters.data import write_shapefile, write_kz17_shapefile; print(write_shapefile(), write_kz17_shapefile())"
 
 bench: $(VENV)/.installed-test  ## run every benchmark and print its figures
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

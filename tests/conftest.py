@@ -38,3 +38,14 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_sep("!", "BROWSER TESTS SKIPPED: Chromium not found; "
                                    "run `apt-get install chromium` (.ci/run does)", red=True,
                                    bold=True)
+
+
+# Property-based tests: one fixed, bounded profile, so that `make test` gives the same examples
+# on every machine and stays within minutes.
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile("itclusters", derandomize=True, database=None, deadline=None,
+                          max_examples=60, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                 HealthCheck.too_slow])
+settings.load_profile("itclusters")

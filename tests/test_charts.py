@@ -23,12 +23,45 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
                                 paper_table(3)["ksi"].xs(2016, level="year"),
                                 index_threshold=50, share_threshold=1 / 16)
     ax = candidate_scatter(groups, index_threshold=50, share_threshold=1 / 16)
-    known = next(c for c in ax.collections if c.get_gid() == "known")
-    no_it = next(c for c in ax.collections if c.get_gid() == "no_it")
-    assert len(known.get_offsets()) == 11 and len(no_it.get_offsets()) == 5
-    red = np.all(np.isclose(known.get_facecolors(), to_rgba("tab:red")), axis=1)
-    assert red.sum() == 2  # Almaty city and Astana
+    gids = {c.get_gid(): c for c in ax.collections}
+    candidates, others, no_it = gids["candidates"], gids["known"], gids["no_it"]
+    assert len(candidates.get_offsets()) == 2  # Almaty city and Astana
+    assert len(others.get_offsets()) == 9 and len(no_it.get_offsets()) == 5
     assert (np.asarray(no_it.get_offsets())[:, 1] < 0).all()  # the strip below zero
+    # candidates differ in shape as well as colour (not red against green)
+    assert candidates.get_paths()[0] is not others.get_paths()[0]
+    assert not np.allclose(candidates.get_facecolors()[0], others.get_facecolors()[0])
+    # a colour legend, and each threshold line labelled with its value
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["candidate: both thresholds reached", "other regions",
+                      "no data (missing, not zero)"]
+    labels = {t.get_gid(): t.get_text() for t in ax.texts}
+    assert labels["label:index_threshold"] == "index threshold 50"
+    assert labels["label:share_threshold"] == "share threshold 6.25 %"
+    assert labels["label:almaty_city"] == "Almaty city"
+
+
+def test_candidate_scatter_labels_do_not_overlap():
+    import itertools
+
+    from itclusters.catalogue import indicator_panel
+
+    panel = indicator_panel()
+    for year, measure in [(2016, "ksi"), (2010, "ksi"), (2016, "ict_share"), (2010, "it_share")]:
+        groups = cluster_candidates(panel["index"].xs(year, level="year"),
+                                    panel[measure].xs(year, level="year"),
+                                    index_threshold=50, share_threshold=1 / 16)
+        ax = candidate_scatter(groups, index_threshold=50, share_threshold=1 / 16)
+        fig = ax.figure
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        boxes = {t.get_gid(): t.get_window_extent(renderer) for t in ax.texts
+                 if t.get_gid().startswith("label:")}
+        assert len(boxes) == 16 + 2
+        overlaps = [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes.items(), 2)
+                    if ba.overlaps(bb)]
+        assert overlaps == [], (year, measure)
+        plt.close(fig)
 
 
 def test_rank_slope_joins_regions_ranked_in_both_years():

@@ -2,8 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from itclusters import (REGION_IDS, IndicatorTableError, krugman_index, location_quotient,
-                        official_series, paper_table, read_indicators, sector_matrix)
+from itclusters import (REGION_IDS, krugman_index, location_quotient, official_series,
+                        paper_table, sector_matrix)
 from itclusters.data import OFFICIAL_SERIES, gva_by_section
 
 
@@ -148,59 +148,6 @@ def test_boundaries_keyed_by_region_with_utf8_names():
 def boundaries_or_skip():
     from itclusters import boundaries
     return boundaries()
-
-
-# --- user indicator tables --------------------------------------------------------------------
-
-def test_reads_a_valid_table(indicator_csv, raw_indicators):
-    table = read_indicators(indicator_csv())
-    pd.testing.assert_frame_equal(table, raw_indicators.sort_index(), check_like=True)
-
-
-def test_reads_excel(tmp_path, raw_indicators):
-    path = tmp_path / "indicators.xlsx"
-    raw_indicators.reset_index().rename(columns={"region_id": "region"}).to_excel(path, index=False)
-    assert read_indicators(path).shape == (32, 6)
-
-
-def _set(row, column, value):
-    def mutate(table):
-        table.loc[row, column] = value
-        return table
-    return mutate
-
-
-@pytest.mark.parametrize("mutate, pattern", [
-    (_set(3, "region", "Atlantis"), r"row 5, column 'region': value 'Atlantis': unknown region"),
-    (_set(3, "region", "Shymkent"), r"row 5, column 'region': value 'Shymkent'.*south_kazakhstan"),
-    (_set(3, "region", "Akmola"), r"row 5, column 'region'.*'akmola' appears twice for 2016"),
-    (_set(4, "J_C", "12,3.4"), r"row 6, column 'J_C': value '12,3.4' is not a number"),
-    (_set(4, "J_C", "abc"), r"row 6, column 'J_C': value 'abc' is not a number"),
-    (_set(4, "J_C", ""), r"row 6, column 'J_C': empty value"),
-    (_set(4, "J_A", "-5"), r"row 6, column 'J_A': value '-5' is negative"),
-    (_set(5, "year", "twenty"), r"row 7, column 'year': value 'twenty' is not a year"),
-    (lambda t: t.drop(index=[6]), r"column 'region': year 2010 lacks region\(s\) atyrau"),
-    (lambda t: t.assign(J_B=np.where(t["year"] == 2016, "0", t["J_B"])),
-     r"column 'J_B': in 2016 the leading value is 0.0"),
-    (lambda t: t.drop(columns="J_F"), r"missing column\(s\) \['J_F'\]"),
-])
-def test_bad_tables_fail_with_file_row_column_value(indicator_csv, mutate, pattern):
-    path = indicator_csv(mutate)
-    with pytest.raises(IndicatorTableError, match=pattern) as err:
-        read_indicators(path)
-    assert str(path) in str(err.value)
-
-
-def test_decimal_comma_is_accepted(indicator_csv):
-    table = read_indicators(indicator_csv(_set(0, "J_A", "12,5")))
-    assert table.loc[("akmola", 2010), "J_A"] == 12.5
-
-
-def test_unsupported_file_type(tmp_path):
-    path = tmp_path / "x.json"
-    path.write_text("{}")
-    with pytest.raises(IndicatorTableError, match="unsupported file type"):
-        read_indicators(path)
 
 
 # --- the sums recorded in data/official/SOURCES.md ----------------------------------------------

@@ -120,3 +120,107 @@ def test_it_share_sums_to_one_and_keeps_missing():
         it_share(t2, national_total=1_000)
     with pytest.raises(ValueError, match="must be positive"):
         it_share(t2, national_total=0)
+
+
+# --- formula (1) only where it is defined (issue 15) --------------------------------------------
+
+def test_a_negative_value_is_refused_naming_the_cell_and_the_method(raw_indicators):
+    raw = raw_indicators.copy()
+    raw.loc[("aktobe", 2016), "J_E"] = -3.2  # J_E as a growth rate: allowed by the metadata
+    with pytest.raises(ValueError, match=r"J_E, aktobe 2016: value -3.2 is negative; .*formula 1"
+                                         r".*normalise\(\.\.\., method=\"minmax\"\).*"
+                                         r"metadata.loc\['J_E', \"normalisation\"\] = \"minmax\""):
+        innovation_index(raw)
+    with pytest.raises(ValueError, match=r"J_E, aktobe 2016: value -3.2 is negative"):
+        normalise(raw)
+
+
+def test_min_max_chosen_in_the_metadata_takes_a_negative_indicator(raw_indicators):
+    raw = raw_indicators.copy()
+    raw.loc[("aktobe", 2016), "J_E"] = -3.2
+    meta = default_metadata()
+    meta.loc["J_E", "normalisation"] = "minmax"
+    result = innovation_index(raw, meta)
+    assert result["index"].between(0, 100).all()
+    by_hand = normalise(raw[["J_E"]], "minmax")["J_E"]
+    assert by_hand.loc[("aktobe", 2016)] == 0.0  # the lowest value of the year
+    leader = normalise(raw.drop(columns="J_E"))
+    expected = (leader[["J_D", "J_F"]].sum(axis=1) + by_hand) / 3
+    assert np.allclose(result["susceptibility"], expected)
+    assert np.allclose(normalise(raw, {"J_E": "minmax"})["J_E"], by_hand)
+
+
+def test_the_file_row_is_named_when_the_table_came_from_a_file(indicator_csv):
+    from itclusters import read_indicators
+    path = indicator_csv(_set_cell(9, "J_E", "-1.5"))
+    raw = read_indicators(path)  # J_E may be negative: reading succeeds
+    with pytest.raises(ValueError, match=rf"J_E, west_kazakhstan 2016 \({path}, row 11\): value -1.5"):
+        innovation_index(raw)
+
+
+def _set_cell(row, column, value):
+    def mutate(table):
+        table.loc[row, column] = value
+        return table
+    return mutate
+
+
+def test_only_bounded_methods_make_an_index(raw_indicators):
+    with pytest.raises(ValueError, match=r"'zscore' for J_D does not give 0-100 values"):
+        innovation_index(raw_indicators, method="zscore")
+
+
+# --- property-based: no index outside [0, 100] ---------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from itclusters import REGION_IDS  # noqa: E402
+
+_CODES = ["J_A", "J_B", "J_C", "J_D", "J_E", "J_F"]
+_INDEX = pd.MultiIndex.from_product([list(REGION_IDS), [2010, 2016]], names=["region_id", "year"])
+_tables = arrays(np.float64, (32, 6), elements=st.one_of(
+    st.floats(0, 1e12, allow_nan=False, allow_subnormal=False), st.just(0.0)))
+_weights = st.lists(st.floats(0, 10, allow_nan=False, allow_subnormal=False), min_size=8,
+                    max_size=8).filter(lambda w: sum(w[:3]) > 0 and sum(w[3:6]) > 0
+                                       and sum(w[6:]) > 0)
+
+
+@settings(max_examples=150)
+@given(values=_tables, weights=_weights, directions=st.lists(st.sampled_from([1, -1]),
+                                                            min_size=6, max_size=6),
+       methods=st.lists(st.sampled_from([None, "leader", "minmax"]), min_size=6, max_size=6),
+       default=st.sampled_from(["leader", "minmax"]))
+def test_no_index_outside_0_100_for_any_table_and_metadata(values, weights, directions, methods,
+                                                         default):
+    raw = pd.DataFrame(values, index=_INDEX, columns=_CODES)
+    meta = default_metadata()
+    meta.loc[["J_D", "J_E", "J_F", "J_A", "J_B", "J_C", "susceptibility", "activity"],
+             "weight"] = weights
+    meta.loc[_CODES, "direction"] = directions
+    meta.loc[_CODES, "normalisation"] = methods
+    try:
+        result = innovation_index(raw, meta, method=default)
+    except ValueError as err:  # undefined cases are refused with a reason, never computed
+        assert "undefined" in str(err) or "cannot lead" in str(err), err
+        return
+    assert ((result >= 0) & (result <= 100)).all().all()
+    assert result.notna().all().all()
+
+
+@given(values=arrays(np.float64, (32, 6), elements=st.floats(1e-6, 1e12, allow_nan=False)))
+def test_leader_is_100_order_is_kept_and_the_index_is_the_mean_of_its_groups(values):
+    raw = pd.DataFrame(values, index=_INDEX, columns=_CODES)
+    norm = normalise(raw)
+    result = innovation_index(raw)
+    for year, block in norm.groupby(level="year"):
+        assert (block.max() == 100.0).all()
+        assert ((block > 0) & (block <= 100)).all().all()
+        original = raw.xs(year, level="year", drop_level=False)
+        for code in _CODES:  # normalising never reorders regions
+            order = np.argsort(original[code].to_numpy(), kind="stable")
+            assert (np.diff(block[code].to_numpy()[order]) >= 0).all()
+    assert np.allclose(result["susceptibility"], norm[["J_D", "J_E", "J_F"]].mean(axis=1))
+    assert np.allclose(result["activity"], norm[["J_A", "J_B", "J_C"]].mean(axis=1))
+    assert np.allclose(result["index"], (result["susceptibility"] + result["activity"]) / 2)

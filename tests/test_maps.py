@@ -85,7 +85,10 @@ def test_region_labels_do_not_collide():
 def test_grade_scheme_has_categorical_legend():
     t1 = paper_table(1)
     ax = choropleth(t1["grade"], year=2016, scheme="grade")
-    assert _legend_labels(ax) == ["C", "C+", "C++", "B", "B+", "A"]
+    # each letter with its band of index values, and the legend says the bands are inferred
+    assert _legend_labels(ax) == ["C (< 20)", "C+ (20–30)", "C++ (30–40)", "B (40–50)",
+                                  "B+ (50–60)", "A (≥ 60)"]
+    assert "inferred" in ax.get_legend().get_title().get_text()
     ax2 = choropleth(t1["index"], year=2016, scheme="grade")
     assert np.allclose(_regions(ax).get_facecolor(), _regions(ax2).get_facecolor())
 
@@ -100,7 +103,8 @@ def test_shared_classes_make_years_comparable():
         assert np.allclose(ax._itclusters_classes.bins, bins)
     # one legend for the figure, with "no data" (both years have "—" cells)
     assert all(ax.get_legend() is None for ax in maps)
-    (legend,) = fig.legends
+    (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
+    legend = legend_ax.get_legend()
     labels = [t.get_text() for t in legend.get_texts()]
     assert labels[-1] == "no data" and len(labels) == len(bins) + 1
 
@@ -154,3 +158,96 @@ def test_bad_calls_fail_clearly():
         choropleth(pd.Series({"atlantis": 1.0}))
     with pytest.raises(ValueError, match=r"\.png, \.svg or \.pdf"):
         save_figure(plt.figure(), "map.jpg")
+
+
+# --- issue 11.7: location quotients break at 1; issue 10.2: shares, grades, fragile letters ----
+
+def test_lq_classes_break_at_one():
+    from itclusters.catalogue import indicator_panel
+    from itclusters.maps import LQ_BREAKS, lq_classes
+
+    lq = indicator_panel()["ict_lq"].xs(2016, level="year")
+    classes = classify(lq, "lq")
+    assert classes.bins.tolist() == list(LQ_BREAKS)
+    # the middle class is centred on 1 and says so; nothing else straddles 1
+    middle = classes.labels.index("0.90 – 1.10 (≈ 1, national)")
+    assert LQ_BREAKS[middle - 1] < 1 < LQ_BREAKS[middle]
+    below, above = lq[lq < 0.9].index, lq[lq >= 1.1].index
+    assert (classes.codes[below] < middle).all() and (classes.codes[above] > middle).all()
+    assert classes.codes["almaty_city"] == len(classes.labels) - 1  # LQ 3.8: >= 2
+    # all five classes are in every legend, so years and indicators read alike
+    ax = choropleth(lq, scheme="lq", units="LQ")
+    assert _legend_labels(ax)[:5] == list(lq_classes(lq).labels)
+    # a quantile map of the same values has a class straddling 1 (what this scheme fixes)
+    quantile = classify(lq, "quantiles").bins
+    lows = np.concatenate([[lq.min()], quantile[:-1]])
+    assert any(lo < 1 < hi for lo, hi in zip(lows, quantile))
+
+
+def test_log_classes_are_not_swamped_by_the_two_cities():
+    from itclusters.catalogue import indicator_panel
+
+    share = indicator_panel()["ict_share"]
+    years = list(range(2010, 2017))
+    pooled = share.dropna()
+
+    def largest_class(scheme):
+        bins = class_breaks(pooled, scheme, k=5)
+        return np.bincount(np.searchsorted(bins, pooled.to_numpy(), side="left")).max() / len(pooled)
+
+    assert largest_class("natural_breaks") > 0.85  # nearly every region-year in one colour
+    assert largest_class("log_natural_breaks") < 0.5
+    assert class_breaks(pooled, "log_natural_breaks", k=5)[-1] == pooled.max()
+    fig = small_multiples(share, years, scheme="log_natural_breaks", k=5, units="share")
+    (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
+    assert "log scale" in legend_ax.get_legend().get_title().get_text()
+    maps = [ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
+    assert all(np.allclose(ax._itclusters_classes.bins, maps[0]._itclusters_classes.bins)
+               for ax in maps)
+    with pytest.raises(ValueError, match="positive"):
+        classify(pd.Series({"akmola": 0.0, "astana": 0.2}), "log_natural_breaks", k=2)
+
+
+def test_fragile_letters_are_outlined_not_covered():
+    ax = choropleth(paper_table(1)["grade"], year=2016, scheme="grade", flag=["akmola"])
+    (mark,) = _by_gid(ax, "flag:").values()
+    assert mark.get_facecolor()[3] == 0  # the class colour shows through
+    assert mark.get_linewidth() >= 1.5  # an outline
+    assert mark.get_hatch_linewidth() <= 1.0  # a light hatch
+
+
+# --- issue 11.8: a displayed figure saves to the same bytes as a fresh one ------------------
+
+def _krugman_map():
+    from itclusters.catalogue import indicator_panel
+
+    return choropleth(indicator_panel()["krugman"], year=2016, scheme="natural_breaks", k=4,
+                      title="Krugman specialisation index, 2016",
+                      units="0 = national structure, 2 = disjoint", source="BNS").figure
+
+
+def _fragile_grade_map():
+    return choropleth(paper_table(1)["grade"], year=2016, scheme="grade", flag=["akmola"],
+                      title="Published letters, 2016", units="symbolic scale",
+                      source="Kireyeva et al. (2018), Table 1").figure
+
+
+def _two_maps():
+    fig, axes = plt.subplots(2, 1, figsize=(9, 8.6), layout="constrained")
+    for ax, year in zip(axes, (2010, 2016)):
+        choropleth(paper_table(1)["grade"], year=year, scheme="grade", ax=ax, flag=["akmola"],
+                   title=f"Published letters, {year}", units="symbolic scale")
+    return fig
+
+
+@pytest.mark.parametrize("make", [_krugman_map, _fragile_grade_map, _two_maps],
+                         ids=["krugman", "fragile_grades", "two_maps"])
+def test_save_after_display_equals_fresh_save(tmp_path, make):
+    from IPython.core.pylabtools import print_figure
+
+    fresh = save_figure(make(), tmp_path / "fresh.png").read_bytes()
+    shown = make()
+    print_figure(shown, "png", bbox_inches="tight")  # what the notebook does on display
+    print_figure(shown, "png", bbox_inches="tight")  # shown twice (re-run of the cell output)
+    assert save_figure(shown, tmp_path / "shown.png").read_bytes() == fresh
+    assert save_figure(shown, tmp_path / "again.png").read_bytes() == fresh

@@ -29,7 +29,7 @@ def test_notebook_05_states_the_subset_finding(tmp_path):
     shown, sources = _shown_text("05_article_audit", tmp_path)
     assert "no subset that contains every region with a printed value reproduces the column" in shown
     assert "33,253.4 million KZT" in shown
-    for name in ("Almaty (city)", "Astana", "North-Kazakhstan", "South-Kazakhstan"):
+    for name in ("Almaty city", "Astana", "North-Kazakhstan", "South-Kazakhstan"):
         assert name in shown
     assert "33,253.4" not in sources  # computed, not typed
     assert "No subset of regions reproduces" not in sources + shown

@@ -5,6 +5,8 @@ import nbformat
 import papermill as pm
 import pytest
 
+from itclusters.handouts import SOLUTION_LABEL, solution_code, teacher_copy
+
 ROOT = Path(__file__).resolve().parents[1]
 SEMINAR = sorted((ROOT / "notebooks" / "seminar").glob("*.ipynb"))
 OTHERS = [ROOT / "notebooks" / "dashboard.ipynb"]
@@ -31,10 +33,51 @@ def test_exercises_have_hidden_solutions_and_figures_come_first(path):
     assert exercises and len(exercises) == len(solutions)
     for i in exercises:
         assert i + 1 in solutions, f"{path.name}: exercise cell {i} has no solution after it"
-        assert nb.cells[i + 1].metadata.get("jupyter", {}).get("source_hidden") is True
+        cell = nb.cells[i + 1]
+        # Markdown is never run; the collapsed block shows its label and no line of code
+        assert cell.cell_type == "markdown", f"{path.name}: solution {i + 1} is a code cell"
+        shown = cell.source.split("</summary>")[0]
+        assert shown == f"<details><summary><b>{SOLUTION_LABEL}</b>", shown
+        assert solution_code(cell)  # one fenced block of code inside
     first_code = next(c for c in nb.cells if c.cell_type == "code")
     assert "choropleth" in first_code.source or "plot" in first_code.source, \
         f"{path.name}: the first code cell should draw a figure"
+
+
+def _texts(cells):
+    """Every piece of text a cell's outputs show (printed lines, results, Markdown, HTML)."""
+    found = []
+    for cell in cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream":
+                found.append(out.text)
+            for kind in ("text/plain", "text/markdown", "text/html"):
+                if kind in out.get("data", {}):
+                    found.append(out.data[kind])
+    return [t.strip() for t in found if t.strip()]
+
+
+@pytest.mark.parametrize("path", SEMINAR, ids=lambda p: p.stem)
+def test_run_all_shows_no_solution_output(path, tmp_path):
+    """Run All (papermill) of the seminar notebook; then the teacher copy, whose solutions
+    run: no output of a solution may appear in the Run All notebook."""
+    out = tmp_path / path.name
+    pm.execute_notebook(str(path), str(out), kernel_name="python3", progress_bar=False,
+                        cwd=str(path.parent))
+    ran = nbformat.read(out, as_version=4)
+    assert not [c for c in ran.cells if c.cell_type == "code"
+                and "solution" in c.metadata.get("tags", [])]
+    shown = "\n".join(_texts(ran.cells))
+    teacher = teacher_copy(nbformat.read(path, as_version=4))
+    teacher_path = tmp_path / f"teacher_{path.name}"
+    nbformat.write(teacher, teacher_path)
+    pm.execute_notebook(str(teacher_path), str(teacher_path), kernel_name="python3",
+                        progress_bar=False, cwd=str(path.parent))
+    teacher = nbformat.read(teacher_path, as_version=4)
+    solved = [c for c in teacher.cells if "solution" in c.metadata.get("tags", [])]
+    assert solved and all(_texts([c]) for c in solved), "every solution shows an answer"
+    for text in _texts(solved):
+        assert text not in shown, f"{path.name}: solution output shown by Run All: {text[:80]}"
 
 
 @pytest.mark.parametrize("path", SEMINAR + OTHERS, ids=lambda p: p.stem)

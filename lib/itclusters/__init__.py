@@ -8,14 +8,7 @@ Compute functions import fast; maps and widgets load matplotlib and geopandas on
 they are called.
 """
 from .audit import audit_table1, audit_table3
-from .data import (
-    IndicatorTableError,
-    boundaries,
-    official_series,
-    paper_table,
-    read_indicators,
-    sector_matrix,
-)
+from .data import boundaries, official_series, paper_table, sector_matrix
 from .indices import (
     DEFAULT_SCALE,
     GradeScale,
@@ -26,19 +19,54 @@ from .indices import (
     it_share,
     normalise,
 )
+from .layouts import (
+    LAYOUTS,
+    LayoutError,
+    NotInLayoutError,
+    crosswalk,
+    harmonise,
+    harmonise_ratio,
+    layout_of,
+    layout_units,
+    resolve_region,
+    territory_changes,
+    unit_name,
+)
+from .presentation import (
+    column_header,
+    display_name,
+    display_names,
+    figure_style,
+    findings,
+    format_column,
+    format_table,
+    format_value,
+    grade_band,
+    ranking_table,
+)
 from .regions import (
     REGION_IDS,
     PostReformRegionError,
     UnknownRegionError,
     region_name,
     regions,
-    resolve_region,
 )
+from .userdata import IndicatorTableError, indicator_template, read_indicators
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "LAYOUTS",
+    "LayoutError",
+    "NotInLayoutError",
+    "crosswalk",
+    "harmonise",
+    "harmonise_ratio",
+    "layout_of",
+    "layout_units",
+    "territory_changes",
+    "unit_name",
     "REGION_IDS",
     "DEFAULT_SCALE",
     "GradeScale",
@@ -54,6 +82,16 @@ __all__ = [
     "save_figure",
     "small_multiples",
     "audit_table3",
+    "column_header",
+    "display_name",
+    "display_names",
+    "figure_style",
+    "findings",
+    "format_column",
+    "format_table",
+    "format_value",
+    "grade_band",
+    "ranking_table",
     "boundaries",
     "consistent_cuts",
     "default_metadata",
@@ -61,6 +99,7 @@ __all__ = [
     "hhi",
     "hoover_index",
     "innovation_index",
+    "indicator_template",
     "it_share",
     "krugman_index",
     "location_quotient",
@@ -87,8 +126,8 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("catalogue", "charts", "identification", "maps", "parameters", "reports",
-               "sensitivity", "spatial", "widgets")
+_SUBMODULES = ("catalogue", "charts", "handouts", "identification", "maps", "parameters",
+               "presentation", "reports", "sensitivity", "spatial", "today", "userdata", "widgets")
 
 
 def __getattr__(name: str):

@@ -16,7 +16,7 @@ from .regions import REGION_IDS
 from .specialisation import krugman_index, location_quotient, sector_share
 
 __all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years",
-           "OPEN_DATA_INDICATORS", "open_data_indicators"]
+           "OPEN_DATA_INDICATORS", "open_data_indicators", "user_panel", "USER_COLUMNS"]
 
 _ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
 _BNS = "Bureau of National Statistics of Kazakhstan"
@@ -53,7 +53,46 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("labour_productivity", "Labour productivity (GRP per employed person)",
               "thousand KZT per employed person", f"{_BNS}; computed"),
     Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
+    # computed by user_panel() from the user's own raw indicators
+    Indicator("your_index", "Your index of innovative development, formulas (1)-(4)", "% (0-100)",
+              "your indicators, computed", "grade",
+              "each year is normalised to its own leader: compare ranks, not levels, across years"),
+    Indicator("your_grade", "Your letter grade (inferred scale)", "symbolic scale",
+              "your indicators, computed", "grade"),
+    Indicator("your_susceptibility", "Your innovative susceptibility, formula (2)",
+              "% of the leader", "your indicators, computed"),
+    Indicator("your_activity", "Your innovative activity, formula (3)", "% of the leader",
+              "your indicators, computed"),
 )}
+#: Columns :func:`user_panel` adds, and the column of the index result each one comes from.
+USER_COLUMNS = {"your_index": "index", "your_grade": "grade",
+                "your_susceptibility": "susceptibility", "your_activity": "activity"}
+
+# 2010 to the latest year, on each year's layout or harmonised (itclusters.today; in the explorer
+# with ``itc.explorer(panel=itclusters.today.explorer_panel())``)
+_SDG = f"{_BNS}, SDG platform"
+INDICATORS.update({i.code: i for i in (
+    Indicator("ict_lq_grp", "ICT (section J) location quotient against GRP",
+              "LQ (1 = national structure)", f"{_BNS}; computed",
+              note="ICT share of the region's GRP over the national one: GRP stands in for the "
+                   "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
+                   "keeps the sum-of-sections LQ for 2010-2016)"),
+    Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
+              f"{_BNS}; computed", note="current prices: inflation included"),
+    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "share (0-1)",
+              f"{_BNS}; computed"),
+    Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
+              note="full precision 2010-2016, two decimals from 2017"),
+    Indicator("rd_per_employed", "R&D expenditure per employed person (the article's J_A)",
+              "KZT per employed person", "Bureau of National Statistics: SDG 9.5.1, GRP, "
+              "employment; computed",
+              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017"),
+    Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
+              "per million inhabitants", _SDG,
+              note="units merged by harmonising are weighted by average population"),
+    Indicator("internet_users", "Individuals using the Internet (SDG 17.8.1)", "% of individuals",
+              _SDG, note="units merged by harmonising are weighted by average population"),
+)})
 
 
 def indicator_panel() -> pd.DataFrame:
@@ -100,6 +139,35 @@ def indicator_panel() -> pd.DataFrame:
     panel = panel.reindex(full)
     panel.attrs["indicators"] = INDICATORS
     return panel
+
+
+def user_panel(raw: pd.DataFrame, metadata: pd.DataFrame | None = None,
+               panel: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The suite's panel with the user's own index added, for the explorer and the maps.
+
+    ``raw`` is a table of raw indicators (e.g. from :func:`~itclusters.read_indicators`);
+    formulas (1)-(4) give the columns of :data:`USER_COLUMNS`.  The years are the union of the
+    suite's and the user's, each column missing where its source has no value.
+
+    >>> from itclusters import REGION_IDS
+    >>> idx = pd.MultiIndex.from_product([list(REGION_IDS), [2017]], names=["region_id", "year"])
+    >>> raw = pd.DataFrame({c: range(1, 17) for c in ["J_A", "J_B", "J_C", "J_D", "J_E", "J_F"]},
+    ...                    index=idx)
+    >>> both = user_panel(raw)
+    >>> available_years(both, "your_index"), float(both.loc[("almaty_city", 2017), "your_index"])
+    ([2017], 100.0)
+    """
+    from .indices import grade, innovation_index
+
+    index = innovation_index(raw, metadata)
+    index["grade"] = grade(index["index"])
+    yours = pd.DataFrame({column: index[source] for column, source in USER_COLUMNS.items()})
+    base = indicator_panel() if panel is None else panel
+    years = sorted(set(base.index.get_level_values("year")) | set(yours.index.get_level_values("year")))
+    full = pd.MultiIndex.from_product([list(REGION_IDS), years], names=["region_id", "year"])
+    combined = base.reindex(full).join(yours.reindex(full))
+    combined.attrs["indicators"] = INDICATORS
+    return combined
 
 
 def available_years(panel: pd.DataFrame, code: str) -> list[int]:

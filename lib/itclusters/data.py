@@ -1,4 +1,6 @@
-"""Reading the suite's data: the article's tables, official statistics, boundaries, user tables.
+"""Reading the suite's data: the article's tables, official statistics, boundaries.
+
+Users' own indicator tables are read by :mod:`itclusters.userdata` (re-exported here).
 
 This is the only module that touches disk.  Every frame it returns is tidy and indexed by
 ``(region_id, year)`` (or by ``region_id`` for the boundaries); units are recorded in
@@ -15,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from .regions import REGION_IDS, UnknownRegionError, resolve_region
+# user tables are read by their own module; re-exported here so old imports keep working
+from .userdata import IndicatorTableError, read_indicators
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
@@ -49,10 +53,6 @@ OFFICIAL_SERIES = (
 # Items of gva_by_section.csv that are aggregates or adjustments, not economic-activity sections.
 _NOT_SECTIONS = ("IND", "GDP", "FISIM", "NET_TAXES")
 _SECTION_ORDER = tuple("ABCDEFGHIJKLMNOPQRST") + ("OTHER_SERVICES",)
-
-
-class IndicatorTableError(ValueError):
-    """A user's indicator table that cannot be used; the message names file, row, column, value."""
 
 
 def project_root() -> Path:
@@ -254,136 +254,106 @@ def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None =
     return matrix
 
 
-def boundaries() -> "geopandas.GeoDataFrame":
-    """The 16 regions of 2010-2016 (Natural Earth, public domain), indexed by region id.
+_BOUNDARY_FILES = {
+    "kz16": ("kz_regions_2010_2016.shp", "Made with Natural Earth"),
+    "kz17": ("kz_regions_2018_2021.shp",
+             "Boundaries: BNS of Kazakhstan, SDG platform (repaired)"),
+}
+_KZ17_SOURCE = "source/kz17_2018_2021_sdg_platform.geojson"
 
-    Reads the ESRI Shapefile in ``shapefiles/``; columns ``name_en``, ``name_kk``, ``name_ru``,
-    ``iso_3166_2``, ``kind`` and the geometry in EPSG:4326.
+
+def boundaries(layout: str = "kz16", path: str | os.PathLike | None = None
+               ) -> "geopandas.GeoDataFrame":
+    """The boundaries of one layout, indexed by unit id (EPSG:4326).
+
+    Columns ``name_en``, ``name_kk``, ``name_ru``, ``iso_3166_2``, ``kind`` and the geometry;
+    ``.attrs["source"]`` is the credit to print under a map.
+
+    Parameters
+    ----------
+    layout : {"kz16", "kz17", "kz20"}
+        ``kz16``: the 16 regions of 2010-2016 (Natural Earth, public domain).  ``kz17``: the 17
+        units of 2018-2021 (the bureau's SDG platform, repaired: see
+        ``shapefiles/PROVENANCE_kz17.md``).  ``kz20``: no open 20-unit file was found, so a
+        ``path`` to the user's own file is required; draw 2022+ data on the ``kz17`` map through
+        :func:`~itclusters.harmonise` otherwise.
+    path : path, optional
+        A file of the layout to use instead (any format geopandas reads) with a ``region_id``
+        column of unit ids or a ``name`` column of names :func:`~itclusters.resolve_region`
+        understands in the layout's first year.
     """
     import geopandas  # heavy: imported only when a map is wanted
 
-    path = project_root() / "shapefiles" / "kz_regions_2010_2016.shp"
-    frame = geopandas.read_file(path, engine="pyogrio", encoding="utf-8")
-    _check_regions(frame["region_id"], path)
-    frame = frame.set_index("region_id").reindex(list(REGION_IDS))
-    frame.attrs["source"] = "Made with Natural Earth"
+    from .layouts import LAYOUTS, layout_units, layouts
+
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; available: {', '.join(LAYOUTS)}")
+    ids = list(layout_units(layout))
+    if path is None:
+        if layout not in _BOUNDARY_FILES:
+            raise FileNotFoundError(
+                f"no open boundary file of the {layout} layout ships with the suite: pass "
+                f"path= to your own, or harmonise the data to 'kz17' (itclusters.harmonise) and "
+                f"draw them on boundaries('kz17')")
+        name, credit = _BOUNDARY_FILES[layout]
+        path = project_root() / "shapefiles" / name
+        frame = geopandas.read_file(path, engine="pyogrio", encoding="utf-8")
+    else:
+        path, credit = Path(path), f"Boundaries: {Path(path).name}"
+        frame = geopandas.read_file(path, engine="pyogrio")
+        frame = _user_boundaries(frame, path, layout, int(layouts().loc[layout, "first_year"]))
+    found = list(frame["region_id"])
+    if sorted(found) != sorted(ids):
+        raise ValueError(f"{path}: the units are {sorted(found)}; the {layout} layout has "
+                         f"{sorted(ids)}")
+    frame = frame.set_index("region_id").reindex(ids)
+    if frame.crs is not None and frame.crs.to_epsg() != 4326:
+        frame = frame.to_crs(4326)
+    frame.attrs["source"] = credit
+    frame.attrs["layout"] = layout
     return frame
+
+
+def _user_boundaries(frame, path: Path, layout: str, year: int):
+    from .layouts import resolve_region, units
+
+    table = units()
+    if "region_id" not in frame.columns:
+        if "name" not in frame.columns:
+            raise ValueError(f"{path}: needs a 'region_id' column (unit ids) or a 'name' column; "
+                             f"columns are {list(frame.columns)}")
+        resolved = []
+        for i, name in enumerate(frame["name"]):
+            try:
+                resolved.append(resolve_region(str(name), year=year))
+            except KeyError as err:
+                raise ValueError(f"{path}, feature {i + 1}, name {name!r}: {err}") from None
+        frame = frame.assign(region_id=resolved)
+    for column in ("name_en", "name_kk", "name_ru", "iso_3166_2", "kind"):
+        if column not in frame.columns:
+            frame[column] = table.reindex(frame["region_id"])[column].to_numpy()
+    return frame
+
+
+def write_kz17_shapefile(folder: str | os.PathLike | None = None) -> Path:
+    """Repair the published 17-unit file and write ``kz_regions_2018_2021.*`` (ESRI Shapefile).
+
+    Run by ``make shapefiles``; ``shapefiles/PROVENANCE_kz17.md`` describes the repair.
+    """
+    from . import _boundaries
+    from .layouts import units
+
+    folder = Path(folder) if folder is not None else project_root() / "shapefiles"
+    frame = _boundaries.build_kz17(project_root() / "shapefiles" / _KZ17_SOURCE, units())
+    target = folder / _BOUNDARY_FILES["kz17"][0]
+    frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
+    return target
 
 
 def _check_regions(ids: pd.Series, path: Path) -> None:
     unknown = sorted(set(ids) - set(REGION_IDS))
     if unknown:
         raise ValueError(f"{path}: unknown region ids {unknown}; known: {', '.join(REGION_IDS)}")
-
-
-# --- user indicator tables --------------------------------------------------------------------
-
-def read_indicators(path: str | os.PathLike, metadata: pd.DataFrame | None = None,
-                    region_column: str = "region", year_column: str = "year") -> pd.DataFrame:
-    """Read and validate a user's raw indicator table (CSV or Excel).
-
-    The table has one row per region and year, a region column (any spelling
-    :func:`~itclusters.resolve_region` understands), a year column and one column per
-    indicator code of ``metadata`` (default: the article's ``J_A`` ... ``J_F``).
-
-    Every problem is reported with file, row (as a spreadsheet shows it, header = row 1),
-    column and value: unknown or duplicate regions, a region missing for a year, empty or
-    non-numeric cells, negative values of an indicator that cannot be negative, an indicator
-    whose leader is 0 (normalisation to the leader undefined).
-
-    Returns
-    -------
-    DataFrame
-        Indexed by ``(region_id, year)``, one float column per indicator.
-    """
-    from .indices import default_metadata, indicator_codes
-
-    path = Path(path)
-    meta = default_metadata() if metadata is None else metadata
-    codes = indicator_codes(meta)
-    if not path.exists():
-        raise FileNotFoundError(f"indicator table {path} does not exist")
-    if path.suffix.lower() in (".xlsx", ".xls"):
-        raw = pd.read_excel(path, dtype=object)
-    elif path.suffix.lower() == ".csv":
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
-    else:
-        raise IndicatorTableError(f"{path}: unsupported file type {path.suffix!r}; use .csv or .xlsx")
-
-    def fail(row: int | None, column: str | None, message: str) -> None:
-        where = str(path)
-        if row is not None:
-            where += f", row {row + 2}"  # +1 for the header, +1 for 1-based rows
-        if column is not None:
-            where += f", column {column!r}"
-        raise IndicatorTableError(f"{where}: {message}")
-
-    missing_cols = [c for c in (region_column, year_column, *codes) if c not in raw.columns]
-    if missing_cols:
-        fail(None, None, f"missing column(s) {missing_cols}; the table needs {region_column!r}, "
-                         f"{year_column!r} and one column per indicator: {', '.join(codes)}")
-
-    region_ids, years = [], []
-    for i, (name, year) in enumerate(zip(raw[region_column], raw[year_column])):
-        try:
-            region_ids.append(resolve_region(str(name)))
-        except UnknownRegionError as err:
-            fail(i, region_column, f"value {name!r}: {err}")
-        try:
-            years.append(int(str(year).strip()))
-        except ValueError:
-            fail(i, year_column, f"value {year!r} is not a year (an integer such as 2016)")
-
-    frame = pd.DataFrame(index=pd.MultiIndex.from_arrays([region_ids, years],
-                                                         names=["region_id", "year"]))
-    seen: dict[tuple[str, int], int] = {}
-    for i, key in enumerate(frame.index):
-        if key in seen:
-            fail(i, region_column, f"value {raw[region_column].iloc[i]!r}: region {key[0]!r} appears "
-                                   f"twice for {key[1]} (rows {seen[key] + 2} and {i + 2})")
-        seen[key] = i
-
-    nonnegative = _nonnegative(meta)
-    for code in codes:
-        values = []
-        for i, cell in enumerate(raw[code]):
-            text = "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else str(cell)
-            text = text.strip().replace("\u00a0", "").replace(" ", "")
-            if text in ("", "—", "-", "–"):
-                fail(i, code, f"empty value {cell!r}: every indicator needs a value for every "
-                              f"region and year (missing values cannot be normalised)")
-            try:
-                number = float(text.replace(",", ".") if text.count(",") == 1 and "." not in text
-                               else text)
-            except ValueError:
-                fail(i, code, f"value {cell!r} is not a number")
-            if not np.isfinite(number):
-                fail(i, code, f"value {cell!r} is not a finite number")
-            if code in nonnegative and number < 0:
-                fail(i, code, f"value {cell!r} is negative; {code} cannot be negative")
-            values.append(number)
-        frame[code] = values
-
-    for year, block in frame.groupby(level="year"):
-        present = set(block.index.get_level_values("region_id"))
-        absent = [r for r in REGION_IDS if r not in present]
-        if absent:
-            fail(None, region_column, f"year {year} lacks region(s) {', '.join(absent)}; every "
-                                      f"year needs all 16 regions (normalisation compares them)")
-        for code in codes:
-            if block[code].max() <= 0:
-                fail(None, code, f"in {year} the leading value is {float(block[code].max())!r}: "
-                                 f"normalisation to the leader (formula 1) divides by it, so "
-                                 f"the leader must be positive")
-    frame = frame.sort_index()
-    frame.attrs["source"] = str(path)
-    return frame
-
-
-def _nonnegative(meta: pd.DataFrame) -> set[str]:
-    if "nonnegative" not in meta.columns:
-        return set()
-    return set(meta.index[meta["nonnegative"].fillna(False).astype(bool)])
 
 
 def write_shapefile(geojson: str | os.PathLike | None = None,
@@ -402,3 +372,194 @@ def write_shapefile(geojson: str | os.PathLike | None = None,
     target = folder / "kz_regions_2010_2016.shp"
     frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
     return target
+
+
+# --- region layouts (data/layouts/) and the official series of 2010-2025 ----------------------
+
+_LAYOUT_TABLES = ("layouts", "units", "crosswalk", "source_codes", "source_layouts",
+                  "territory_changes")
+
+
+@lru_cache(maxsize=None)
+def _layout_table(name: str) -> pd.DataFrame:
+    """One table of ``data/layouts/`` as read from disk (cached; callers copy before editing)."""
+    if name not in _LAYOUT_TABLES:
+        raise ValueError(f"unknown layout table {name!r}; available: {', '.join(_LAYOUT_TABLES)}")
+    path = _data_path("layouts", f"{name}.csv")
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    for column in ("first_year", "last_year", "n_units", "year"):
+        if column in frame.columns:
+            frame[column] = pd.to_numeric(frame[column].replace("", np.nan)).astype("Int64")
+    frame.attrs["path"] = str(path)
+    return frame
+
+
+#: Files of ``data/official/current/`` (2010-2025, every layout) and the source whose codes they use.
+CURRENT_SERIES = {
+    "ict_gva": "bns_gva",
+    "grp": "bns_gva",
+    "manufacturing_gva": "bns_gva",
+    "employed_population": "bns_employed",
+    "population_avg": "bns_population",
+}
+#: Files of ``data/official/sdg/`` by SDG indicator number.
+SDG_FILES = {
+    "8.2.1": "indicator_8-2-1.csv",
+    "9.2.1": "indicator_9-2-1.csv",
+    "9.5.1": "indicator_9-5-1.csv",
+    "9.5.2": "indicator_9-5-2.csv",
+    "17.6.2": "indicator_17-6-2.csv",
+    "17.8.1": "indicator_17-8-1.csv",
+}
+_SDG_FULL_PRECISION = "indicator_9-5-1_full_precision_2010_2017.csv"
+
+
+def official_current(name: str, all_rows: bool = False) -> pd.DataFrame:
+    """One series of ``data/official/current/`` (BNS, 2010-2025) on the layout of each year.
+
+    Each source code is mapped to a unit id by year (``data/layouts/source_codes.csv``): the GVA
+    tables give 2021 already on the 2022 layout, employment is on the 2018 layout for 2010-2021,
+    the average population on the 2022 layout for every year (``source_layouts.csv``).  Rows
+    outside the layout of their year (the GVA back-casts of Turkestan and Shymkent for 2011-2017)
+    are left out unless ``all_rows``.  The Republic is the row ``national``.
+
+    Returns a frame indexed by ``(region_id, year)`` with columns ``value``, ``region_code`` (the
+    source's) and ``layout``; the unit is in ``.attrs["units"]["value"]``.
+
+    >>> gva = official_current("ict_gva")
+    >>> sorted(set(gva.xs(2019, level="year")["layout"]))
+    ['kz17']
+    >>> float(gva.loc[("shymkent", 2019), "value"]), float(gva.loc[("abai", 2021), "value"])
+    (14021.0, 8981.6)
+    """
+    from .layouts import NATIONAL, layout_units, source_layout, source_unit
+
+    if name not in CURRENT_SERIES:
+        raise ValueError(f"unknown current series {name!r}; available: {', '.join(CURRENT_SERIES)}")
+    source = CURRENT_SERIES[name]
+    path = _data_path("official", "current", f"{name}.csv")
+    frame = pd.read_csv(path, keep_default_na=False, na_values={"value": [""]})
+    ids, layouts, keep = [], [], []
+    for row in frame.itertuples():
+        code, year = row.region_code, int(row.year)
+        try:
+            unit = source_unit(source, code, year)
+            layout = source_layout(source, year)
+        except ValueError as err:
+            raise ValueError(f"{path}, row {row.Index + 2}: region_code {code!r}, year {year}: "
+                             f"{err}") from None
+        ids.append(unit)
+        layouts.append(layout)
+        keep.append(all_rows or unit == NATIONAL or unit in layout_units(layout))
+    units = frame["unit"].unique()
+    if len(units) != 1:
+        raise ValueError(f"{path}: mixed units {list(units)}")
+    out = pd.DataFrame({"region_id": ids, "year": frame["year"].astype(int),
+                        "value": frame["value"].astype(float), "region_code": frame["region_code"],
+                        "layout": layouts})[keep]
+    out = out.set_index(["region_id", "year"]).sort_index()
+    if not all_rows:
+        _check_layout_years(out, path)
+    out.attrs["units"] = {"value": units[0]}
+    out.attrs["series"] = name  # lets harmonise flag breaks that matter to this series
+    out.attrs["source"] = ("Bureau of National Statistics of Kazakhstan, dynamic tables (as parsed "
+                           "by makenerzhan-gif/kazakhstan-economic-data), see "
+                           "data/official/current/README.md")
+    return out
+
+
+def _check_layout_years(frame: pd.DataFrame, path: Path) -> None:
+    """Each year holds the national row and the units of its layout, each once."""
+    from .layouts import NATIONAL, layout_units
+
+    for year, block in frame.groupby(level="year"):
+        layout = block["layout"].iloc[0]
+        ids = block.index.get_level_values("region_id")
+        expected = {*layout_units(layout), NATIONAL}
+        if set(ids) != expected or ids.has_duplicates:
+            raise ValueError(f"{path}: {year} should hold the {len(expected) - 1} units of "
+                             f"{layout} and the national row; missing "
+                             f"{sorted(expected - set(ids))}, unexpected {sorted(set(ids) - expected)}")
+
+
+def sdg_series(indicator: str, unit_measure: str | None = None,
+               full_precision: bool = False) -> pd.DataFrame:
+    """One regional SDG indicator of ``data/official/sdg/`` on the layout of each year.
+
+    ``REF_AREA`` codes are mapped to unit ids by year (``KZYUZ`` is Turkestan from 2018, ``KZONT``
+    South Kazakhstan to 2017); rows outside the layout of their year (the 2021 placeholders of
+    Abai, Jetisu and Ulytau) are left out; an empty code is ``national``.  Breakdowns (urban/rural,
+    sex, broadband speed bands) are left out: the totals are kept.  Units absent from the file for
+    a year stay absent (missing is missing).
+
+    Parameters
+    ----------
+    indicator : {"8.2.1", "9.2.1", "9.5.1", "9.5.2", "17.6.2", "17.8.1"}
+    unit_measure : str, optional
+        For a file with several ``UNIT_MEASURE`` values (9.2.1: ``PT_IN_2010_PRICE`` or
+        ``USD_IN_2010_PRICE``); required there.
+    full_precision : bool
+        For 9.5.1: the earlier full-precision file (2010-2017, ``GeoCode`` KZ01-KZ17) instead of
+        the 2-decimal one.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``(region_id, year)``, columns ``value``, ``region_code``, ``layout``.
+
+    >>> rd = sdg_series("9.5.1")
+    >>> float(rd.loc[("turkestan", 2019), "value"]), rd.loc[("turkestan", 2019), "region_code"]
+    (0.01, 'KZYUZ')
+    >>> full = sdg_series("9.5.1", full_precision=True)
+    >>> round(float(full.loc[("south_kazakhstan", 2017), "value"]), 6)
+    0.029909
+    """
+    from .layouts import NATIONAL, layout_units, source_layout, source_unit
+
+    if full_precision:
+        if indicator != "9.5.1":
+            raise ValueError(f"a full-precision file exists for 9.5.1 only, not {indicator!r}")
+        path = _data_path("official", "sdg", _SDG_FULL_PRECISION)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        # its 2018 national row is a placeholder 0.0 (README); the file covers 2010-2017
+        raw = raw[raw["Year"].astype(int) <= 2017].rename(columns={"GeoCode": "REF_AREA"})
+        source, unit = "sdg_geocode", "percent of GRP"
+    else:
+        if indicator not in SDG_FILES:
+            raise ValueError(f"unknown SDG indicator {indicator!r}; available: "
+                             f"{', '.join(SDG_FILES)}")
+        path = _data_path("official", "sdg", SDG_FILES[indicator])
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for breakdown in ("URBANISATION", "SEX", "SERIES"):
+            if breakdown in raw.columns:
+                raw = raw[raw[breakdown] == ""]
+        source = "sdg"
+        measures = sorted(set(raw["UNIT_MEASURE"])) if "UNIT_MEASURE" in raw.columns else []
+        if len(measures) > 1 and unit_measure is None:
+            raise ValueError(f"{path} has several units ({', '.join(measures)}): pass "
+                             f"unit_measure=")
+        if unit_measure is not None:
+            if unit_measure not in measures:
+                raise ValueError(f"{path}: unit_measure {unit_measure!r} not among {measures}")
+            raw = raw[raw["UNIT_MEASURE"] == unit_measure]
+        unit = unit_measure or (measures[0] if measures else "persons per million inhabitants")
+    rows = []
+    for i, row in raw.iterrows():
+        year, code = int(row["Year"]), row["REF_AREA"]
+        try:
+            rid = source_unit(source, code, year)
+            layout = source_layout(source, year)
+        except ValueError as err:
+            raise ValueError(f"{path}, row {i + 2}: code {code!r}, year {year}: {err}") from None
+        if rid != NATIONAL and rid not in layout_units(layout):
+            continue
+        rows.append((rid, year, float(row["Value"]), code, layout))
+    out = pd.DataFrame(rows, columns=["region_id", "year", "value", "region_code", "layout"])
+    out = out.set_index(["region_id", "year"]).sort_index()
+    if out.index.has_duplicates:
+        dup = out.index[out.index.duplicated()].tolist()
+        raise ValueError(f"{path}: several rows for {dup[:3]}")
+    out.attrs["units"] = {"value": unit}
+    out.attrs["source"] = (f"Bureau of National Statistics of Kazakhstan, SDG platform, indicator "
+                           f"{indicator}, see data/official/sdg/README.md")
+    return out

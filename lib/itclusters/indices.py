@@ -11,7 +11,7 @@ three, equal weights inside a group, both groups weighing 0.5.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "default_metadata",
     "indicator_codes",
+    "NormalisationError",
     "normalise",
     "NORMALISATIONS",
     "aggregate",
@@ -35,7 +36,9 @@ def default_metadata() -> pd.DataFrame:
     """The article's index tree: indicators ``J_A`` ... ``J_F``, two groups, one index.
 
     Columns: ``name``, ``level`` (indicator/group/index), ``parent``, ``weight`` (relative to
-    the siblings), ``direction`` (+1: more is better), ``nonnegative``, ``unit``.
+    the siblings), ``direction`` (+1: more is better), ``nonnegative``, ``unit`` and
+    ``normalisation`` (per indicator: ``"leader"``, formula (1), or ``"minmax"``; empty = the
+    method given to :func:`innovation_index`, by default the article's formula (1)).
 
     >>> meta = default_metadata()
     >>> meta.loc[meta["parent"] == "susceptibility"].index.tolist()
@@ -59,6 +62,9 @@ def default_metadata() -> pd.DataFrame:
     table["weight"] = 1.0
     table["direction"] = 1
     table["nonnegative"] = table["code"] != "J_E"  # a sustainability index may be a growth rate
+    # formula (1) for every indicator, as in the article; a J_E with negative values needs
+    # "minmax" here (normalisation to the leader is undefined for them)
+    table["normalisation"] = None
     groups = pd.DataFrame({
         "code": ["susceptibility", "activity", "index"],
         "name": ["innovative susceptibility, formula (2)", "innovative activity, formula (3)",
@@ -69,6 +75,7 @@ def default_metadata() -> pd.DataFrame:
         "weight": [0.5, 0.5, 1.0],
         "direction": 1,
         "nonnegative": True,
+        "normalisation": None,
     })
     return pd.concat([table, groups], ignore_index=True).set_index("code")
 
@@ -79,6 +86,10 @@ def indicator_codes(metadata: pd.DataFrame) -> list[str]:
 
 
 # --- formula (1) and alternatives -------------------------------------------------------------
+
+class NormalisationError(ValueError):
+    """A normalisation that is undefined for the values given (e.g. formula (1) for x < 0)."""
+
 
 def _by_year(df: pd.DataFrame) -> pd.core.groupby.DataFrameGroupBy:
     if not isinstance(df.index, pd.MultiIndex) or "year" not in df.index.names:
@@ -92,7 +103,7 @@ def _leader(block: pd.DataFrame) -> pd.DataFrame:
     bad = top[~(top > 0)]
     if len(bad):
         year = block.index.get_level_values("year")[0]
-        raise ValueError(f"normalisation to the leader is undefined in {year} for "
+        raise NormalisationError(f"normalisation to the leader is undefined in {year} for "
                          f"{', '.join(f'{c} (leader = {v})' for c, v in bad.items())}: "
                          f"the leading value must be positive")
     return block / top * 100.0
@@ -103,7 +114,7 @@ def _minmax(block: pd.DataFrame) -> pd.DataFrame:
     flat = span[~(span > 0)]
     if len(flat):
         year = block.index.get_level_values("year")[0]
-        raise ValueError(f"min-max normalisation is undefined in {year} for {list(flat.index)}: "
+        raise NormalisationError(f"min-max normalisation is undefined in {year} for {list(flat.index)}: "
                          f"all regions have the same value")
     return (block - block.min()) / span * 100.0
 
@@ -124,7 +135,50 @@ NORMALISATIONS: dict[str, Callable[[pd.DataFrame], pd.DataFrame]] = {
 }
 
 
-def normalise(df: pd.DataFrame, method: str = "leader") -> pd.DataFrame:
+def _cell(df: pd.DataFrame, key, code: str) -> str:
+    """A cell as a person finds it: region, year, indicator, and the file row if known."""
+    region, year = key
+    where = f"{code}, {region} {year}"
+    rows = df.attrs.get("row_numbers") if isinstance(df.attrs, dict) else None
+    if isinstance(rows, dict) and key in rows:
+        where += f" ({rows[key]})"
+    return where
+
+
+def _check_leader_domain(df: pd.DataFrame, codes: Sequence[str]) -> None:
+    """Formula (1) is defined for values >= 0 with a positive leader; say so for the first cell
+    that breaks it, and which method handles it."""
+    for code in codes:
+        column = df[code]
+        negative = column < 0
+        if negative.any():
+            key = column.index[negative.to_numpy()][0]
+            raise NormalisationError(
+                f"{_cell(df, key, code)}: value {float(column[key])!r} is negative; "
+                f"normalisation to the leader (formula 1) is defined only for values >= 0 with a "
+                f"positive leader. Use min-max for {code}: normalise(..., method=\"minmax\"), or "
+                f"in the index metadata: metadata.loc[{code!r}, \"normalisation\"] = \"minmax\"")
+
+
+def _methods(df: pd.DataFrame, method: str | Mapping[str, str]) -> dict[str, str]:
+    if isinstance(method, str):
+        chosen = {code: method for code in df.columns}
+    elif isinstance(method, Mapping):
+        unknown = [c for c in method if c not in df.columns]
+        if unknown:
+            raise ValueError(f"normalisation given for {unknown}, which are not columns of the "
+                             f"table ({list(df.columns)})")
+        chosen = {code: method.get(code, "leader") for code in df.columns}
+    else:
+        raise ValueError(f"method must be a name or a mapping of column to name, got {method!r}")
+    for code, name in chosen.items():
+        if name not in NORMALISATIONS:
+            raise ValueError(f"unknown normalisation {name!r}; available: "
+                             f"{', '.join(NORMALISATIONS)}")
+    return chosen
+
+
+def normalise(df: pd.DataFrame, method: str | Mapping[str, str] = "leader") -> pd.DataFrame:
     r"""Normalise each indicator within each year.
 
     ``"leader"`` is the article's formula (1), :math:`I_R = X_R / X_{max} \cdot 100`: the
@@ -136,7 +190,14 @@ def normalise(df: pd.DataFrame, method: str = "leader") -> pd.DataFrame:
     ----------
     df : DataFrame
         Indexed by ``(region_id, year)``, one numeric column per indicator (more is better).
-    method : {"leader", "minmax", "zscore", "rank"}
+    method : {"leader", "minmax", "zscore", "rank"} or dict
+        One method for every column, or a method per column (columns left out: ``"leader"``).
+
+    Raises
+    ------
+    NormalisationError
+        ``"leader"`` on a negative value (naming the cell; use ``"minmax"`` for it) or on a
+        year whose leader is not positive.
 
     Examples
     --------
@@ -147,11 +208,27 @@ def normalise(df: pd.DataFrame, method: str = "leader") -> pd.DataFrame:
     [25.0, 100.0, 50.0]
     >>> normalise(raw, method="minmax")["J_A"].round(2).tolist()
     [0.0, 100.0, 33.33]
+
+    Formula (1) is undefined for a negative value; min-max takes it, per column if need be:
+
+    >>> raw["J_E"] = [-1.0, 3.0, 1.0]
+    >>> normalise(raw)
+    Traceback (most recent call last):
+    ...
+    itclusters.indices.NormalisationError: J_E, a 2016: value -1.0 is negative; ...
+    >>> normalise(raw, {"J_E": "minmax"})["J_E"].tolist()
+    [0.0, 100.0, 50.0]
     """
-    if method not in NORMALISATIONS:
-        raise ValueError(f"unknown normalisation {method!r}; available: {', '.join(NORMALISATIONS)}")
+    chosen = _methods(df, method)
     numeric = df.astype(float)
-    return _by_year(numeric).apply(NORMALISATIONS[method]).reindex(df.index)
+    numeric.attrs = dict(df.attrs)
+    _by_year(numeric)  # checks the index before anything is computed
+    _check_leader_domain(numeric, [c for c, m in chosen.items() if m == "leader"])
+    parts = []
+    for name in dict.fromkeys(chosen.values()):
+        columns = [c for c, m in chosen.items() if m == name]
+        parts.append(_by_year(numeric[columns]).apply(NORMALISATIONS[name]))
+    return pd.concat(parts, axis=1)[list(df.columns)].reindex(df.index)
 
 
 # --- formulas (2)-(4) -------------------------------------------------------------------------
@@ -207,8 +284,10 @@ def innovation_index(df: pd.DataFrame, metadata: pd.DataFrame | None = None,
         (by default the article's ``J_A`` ... ``J_F``).
     metadata : DataFrame, optional
         Index tree (see :func:`default_metadata`).
-    method : str
-        Normalisation (see :func:`normalise`); ``"leader"`` is the article's.
+    method : {"leader", "minmax"}
+        Normalisation of the indicators whose metadata ``normalisation`` is empty (see
+        :func:`normalise`); ``"leader"`` is the article's formula (1).  Only methods that give
+        0-100 are allowed, so the index is always within [0, 100].
 
     Returns
     -------
@@ -230,12 +309,41 @@ def innovation_index(df: pd.DataFrame, metadata: pd.DataFrame | None = None,
     missing = [c for c in codes if c not in df.columns]
     if missing:
         raise ValueError(f"indicator column(s) {missing} are missing; expected {codes}")
-    flipped = df[codes].astype(float).copy()
+    methods = {}
+    for code in codes:
+        chosen = meta.loc[code, "normalisation"] if "normalisation" in meta.columns else None
+        methods[code] = chosen if isinstance(chosen, str) and chosen else method
+    for code, name in methods.items():
+        if name not in _BOUNDED:
+            raise ValueError(f"normalisation {name!r} for {code} does not give 0-100 values; the "
+                             f"index uses {' or '.join(map(repr, _BOUNDED))}")
+    raw = df[codes].astype(float)
+    raw.attrs = dict(df.attrs)
+    _check_leader_domain(raw, [c for c, m in methods.items() if m == "leader"])
+    flipped = raw.copy()
     lower_better = meta.loc[codes, "direction"] < 0
     for code in lower_better[lower_better].index:
         # lower is better: invert so that the best region leads (1/x keeps ratios for "leader")
-        flipped[code] = 1.0 / flipped[code] if method == "leader" else -flipped[code]
-    return aggregate(normalise(flipped, method=method), meta)
+        if methods[code] == "leader":
+            zero = raw[code] == 0
+            if zero.any():
+                key = raw.index[zero.to_numpy()][0]
+                raise NormalisationError(
+                    f"{_cell(raw, key, code)}: value 0 cannot lead an indicator where lower is "
+                    f"better (formula 1 would divide by it); use min-max for {code}")
+            flipped[code] = 1.0 / raw[code]
+        else:
+            flipped[code] = -raw[code]
+    result = aggregate(normalise(flipped, method=methods), meta)
+    # weighted means of values in [0, 100] stay there; clip only the last-bit rounding
+    excess = (result - result.clip(0.0, 100.0)).abs().max().max()
+    if excess > 1e-9:  # pragma: no cover - would be a bug in the formulas above
+        raise AssertionError(f"index outside [0, 100] by {excess}")
+    return result.clip(0.0, 100.0)
+
+
+#: Normalisations whose values lie in [0, 100], so that the index does too.
+_BOUNDED = ("leader", "minmax")
 
 
 # --- the symbolic scale -----------------------------------------------------------------------

@@ -25,11 +25,16 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from .indices import DEFAULT_SCALE, grade
+from .presentation import NO_DATA, display_name, grade_band, styled
 from .regions import REGION_IDS
 
 __all__ = [
     "ALBERS_KZ",
     "SCHEMES",
+    "INDICATOR_SCHEMES",
+    "LQ_BREAKS",
+    "lq_classes",
+    "settle_layout",
     "Classes",
     "classify",
     "class_breaks",
@@ -45,29 +50,33 @@ __all__ = [
 ALBERS_KZ = ("+proj=aea +lat_0=48 +lon_0=68 +lat_1=42 +lat_2=54 "
              "+datum=WGS84 +units=m +no_defs")
 CREDIT = "Made with Natural Earth"
-NO_DATA = "no data"
 _NO_DATA_FACE = "#d9d9d9"
 _HATCH = "////"
-_FLAG_HATCH = "\\\\"
-_CITIES = ("astana", "almaty_city")
+# Fragile letters: a dark outline and a sparse, thin hatch, so the class colour stays readable.
+_FLAG_HATCH = "\\"
+_FLAG_EDGE = "0.1"
+_FLAG_LINEWIDTH = 2.0
+_FLAG_HATCH_LINEWIDTH = 0.6
+
+#: Class edges of every location-quotient map: LQ = 1 (the national structure) is the middle
+#: of the class 0.9-1.1, so a reader sees at once which regions are specialised (above) and
+#: which are not (below).  Classes are ``[edge_i, edge_i+1)``.
+LQ_BREAKS = (0.5, 0.9, 1.1, 2.0)
+_LQ_LABELS = ("< 0.50", "0.50 – 0.90", "0.90 – 1.10 (≈ 1, national)", "1.10 – 2.00", "≥ 2.00")
+# diverging around 1: oranges below, grey at 1, purples above (readable by the colour-blind)
+_LOG_NOTE = "classes: natural breaks on a log scale"
+_LQ_COLOURS = ("#e66101", "#fdb863", "#f0f0f0", "#b2abd2", "#5e3c99")
+_CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
-    "astana": (260, 170),
+    "astana": (250, -105),
     "almaty_city": (250, -190),
     "almaty_region": (-60, 120),
     "akmola": (-130, -60),
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
     "pavlodar": (110, -40),
-}
-_SHORT_NAMES = {
-    "almaty_region": "Almaty reg.",
-    "almaty_city": "Almaty city",
-    "astana": "Astana",
-    "west_kazakhstan": "West-Kaz.",
-    "north_kazakhstan": "North-Kaz.",
-    "east_kazakhstan": "East-Kaz.",
-    "south_kazakhstan": "South-Kaz.",
+    "shymkent": (-250, -120),
 }
 
 
@@ -88,6 +97,10 @@ def _mapclassify_schemes():
 #: Classification schemes a map accepts; ``"grade"`` is the article's letter scale and
 #: ``"categories"`` draws labels (strings) with a qualitative palette.
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories")
+#: Schemes for one kind of indicator: ``"lq"``, the fixed location-quotient classes around 1
+#: (:data:`LQ_BREAKS`), for every LQ; ``"log_natural_breaks"``, natural breaks of the
+#: logarithm, for shares that the two cities would otherwise swamp.
+INDICATOR_SCHEMES = ("lq", "log_natural_breaks")
 
 
 @dataclass
@@ -99,6 +112,7 @@ class Classes:
     colors: list[tuple[float, float, float, float]]
     bins: np.ndarray | None = None
     scheme: str = ""
+    note: str = ""  # what the legend must say about the classes (log scale, inferred bands)
     facecolors: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -113,6 +127,28 @@ class Classes:
         return self.codes.index[self.codes < 0].tolist()
 
 
+def _significant(value: float, figures: int) -> str:
+    """``value`` to ``figures`` significant figures, in plain notation (never ``1e-04``)."""
+    if value == 0:
+        return "0"
+    decimals = max(0, figures - 1 - int(np.floor(np.log10(abs(value)))))
+    return f"{round(value, decimals):,.{decimals}f}"
+
+
+def _log_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
+    """Labels of classes spanning orders of magnitude: each edge to 2 significant figures
+    (more where two edges would read alike)."""
+    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
+    figures = 2
+    while figures < 8 and len({_significant(e, figures) for e in edges}) < len(set(edges)):
+        figures += 1
+    text = [_significant(e, figures) for e in edges]
+    labels = [f"{lo} – {hi}" for lo, hi in zip(text[:-1], text[1:])]
+    if lowest is None:
+        labels[0] = f"≤ {text[1]}"
+    return labels
+
+
 def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     """Legend labels "low – high", with just enough decimals to tell the edges apart.
 
@@ -122,6 +158,10 @@ def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
     span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
+    nonzero = np.abs(edges[edges != 0])
+    if nonzero.size and nonzero.min() < 1:
+        # no edge may read as 0: at least one significant figure for the smallest
+        digits = max(digits, int(np.ceil(-np.log10(nonzero.min()) - 1e-9)))
     distinct = len(set(np.round(edges, 8)))
     while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
         digits += 1
@@ -139,13 +179,24 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
 
     >>> class_breaks([1, 2, 3, 4, 5, 6, 7, 8], "equal_interval", k=2).tolist()
     [4.5, 8.0]
+    >>> class_breaks([0.001, 0.002, 0.01, 0.02, 0.3, 0.5], "log_natural_breaks", k=3).tolist()
+    [0.002, 0.02, 0.5]
     """
     numbers = pd.Series(values, dtype=float).dropna().to_numpy()
     if numbers.size == 0:
         raise ValueError("no values to classify")
+    if scheme == "log_natural_breaks":
+        if (numbers <= 0).any():
+            raise ValueError(f"log_natural_breaks needs positive values; got {numbers.min()}")
+        # classes found on log10 values, so that one or two very large values (the two
+        # cities) do not put every other region in the first class
+        logged = class_breaks(np.log10(numbers), "natural_breaks", k)
+        # Fisher-Jenks edges are data values: take them back exactly, not through 10**x
+        return np.unique(numbers)[np.searchsorted(np.unique(np.log10(numbers)), logged)]
     schemes = _mapclassify_schemes()
     if scheme not in schemes or scheme == "user_defined":
-        raise ValueError(f"class_breaks needs one of {sorted(set(schemes) - {'user_defined'})}, "
+        raise ValueError(f"class_breaks needs one of "
+                         f"{sorted(set(schemes) - {'user_defined'} | {'log_natural_breaks'})}, "
                          f"got {scheme!r}")
     k = max(1, min(k, len(np.unique(numbers))))
     with warnings.catch_warnings():
@@ -154,23 +205,45 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
         return np.asarray(schemes[scheme](numbers, k=k).bins, dtype=float)
 
 
-def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str) -> Classes:
+def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str,
+                 shown: list | None = None, note: str = "") -> Classes:
     bad = set(labelled.dropna()) - set(labels)
     if bad:
         raise ValueError(f"values {sorted(bad)} are not among the classes {labels}")
     codes = labelled.map({label: i for i, label in enumerate(labels)}).fillna(-1).astype(int)
-    return Classes(codes, labels, colors, None, scheme)
+    return Classes(codes, list(shown or labels), colors, None, scheme, note)
+
+
+def lq_classes(values: pd.Series, ids=None) -> Classes:
+    """Location quotients in the fixed classes of :data:`LQ_BREAKS`, centred on LQ = 1.
+
+    All five classes are always listed, so maps of different years and indicators read alike.
+
+    >>> c = lq_classes(pd.Series({"astana": 0.95, "almaty_city": 3.8, "akmola": 0.4}))
+    >>> c.labels[2], [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
+    ('0.90 – 1.10 (≈ 1, national)', ['< 0.50', '0.90 – 1.10 (≈ 1, national)', '≥ 2.00'])
+    """
+    series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids)).astype(float)
+    known = series.dropna()
+    if (known < 0).any():
+        raise ValueError(f"a location quotient cannot be negative: {known[known < 0].to_dict()}")
+    codes = pd.Series(-1, index=series.index)
+    codes.loc[known.index] = np.searchsorted(np.asarray(LQ_BREAKS), known.to_numpy(),
+                                             side="right")
+    return Classes(codes, list(_LQ_LABELS), [to_rgba(c) for c in _LQ_COLOURS],
+                   np.asarray(LQ_BREAKS, dtype=float), "lq", "classes centred on LQ = 1")
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
-             cmap: str = "YlGnBu", categories=None, colors=None) -> Classes:
+             cmap: str = "YlGnBu", categories=None, colors=None, ids=None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
     ``scheme="grade"`` takes index values or letters and uses the article's six letters
-    (all six shown in the legend, so maps of different years read alike).
+    (all six shown in the legend with their inferred bands, so maps of different years read
+    alike); ``"lq"`` and ``"log_natural_breaks"`` are described at :data:`INDICATOR_SCHEMES`.
     """
-    series = pd.Series(values).reindex(list(REGION_IDS))
+    series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids))
     colormap = matplotlib.colormaps[cmap]
     if scheme == "categories":
         labels = list(categories) if categories is not None else sorted(series.dropna().unique())
@@ -183,12 +256,28 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
             else grade(series)
         labels = list(DEFAULT_SCALE.labels)
         shades = [colormap(x) for x in np.linspace(0.15, 0.95, len(labels))]
-        return _categorical(letters, labels, shades, scheme)
+        shown = [grade_band(letter).replace(", inferred", "") for letter in labels]
+        return _categorical(letters, labels, shades, scheme, shown,
+                            "bands inferred (the article gives none)")
+    if scheme == "lq":
+        return lq_classes(series, ids=list(series.index))
     schemes = _mapclassify_schemes()
-    if scheme not in schemes:
-        raise ValueError(f"unknown scheme {scheme!r}; available: {', '.join(SCHEMES)}")
+    if scheme not in schemes and scheme != "log_natural_breaks":
+        raise ValueError(f"unknown scheme {scheme!r}; available: "
+                         f"{', '.join(SCHEMES + INDICATOR_SCHEMES)}")
     numbers = series.astype(float)
     known = numbers.dropna()
+    note, own_bins = "", False
+    if scheme == "log_natural_breaks":
+        if (known <= 0).any():
+            raise ValueError("log_natural_breaks needs positive values; got "
+                             f"{known[known <= 0].to_dict()}")
+        # classes found on log10 values, so that one or two very large values do not put
+        # every other region in the first class; edges are shown in the original units
+        own_bins = bins is None
+        if own_bins:
+            bins = class_breaks(known, scheme, k) if len(known) else np.array([])
+        scheme, note = "user_defined", _LOG_NOTE
     if scheme == "user_defined":
         if bins is None:
             raise ValueError("scheme='user_defined' needs bins=[upper bounds]")
@@ -203,23 +292,51 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     if len(edges):
         position = np.searchsorted(edges, known.to_numpy(), side="left")
         codes.loc[known.index] = np.minimum(position, len(edges) - 1)
-    lowest = None if scheme == "user_defined" or known.empty else float(known.min())
-    labels = _interval_labels(edges, lowest) if len(edges) else []
+    lowest = None if (scheme == "user_defined" and not (note and own_bins)) or known.empty \
+        else float(known.min())
+    label = _log_labels if note == _LOG_NOTE else _interval_labels
+    labels = label(edges, lowest) if len(edges) else []
     colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(edges), 1))][:len(edges)]
-    return Classes(codes, labels, colors, edges, scheme)
+    return Classes(codes, labels, colors, edges, scheme, note)
 
 
 # --- geometry ---------------------------------------------------------------------------------
 
-@lru_cache(maxsize=1)
-def _projected():
+# --- layouts: which units a map draws (kz16 = the article's 16 regions) -----------------------
+
+def _layout_ids(layout: str) -> list[str]:
+    from .layouts import layout_units
+
+    return list(REGION_IDS) if layout == "kz16" else list(layout_units(layout))
+
+
+def _infer_layout(ids) -> str:
+    """kz16 when every id is one of the 16 regions, else the first layout holding them all."""
+    from .layouts import LAYOUTS, layout_units
+
+    given = set(ids) - {"national"}
+    if given <= set(REGION_IDS):
+        return "kz16"
+    for layout in LAYOUTS:
+        if given <= set(layout_units(layout)):
+            return layout
+    raise ValueError(f"region ids {sorted(given)} belong to no single layout; harmonise them "
+                     f"first (itclusters.harmonise)")
+
+
+def _boundary_credit(layout: str) -> str:
+    return CREDIT if layout == "kz16" else _projected(layout)[4]
+
+
+@lru_cache(maxsize=3)
+def _projected(layout: str = "kz16"):
     """Projected region paths, representative points, and the map extent (cached)."""
     import shapely
     from shapely.geometry.polygon import orient
 
     from .data import boundaries
 
-    gdf = boundaries().to_crs(ALBERS_KZ)
+    gdf = boundaries(layout).to_crs(ALBERS_KZ)
     paths, points = {}, {}
     for rid, geom in gdf.geometry.items():
         vertices, codes = [], []
@@ -236,7 +353,7 @@ def _projected():
         points[rid] = (point.x / 1000.0, point.y / 1000.0)
     bounds = np.asarray(gdf.total_bounds) / 1000.0
     names = gdf["name_en"].to_dict()
-    return paths, points, bounds, names
+    return paths, points, bounds, names, gdf.attrs.get("source", CREDIT)
 
 
 @dataclass
@@ -264,14 +381,26 @@ def _no_data_handle() -> Patch:
                  label=NO_DATA)
 
 
+def _flag_handle(label: str) -> Patch:
+    return Patch(facecolor="white", edgecolor=_FLAG_EDGE, hatch=_FLAG_HATCH,
+                 linewidth=_FLAG_LINEWIDTH * 0.6, label=label)
+
+
+def _legend_title(units: str | None, classes: Classes) -> str | None:
+    """Units, then what the reader must know about the classes (log scale, inferred bands)."""
+    parts = [p for p in (units, classes.note) if p]
+    return "\n".join(parts) if parts else None
+
+
 def _draw_legend(ax, classes: Classes, title: str | None, extra=(), **kwargs) -> None:
     old = ax.get_legend()
     if old is not None:
         old.remove()
-    options = dict(loc="lower left", fontsize=7, title_fontsize=7.5, frameon=False,
-                   borderaxespad=0.2, handlelength=1.6)
+    options = dict(loc="lower left", frameon=False, borderaxespad=0.2, handlelength=1.6,
+                   alignment="left")
     options.update(kwargs)
-    ax.legend(handles=_legend_handles(classes) + list(extra), title=title, **options)
+    ax.legend(handles=_legend_handles(classes) + list(extra), title=_legend_title(title, classes),
+              **options)
 
 
 def _select(values, year) -> pd.Series:
@@ -290,19 +419,22 @@ def _select(values, year) -> pd.Series:
             raise ValueError(f"no values for {year}; available: "
                              f"{', '.join(map(str, sorted(available)))}")
         series = series.xs(year, level="year")
-    unknown = sorted(set(series.index) - set(REGION_IDS))
+    from .layouts import units
+
+    unknown = sorted(set(series.index) - set(REGION_IDS) - set(units().index))
     if unknown:
         raise ValueError(f"unknown region ids {unknown}; use itclusters.resolve_region first")
     return series
 
 
+@styled
 def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
                bins=None, ax=None, title: str | None = None, units: str | None = None,
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
-               flag_label: str = "grade not robust"):
-    """Draw one value per region on the map of the 16 regions.
+               flag_label: str = "grade not robust", layout: str | None = None):
+    """Draw one value per region on the map of the 16 regions (or of another layout).
 
     Parameters
     ----------
@@ -310,7 +442,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         Indexed by region id, or by ``(region_id, year)`` with ``year`` given.  Numbers, or
         letters of the article's scale with ``scheme="grade"``.  Regions without a value
         are hatched grey and listed as "no data".
-    scheme : {"quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories"}
+    scheme : {"quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories", "lq", "log_natural_breaks"}
         Classification (mapclassify); ``"user_defined"`` needs ``bins`` (upper bounds), e.g.
         from :func:`class_breaks` over several years, so that maps share classes;
         ``"categories"`` draws string labels in the order of ``categories``, coloured by
@@ -326,8 +458,21 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         Title above the map; units as the legend title; data source printed under the map
         next to the Natural Earth credit.
     flag : iterable of region ids, optional
-        Regions cross-hatched over their class colour and listed in the legend as
-        ``flag_label`` (for example letters that are not robust).
+        Regions outlined in black with a light hatch over their class colour, listed in the
+        legend as ``flag_label`` (for example letters that are not robust).
+    layout : {"kz16", "kz17"}, optional
+        The map: the 16 regions of 2010-2017 (Natural Earth) or the 17 units of 2018-2021 (the
+        bureau's SDG platform, repaired); inferred from the region ids when omitted.  Data of
+        the 20 units of 2022 are drawn on the ``kz17`` map after :func:`~itclusters.harmonise`
+        (say so in ``units``).  Astana, Almaty and (from 2018) Shymkent get a city marker.
+
+    Notes
+    -----
+    ``scheme="lq"`` (use it for every location quotient) gives fixed classes breaking at
+    0.5, 0.9, 1.1 and 2, so that LQ = 1, the national structure, is always visible;
+    ``"log_natural_breaks"`` suits shares that the two cities would otherwise swamp; with
+    ``"grade"`` the legend gives each letter's band and says the bands are inferred.  The
+    figure's layout is settled (see :func:`settle_layout`) when this function made it.
 
     Returns
     -------
@@ -335,18 +480,21 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         ``plt.show()`` is never called.
     """
     series = _select(values, year)
+    layout = layout or _infer_layout(series.index)
+    ids = _layout_ids(layout)
     classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, categories=categories,
-                       colors=colors)
-    paths, points, bounds, names = _projected()
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
-    regions = PatchCollection([PathPatch(paths[r]) for r in REGION_IDS], match_original=False,
+                       colors=colors, ids=ids)
+    paths, points, bounds, names, _ = _projected(layout)
+    own_figure = ax is None
+    if own_figure:
+        _, ax = plt.subplots(figsize=(9, 4.4), layout="constrained")
+    regions = PatchCollection([PathPatch(paths[r]) for r in ids], match_original=False,
                               facecolors=classes.facecolors, edgecolors="white", linewidths=0.6,
                               zorder=1)
     regions.set_gid("regions")
     ax.add_collection(regions)
     hatches = {}
-    for rid in REGION_IDS:
+    for rid in ids:
         hatch = PathPatch(paths[rid], facecolor="none", edgecolor="0.45", hatch=_HATCH,
                           linewidth=0, zorder=2, visible=rid in classes.missing)
         hatch.set_gid(f"nodata:{rid}")
@@ -354,66 +502,73 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         hatches[rid] = hatch
     flagged = [r for r in (list(flag) if flag is not None else []) if r in paths]
     for rid in flagged:
-        mark = PathPatch(paths[rid], facecolor="none", edgecolor="0.15", hatch=_FLAG_HATCH,
-                         linewidth=0, zorder=2)
+        # an outline, and a sparse thin hatch inside it: the class colour stays readable
+        mark = PathPatch(paths[rid], facecolor="none", edgecolor=_FLAG_EDGE, hatch=_FLAG_HATCH,
+                         linewidth=_FLAG_LINEWIDTH, zorder=2.5)
+        mark.set_hatch_linewidth(_FLAG_HATCH_LINEWIDTH)
         mark.set_gid(f"flag:{rid}")
         ax.add_patch(mark)
     cities = {}
-    for rid in _CITIES:
+    for rid in [c for c in _CITIES if c in ids]:
         x, y = points[rid]
         code = classes.codes[rid]
         marker = ax.scatter([x], [y], s=130, marker="o", zorder=4, linewidths=1.1,
-                            edgecolors="black", facecolors=[classes.facecolors[REGION_IDS.index(rid)]],
+                            edgecolors="black", facecolors=[classes.facecolors[ids.index(rid)]],
                             hatch=_HATCH if code < 0 else _FLAG_HATCH if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
     if labels:
-        _draw_labels(ax, points, names)
+        _draw_labels(ax, points, names, ids)
     pad = 60
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(title, loc="left")
     legend_options = {"loc": "center left", "bbox_to_anchor": (1.0, 0.5)} if legend_outside else {}
     if legend:
-        _draw_legend(ax, classes, units, extra=[Patch(facecolor="white", edgecolor="0.15",
-                                                      hatch=_FLAG_HATCH, linewidth=0.5,
-                                                      label=flag_label)] if flagged else [],
+        _draw_legend(ax, classes, units, extra=[_flag_handle(flag_label)] if flagged else [],
                      **legend_options)
     if credit:
-        ax.text(1.0, 0.0, credit_line(source), transform=ax.transAxes, ha="right",
-                va="top", fontsize=6.5, color="0.35", gid="credit")
+        ax.text(1.0, 0.0, credit_line(source, _boundary_credit(layout)), transform=ax.transAxes,
+                ha="right", va="top", fontsize=9, color="0.3", gid="credit", wrap=True)
     ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
     ax._itclusters_classes = classes
+    ax._itclusters_ids = ids
+    ax._itclusters_boundaries = _boundary_credit(layout)
+    if own_figure:
+        settle_layout(ax.figure)
     return ax
 
 
-def credit_line(source: str | None = None) -> str:
-    """The line printed under every map: the data source and the Natural Earth credit."""
+def credit_line(source: str | None = None, boundaries: str = CREDIT) -> str:
+    """The line printed under every map: the data source and the boundaries' credit."""
     text = f"Source: {source}. " if source else ""
-    return f"{text}Boundaries: {CREDIT}."
+    if boundaries == CREDIT:
+        return f"{text}Boundaries: {CREDIT}."
+    return f"{text}{boundaries.rstrip('.')}."  # another file's own credit
 
 
-def _draw_labels(ax, points, names) -> None:
-    for rid in REGION_IDS:
+def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
+    for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
-        label = _SHORT_NAMES.get(rid, names[rid])
+        label = display_name(rid, short=True)
         if rid in _CITIES:
-            ax.annotate(label, xy=(x, y), xytext=(x + dx, y + dy), fontsize=7, ha="center",
+            ax.annotate(label, xy=(x, y), xytext=(x + dx, y + dy), fontsize=9, ha="center",
                         va="center", zorder=5, fontweight="bold",
                         arrowprops=dict(arrowstyle="-", color="0.2", linewidth=0.6,
                                         shrinkA=0, shrinkB=5),
                         bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
                         gid=f"label:{rid}")
         else:
-            ax.text(x + dx, y + dy, label, fontsize=7, ha="center", va="center", zorder=3,
+            ax.text(x + dx, y + dy, label, fontsize=9, ha="center", va="center", zorder=3,
                     color="0.1", gid=f"label:{rid}",
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.55))
 
 
+@styled
 def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
              bins=None, cmap: str = "YlGnBu", title: str | None = None,
              units: str | None = None):
@@ -425,91 +580,148 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
     state: _MapState | None = getattr(ax, "_itclusters_map", None)
     if state is None:
         raise ValueError("this Axes has no map drawn by itclusters.choropleth")
-    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap)
+    ids = getattr(ax, "_itclusters_ids", list(REGION_IDS))
+    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids)
     state.regions.set_facecolor(classes.facecolors)
     missing = set(classes.missing)
     for rid, hatch in state.hatches.items():
         hatch.set_visible(rid in missing)
     for rid, marker in state.cities.items():
-        marker.set_facecolor([classes.facecolors[REGION_IDS.index(rid)]])
+        marker.set_facecolor([classes.facecolors[ids.index(rid)]])
         marker.set_hatch(_HATCH if rid in missing else None)
     if units is not None:
         state.units = units
     if state.legend:
         _draw_legend(ax, classes, state.units, **state.legend_options)
     if title is not None:
-        ax.set_title(title, fontsize=11, loc="left")
+        ax.set_title(title, loc="left")
     ax._itclusters_classes = classes
     return ax
 
 
 # --- several maps -----------------------------------------------------------------------------
 
+def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0.0):
+    """A figure as wide as a notebook column, rows of maps as tall as they need and, with
+    ``legend_height``, a last row holding the figure's legend (an Axes, so that the layout
+    keeps it clear of the maps and of the credit line)."""
+    from .presentation import DISPLAY_WIDTH_IN
+
+    ncols = max(1, min(n, ncols or (1 if n == 1 else 2)))
+    nrows = int(np.ceil(n / ncols))
+    map_height = row_height * (2 / ncols)
+    spare = nrows * ncols - n  # an empty cell in the last row holds the legend, if there is one
+    heights = [map_height] * nrows + ([legend_height] if legend_height and not spare else [])
+    fig = plt.figure(figsize=(DISPLAY_WIDTH_IN, sum(heights) + 0.7), layout="constrained")
+    grid = fig.add_gridspec(len(heights), ncols, height_ratios=heights)
+    maps = [fig.add_subplot(grid[i // ncols, i % ncols]) for i in range(n)]
+    legend_ax = None
+    if legend_height:
+        legend_ax = fig.add_subplot(grid[-1, n % ncols:] if spare else grid[-1, :])
+        legend_ax.set_axis_off()
+        legend_ax.set_gid("legend")
+    return fig, maps, legend_ax
+
+
+@styled
 def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, shared: bool = True,
                     title: str | None = None, units: str | None = None,
                     source: str | None = None, cmap: str = "YlGnBu", ncols: int | None = None):
-    """The same indicator for several years side by side.
+    """The same indicator for several years, as many maps as years.
 
     With ``shared=True`` (the default) one set of classes, computed over all the years shown,
-    is used on every map, so that equal colours mean equal values.  Returns the Figure.
+    is used on every map, so that equal colours mean equal values.  The figure is as wide as
+    a notebook column (:data:`~itclusters.presentation.DISPLAY_WIDTH_IN`); more years give
+    more rows (two maps a row by default), never smaller text.  Returns the Figure.
     """
     series = pd.Series(values) if not isinstance(values, pd.DataFrame) else values.iloc[:, 0]
     years = list(years)
     for year in years:
         _select(series, year)  # validates
     use_scheme, bins = scheme, None
-    if shared and scheme not in ("grade", "user_defined"):
+    if shared and scheme not in ("grade", "user_defined", "lq", "categories"):
         pooled = pd.concat([_select(series, y) for y in years])
-        bins, use_scheme = class_breaks(pooled, scheme, k), "user_defined"
-    ncols = ncols or min(len(years), 3)
-    nrows = int(np.ceil(len(years) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows + 0.5),
-                             layout="constrained", squeeze=False)
-    one_legend = shared or scheme == "grade"
-    for ax, year in zip(axes.flat, years):
+        bins = class_breaks(pooled, scheme, k)
+        use_scheme = "log_natural_breaks" if scheme == "log_natural_breaks" else "user_defined"
+    one_legend = shared or scheme in ("grade", "lq")
+    fig, maps, legend_ax = _grid(len(years), ncols, row_height=2.55,
+                                 legend_height=1.0 if one_legend else 0.0)
+    for ax, year in zip(maps, years):
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
                    units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend)
-    for ax in list(axes.flat)[len(years):]:
-        ax.set_axis_off()
+    layouts = sorted({_infer_layout(_select(series, y).index) for y in years})
     if one_legend:
-        # one legend for the figure; "no data" is listed if any year lacks a value
-        maps = list(axes.flat)[:len(years)]
+        # one legend for the figure, under the maps; "no data" is listed if any year lacks one
         classes = maps[-1]._itclusters_classes
         handles = _legend_handles(classes)
         if not classes.missing and any(ax._itclusters_classes.missing for ax in maps):
             handles.append(_no_data_handle())
-        fig.legend(handles=handles, title=units, loc="outside right center", fontsize=7.5,
-                   title_fontsize=8, frameon=False)
-    _figure_header(fig, title, source, shared and len(years) > 1)
+        in_cell = legend_ax.get_subplotspec().colspan.start > 0  # beside the last map
+        legend_ax.legend(handles=handles, title=_legend_title(units, classes), loc="center",
+                         ncols=1 if in_cell else min(3, len(handles)), frameon=False,
+                         alignment="left")
+    _figure_header(fig, title, source, shared and len(years) > 1,
+                   [_boundary_credit(lay) for lay in layouts])
+    settle_layout(fig)
     return fig
 
 
+@styled
 def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str = "quantiles",
                    k: int = 5, titles: dict | None = None, source: str | None = None,
-                   cmap: str = "YlGnBu", ncols: int = 3):
-    """A grid of maps, one per indicator column of ``frame`` for one year.  Returns the Figure."""
+                   cmap: str = "YlGnBu", ncols: int = 2):
+    """A grid of maps, one per indicator column of ``frame`` for one year, each with its
+    legend under it.  Returns the Figure."""
     columns = list(frame.columns if columns is None else columns)
-    nrows = int(np.ceil(len(columns) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.6 * nrows + 0.5),
-                             layout="constrained", squeeze=False)
-    for ax, column in zip(axes.flat, columns):
+    fig, maps, _ = _grid(len(columns), ncols, row_height=3.6)
+    for ax, column in zip(maps, columns):
         column_scheme = "grade" if column == "grade" else scheme
         choropleth(frame[column], year=year, scheme=column_scheme, k=k, ax=ax,
                    title=(titles or {}).get(column, column), cmap=cmap, labels=False,
-                   credit=False, legend_outside=True)
-    for ax in list(axes.flat)[len(columns):]:
-        ax.set_axis_off()
+                   credit=False, legend=False)
+        _draw_legend(ax, ax._itclusters_classes, None, loc="upper center",
+                     bbox_to_anchor=(0.5, 0.0), ncols=2)
     _figure_header(fig, f"{year}", source, False)
+    settle_layout(fig)
     return fig
 
 
-def _figure_header(fig, title, source, shared) -> None:
+def _figure_header(fig, title, source, shared, credits=(CREDIT,)) -> None:
     if title:
-        fig.suptitle(title, fontsize=12, x=0.01, ha="left")
+        fig.suptitle(title, x=0.01, ha="left")
     note = "One set of classes for all maps. " if shared else ""
     note += f"Source: {source}. " if source else ""
-    fig.text(0.99, 0.005, f"{note}Boundaries: {CREDIT}.", ha="right", va="bottom",
-             fontsize=7, color="0.35")
+    boundaries = " ".join(credit_line(None, c) for c in credits)
+    # a figure label takes part in the layout, so it never overlaps the legend or the maps
+    fig.supxlabel(f"{note}{boundaries}", x=0.99, ha="right", fontsize=9, color="0.3")
+
+
+def settle_layout(fig, max_draws: int = 8):
+    """Run the figure's layout until it stops moving, from the same start every time.
+
+    A constrained layout is iterative: each draw starts from where the previous one left the
+    axes, so the second draw of a map differs from the first (by about 0.004 of the figure
+    width).  Here every axes first goes back to its grid cell, then the layout runs until two
+    draws agree, so the result depends only on the figure's content, not on how often it was
+    drawn or displayed: :func:`save_figure` of a displayed figure equals that of a fresh one.
+    Returns the figure.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        return fig
+    for ax in fig.axes:
+        spec = ax.get_subplotspec()
+        if spec is not None and ax.get_in_layout():
+            ax._set_position(spec.get_position(fig))
+    previous = None
+    for _ in range(max_draws):
+        fig.draw_without_rendering()
+        state = [(tuple(ax.get_position(original=True).bounds),
+                  tuple(ax.get_position().bounds)) for ax in fig.axes]
+        if state == previous:
+            break
+        previous = state
+    return fig
 
 
 # --- saving -----------------------------------------------------------------------------------
@@ -524,7 +736,9 @@ _NO_TIMESTAMP = {
 def save_figure(fig, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Save a figure as PNG, SVG or PDF, byte-identical for identical inputs.
 
-    Timestamps and tool versions are left out of the file's metadata, SVG ids are salted
+    The layout is settled first (:func:`settle_layout`), so a figure already shown in a
+    notebook saves to the same bytes as a fresh one.  Timestamps and tool versions are left
+    out of the file's metadata, SVG ids are salted
     with a constant, and the file is written to a temporary name and renamed, so an
     interrupted save never leaves half a file.
     """
@@ -533,6 +747,7 @@ def save_figure(fig, path: str | os.PathLike, dpi: int = 150) -> Path:
     if fmt not in _NO_TIMESTAMP:
         raise ValueError(f"{path}: save maps as .png, .svg or .pdf, not {path.suffix!r}")
     path.parent.mkdir(parents=True, exist_ok=True)
+    settle_layout(fig)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".{fmt}")
     os.close(handle)
     try:

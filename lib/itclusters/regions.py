@@ -40,7 +40,7 @@ _REGISTRY: tuple[Region, ...] = (
     Region("akmola", "Akmola", "Ақмола облысы", "Акмолинская область", "KZ-AKM", "oblast",
            ("Aqmola", "Akmolinskaya", "Akmolinsk", "Ақмола", "Акмолинская")),
     Region("aktobe", "Aktobe", "Ақтөбе облысы", "Актюбинская область", "KZ-AKT", "oblast",
-           ("Aqtobe", "Aqtöbe", "Aktyubinsk", "Aktyubinskaya", "Актобе", "Ақтөбе", "Актюбинская")),
+           ("Aqtobe", "Aqtöbe", "Aktyubinsk", "Aktyubinskaya", "Aktubinskaya", "Aktobinskaya", "Актобе", "Ақтөбе", "Актюбинская")),
     Region("almaty_region", "Almaty (region)", "Алматы облысы", "Алматинская область", "KZ-ALM",
            "oblast", ("Almaty region", "Almaty oblast", "Almaty province", "Almatinskaya",
                       "Almatinskaya oblast", "Алматинская")),
@@ -51,18 +51,21 @@ _REGISTRY: tuple[Region, ...] = (
            ("West Kazakhstan", "Batys Kazakhstan", "Batys Qazaqstan", "Zapadno-Kazakhstanskaya",
             "WKO", "ZKO", "ЗКО", "Батыс Қазақстан", "Западно-Казахстанская")),
     Region("zhambyl", "Zhambyl", "Жамбыл облысы", "Жамбылская область", "KZ-ZHA", "oblast",
-           ("Jambyl", "Zhambylskaya", "Dzhambul", "Dzhambulskaya", "Жамбыл", "Жамбылская")),
+           ("Jambyl", "Zhambylskaya", "Dzhambul", "Dzhambulskaya", "Dzhambylskaya", "Жамбыл", "Жамбылская")),
     Region("karaganda", "Karaganda", "Қарағанды облысы", "Карагандинская область", "KZ-KAR",
            "oblast", ("Karagand", "Karagandy", "Qaraghandy", "Qaragandy", "Karagandinskaya",
                       "Қарағанды", "Караганда", "Карагандинская")),
     Region("kostanay", "Kostanay", "Қостанай облысы", "Костанайская область", "KZ-KUS", "oblast",
-           ("Qostanay", "Kustanai", "Kustanay", "Kostanayskaya", "Қостанай", "Костанай",
+           ("Qostanay", "Qostanai", "Kostanai", "Kustanai", "Kustanay", "Kostanayskaya",
+            "Kostanaiskaya", "Kustanaiskaya", "Қостанай", "Костанай",
             "Костанайская")),
     Region("kyzylorda", "Kyzylorda", "Қызылорда облысы", "Кызылординская область", "KZ-KZY",
-           "oblast", ("Qyzylorda", "Kzyl-Orda", "Kyzylordinskaya", "Қызылорда", "Кызылорда",
+           "oblast", ("Qyzylorda", "Kzyl-Orda", "Kyzyl-Orda", "Kzylorda", "Kzyl Orda",
+                      "Kyzylordinskaya", "Kzyl-Ordinskaya", "Kzylordinskaya", "Қызылорда", "Кызылорда",
                       "Кызылординская")),
     Region("mangystau", "Mangystau", "Маңғыстау облысы", "Мангистауская область", "KZ-MAN",
-           "oblast", ("Mangghystau", "Mangistau", "Mangistauskaya", "Mangyshlak", "Маңғыстау",
+           "oblast", ("Mangghystau", "Manghystau", "Mangystau", "Mangistau", "Mangistauskaya",
+                      "Mangystauskaya", "Mangyshlak", "Маңғыстау",
                       "Мангистау", "Мангистауская")),
     Region("south_kazakhstan", "South-Kazakhstan", "Оңтүстік Қазақстан облысы",
            "Южно-Казахстанская область", "KZ-YUZ", "oblast",
@@ -114,14 +117,46 @@ _POST_REFORM_ALIASES = {
     "ulytau": ("Ulytau", "Ulytau region", "Ұлытау", "Улытауская", "Улытауская область"),
 }
 
+#: Longest text the resolver tries to match (a region name with its qualifiers is far shorter);
+#: anything longer is refused at once rather than searched for suggestions.
+MAX_NAME_LENGTH = 200
+
 # Generic words that may surround a name ("... region", "oblast of ...", "г. ...").
-_GENERIC = {"region", "oblast", "obl", "oblysy", "province", "область", "обл", "облысы",
-            "the", "of"}
+_GENERIC = {"region", "oblast", "obl", "oblysy", "oblys", "province", "область", "обл",
+            "облысы", "облыс", "the", "of"}
+# words that say "region, not city": they settle "Almaty oblysy" (the region) at once
+_REGION_WORDS = _GENERIC - {"the", "of"}
 _CITY_WORDS = {"city", "qalasy", "kalasy", "город", "г", "қаласы", "каласы"}
 
-# Cyrillic letters that look like Latin ones; source spreadsheets mix them in Latin names.
+# Cyrillic letters that look like Latin ones; source spreadsheets mix them into names of
+# either script, so a name is tried with the look-alikes turned both ways.
 _ALMATY = {"almaty", "алматы"}
-_HOMOGLYPHS = str.maketrans("АВЕКМНОРСТХаеорсухкмт", "ABEKMHOPCTXaeopcyxkmt")
+# (compared after case folding, so that upper-case look-alikes such as В/B and Н/H count too)
+_CYRILLIC_LOOKS = "авекмнорстухі"
+_LATIN_LOOKS = "abekmhopctyxi"
+_HOMOGLYPHS = str.maketrans(_CYRILLIC_LOOKS, _LATIN_LOOKS)
+_TO_CYRILLIC = str.maketrans(_LATIN_LOOKS, _CYRILLIC_LOOKS)
+
+# Transliterations of the registry's Russian and Kazakh names, so that "Aktyubinskaya oblast",
+# "Kostanai oblysy" or "Almaty qalasy" need no alias of their own.  Each table is one common
+# convention (BGN/PCGN-like; "ia/iu/i"; Kazakh Latin with q/gh; Kazakh with k/g).
+_RU_LATIN = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n",
+                      "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y",
+                      "", "e", "yu", "ya"]))
+_KK_LATIN = {"ә": "a", "ғ": "gh", "қ": "q", "ң": "ng", "ө": "o", "ұ": "u", "ү": "u", "һ": "h",
+             "і": "i"}
+_TRANSLITERATIONS = (
+    {**_RU_LATIN, **_KK_LATIN},
+    {**_RU_LATIN, "й": "i", "ю": "iu", "я": "ia", "х": "h", **_KK_LATIN},
+    {**_RU_LATIN, "й": "j", "ю": "ju", "я": "ja", "х": "h", **_KK_LATIN},
+    {**_RU_LATIN, "й": "i", **_KK_LATIN, "ғ": "g", "қ": "k", "ң": "n"},
+    {**_RU_LATIN, **_KK_LATIN, "ғ": "g", "қ": "k", "ң": "n"},
+)
+
+
+def _transliterate(text: str, table: dict[str, str]) -> str:
+    return "".join(table.get(ch, ch) for ch in text.casefold())
 
 
 class UnknownRegionError(KeyError):
@@ -140,10 +175,25 @@ class PostReformRegionError(UnknownRegionError):
 
 
 def _key(name: str) -> str:
-    text = str(name).strip()
-    has_latin = re.search(r"[A-Za-z]", text) is not None
+    text = str(name).strip().casefold()
+    has_latin = re.search(r"[a-z]", text) is not None
     if has_latin:
         text = text.translate(_HOMOGLYPHS)
+    return _normal(text)
+
+
+def _keys(name: str) -> list[str]:
+    """The name's key, and its key with Latin look-alikes made Cyrillic."""
+    keys = [_key(name)]
+    text = str(name).strip().casefold()
+    if re.search(r"[a-z]", text):  # "BKO" typed with Latin letters is ВКО
+        cyrillic = _normal(text.translate(_TO_CYRILLIC))
+        if cyrillic not in keys:
+            keys.append(cyrillic)
+    return keys
+
+
+def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w]+", " ", text).replace("_", " ")
@@ -157,8 +207,14 @@ def _strip(key: str, words: set[str]) -> str:
 def _build_index() -> tuple[dict[str, str], dict[str, str]]:
     exact: dict[str, str] = {}
     for r in _REGISTRY:
-        for spelling in (r.id, r.name_en, r.name_kk, r.name_ru, r.iso_3166_2, *r.aliases):
-            exact[_key(spelling)] = r.id
+        spellings = [r.id, r.name_en, r.name_kk, r.name_ru, r.iso_3166_2, *r.aliases]
+        for name in (r.name_kk, r.name_ru):
+            spellings += [_transliterate(name, table) for table in _TRANSLITERATIONS]
+        for spelling in spellings:
+            key = _key(spelling)
+            if exact.get(key, r.id) != r.id:  # pragma: no cover - a registry error
+                raise RuntimeError(f"spelling {spelling!r} names both {exact[key]} and {r.id}")
+            exact[key] = r.id
     post: dict[str, str] = {}
     for unit, spellings in _POST_REFORM_ALIASES.items():
         for spelling in spellings:
@@ -177,10 +233,13 @@ def _lookup(key: str) -> str | None:
     if bare in _EXACT and _BY_ID[_EXACT[bare]].kind == "oblast":
         return _EXACT[bare]
     mentions_city = any(w in _CITY_WORDS for w in key.split())
+    mentions_region = any(w in _REGION_WORDS for w in key.split())
     core = _strip(bare, _CITY_WORDS)
     if core in _ALMATY:
-        # "Almaty" alone is ambiguous; "Almaty region" is handled by the exact table.
-        return "almaty_city" if mentions_city else None
+        # "Almaty" alone is ambiguous; a word for city or for region settles it
+        if mentions_city == mentions_region:
+            return None
+        return "almaty_city" if mentions_city else "almaty_region"
     if core in _EXACT:
         found = _EXACT[core]
         if mentions_city and _BY_ID[found].kind != "city":
@@ -227,10 +286,16 @@ def resolve_region(name: str) -> str:
     """
     if not isinstance(name, str) or not name.strip():
         raise UnknownRegionError(f"region name must be a non-empty string, got {name!r}")
-    key = _key(name)
-    found = _lookup(key)
-    if found is not None:
-        return found
+    if len(name) > MAX_NAME_LENGTH:
+        raise UnknownRegionError(
+            f"region name of {len(name):,} characters ({name[:40]!r}...) is too long: a region "
+            f"name has at most {MAX_NAME_LENGTH} characters; is the right column being read?")
+    keys = _keys(name)
+    for key in keys:
+        found = _lookup(key)
+        if found is not None:
+            return found
+    key = keys[0]
     for candidate in (key, _strip(key, _GENERIC), _strip(key, _GENERIC | _CITY_WORDS)):
         if candidate in _POST:
             unit = _POST[candidate]

@@ -1,0 +1,168 @@
+"""Seminar handouts: the student copy (no solutions) and the teacher copy (solutions run).
+
+In the seminar notebooks (``notebooks/seminar/``) each exercise is followed by a Markdown cell
+tagged ``solution`` holding the answer's code inside a collapsed ``<details>`` block labelled
+:data:`SOLUTION_LABEL`.  Markdown is never executed, so "Run All" cannot print an answer, and
+a collapsed block shows no line of it until the reader clicks.  This module builds, for each
+seminar notebook, two executed HTML handouts::
+
+    reports/handouts/student/<notebook>.html   solutions left out
+    reports/handouts/teacher/<notebook>.html   each solution as a code cell, run, with output
+
+Run it with ``make handouts`` (or ``python -m itclusters.handouts``).  Files are written under
+a temporary name and renamed, so an interrupted build never leaves half a handout.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import os
+import re
+import sys
+from pathlib import Path
+
+__all__ = ["SOLUTION_LABEL", "solution_code", "student_copy", "teacher_copy", "build_handouts",
+           "main"]
+
+#: The label a reader sees on a hidden solution.
+SOLUTION_LABEL = "Solution — click to reveal"
+
+_CODE = re.compile(r"```(?:python)?\n(.*?)```", re.S)
+_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _is_solution(cell) -> bool:
+    return "solution" in cell.get("metadata", {}).get("tags", [])
+
+
+def solution_code(cell) -> str:
+    """The code of a solution cell (the fenced block inside its ``<details>``).
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_markdown_cell(
+    ...     "<details><summary>Solution — click to reveal</summary>\\n\\n"
+    ...     "```python\\nx = 1\\n```\\n\\n</details>")
+    >>> solution_code(cell)
+    'x = 1'
+    """
+    if cell.cell_type != "markdown":
+        raise ValueError(f"a solution is a Markdown cell (never run by Run All), got a "
+                         f"{cell.cell_type} cell: {cell.source[:60]!r}")
+    blocks = _CODE.findall(cell.source)
+    if SOLUTION_LABEL not in cell.source or not cell.source.lstrip().startswith("<details>") \
+            or len(blocks) != 1:
+        raise ValueError(f"a solution cell starts with <details>, is labelled "
+                         f"{SOLUTION_LABEL!r} and holds one ```python block: "
+                         f"{cell.source[:80]!r}")
+    return blocks[0].strip("\n")
+
+
+def student_copy(nb):
+    """The notebook without its solution cells (the exercises stay, with their ``...``)."""
+    out = copy.deepcopy(nb)
+    out.cells = [c for c in out.cells if not _is_solution(c)]
+    return out
+
+
+def teacher_copy(nb):
+    """The notebook with each solution as a code cell (tagged ``solution``) under a heading."""
+    import nbformat
+
+    out = copy.deepcopy(nb)
+    cells = []
+    for i, cell in enumerate(out.cells):
+        if not _is_solution(cell):
+            cells.append(cell)
+            continue
+        heading = nbformat.v4.new_markdown_cell("**Solution**")
+        code = nbformat.v4.new_code_cell(solution_code(cell))
+        code.metadata["tags"] = ["solution"]
+        heading.id, code.id = f"solution-heading-{i}", f"solution-code-{i}"
+        cells += [heading, code]
+    out.cells = cells
+    return out
+
+
+def _title(nb, fallback: str) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return fallback
+
+
+def _execute(nb, cwd: Path, timeout: int):
+    from nbclient import NotebookClient
+
+    NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def _html(nb, title: str) -> bytes:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    nb.metadata["title"] = title
+    nb.metadata.pop("widgets", None)  # the explorer's static picture shows instead
+    body, _ = exporter.from_notebook_node(nb)
+    return body.encode("utf-8")
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def build_handouts(seminar_dir: str | os.PathLike | None = None,
+                   out_dir: str | os.PathLike | None = None, *, timeout: int = 600) -> list[Path]:
+    """Execute every seminar notebook twice (student and teacher copy) and export HTML.
+
+    Returns the paths written.  A notebook that fails to run raises, naming the notebook;
+    handouts already written stay as they are.
+    """
+    import nbformat
+
+    seminar_dir = Path(seminar_dir) if seminar_dir else _ROOT / "notebooks" / "seminar"
+    out_dir = Path(out_dir) if out_dir else _ROOT / "reports" / "handouts"
+    notebooks = sorted(seminar_dir.glob("*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no seminar notebooks in {seminar_dir}")
+    written = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        title = _title(nb, path.stem)
+        for kind, make in (("student", student_copy), ("teacher", teacher_copy)):
+            copy_ = make(nb)
+            try:
+                _execute(copy_, seminar_dir, timeout)
+            except Exception as err:  # noqa: BLE001 - re-raised with the notebook named
+                raise RuntimeError(f"{path.name} ({kind} copy) failed: {err}") from err
+            label = title if kind == "student" else f"{title} (with solutions)"
+            target = out_dir / kind / f"{path.stem}.html"
+            _write(target, _html(copy_, label))
+            written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Build the seminar handouts (HTML), with and "
+                                                 "without solutions.")
+    parser.add_argument("--seminar", default=None, help="folder of seminar notebooks")
+    parser.add_argument("--out", default=None, help="output folder (default reports/handouts)")
+    args = parser.parse_args(argv)
+    for path in build_handouts(args.seminar, args.out):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,679 @@
+"""What a reader sees: the figure style, region display names, number formats, tables, findings.
+
+One module for the whole suite, so that a map, a table, the explorer and a notebook's sentence
+all name Almaty city the same way and print an LQ with the same two decimals.
+
+- :data:`STYLE` / :func:`figure_style`: the matplotlib rc settings every map and chart is drawn
+  with (text of at least :data:`MIN_TEXT_PT` points at the size a notebook shows the figure).
+- :func:`display_name`: the one naming function for regions.
+- :func:`format_value`, :func:`format_column`, :func:`column_header`: numbers formatted per
+  indicator of the catalogue (:data:`~itclusters.catalogue.INDICATORS`) or per explicit format.
+- :func:`format_table`: a frame as a pandas ``Styler`` with names, units and formats applied;
+  :func:`ranking_table`: one indicator, best first, with ranks (the explorer's table).
+- :func:`findings`: computed sentences rendered as Markdown.
+
+Compute modules never import this one; it imports matplotlib and pandas' Styler lazily.
+"""
+from __future__ import annotations
+
+import math
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from .regions import REGION_IDS, region_name
+
+__all__ = [
+    "STYLE",
+    "MIN_TEXT_PT",
+    "DISPLAY_WIDTH_IN",
+    "NO_DATA",
+    "NumberFormat",
+    "FORMATS",
+    "figure_style",
+    "display_name",
+    "display_names",
+    "format_value",
+    "format_column",
+    "column_header",
+    "grade_band",
+    "format_table",
+    "ranking_table",
+    "findings",
+    "small_text",
+]
+
+#: What a missing value reads as, in tables and on maps.
+NO_DATA = "no data"
+
+#: The smallest text size, in points at display size, any figure of the suite may carry.
+MIN_TEXT_PT = 9.0
+
+#: Width, in inches at :data:`STYLE`'s 100 dpi, of the column a figure is shown in: a notebook
+#: output area in JupyterLab on a 1280-pixel screen with the file browser open, or the HTML
+#: report, is about 900 CSS pixels wide.  A wider figure is scaled down, and its text with it.
+DISPLAY_WIDTH_IN = 9.0
+
+# Okabe & Ito (2008), "Color Universal Design": eight colours told apart by the colour-blind.
+_OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+              "#000000"]
+
+#: The suite's figure style (matplotlib rc settings).  Sizes are in points at 100 dpi, the dpi
+#: a notebook shows a figure at; nothing is below :data:`MIN_TEXT_PT`.
+STYLE: dict = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "figure.facecolor": "white",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "legend.fontsize": 9,
+    "legend.title_fontsize": 9.5,
+    "legend.frameon": False,
+    "figure.titlesize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.prop_cycle": f"cycler('color', {_OKABE_ITO!r})",
+    "image.cmap": "viridis",
+    "hatch.linewidth": 0.6,
+    "svg.fonttype": "path",
+}
+
+
+@contextmanager
+def figure_style():
+    """Draw inside the suite's figure style (:data:`STYLE`), restoring the caller's after.
+
+    >>> import matplotlib.pyplot as plt
+    >>> with figure_style():
+    ...     plt.rcParams["legend.fontsize"] >= MIN_TEXT_PT
+    True
+    """
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        try:
+            yield
+        finally:
+            # the first figure of a session loads the backend, which may switch interactive
+            # mode on (the notebook's inline backend does); that must outlive the context,
+            # or the notebook stops showing figures
+            interactive = matplotlib.is_interactive()
+    matplotlib.interactive(interactive)
+
+
+def styled(function):
+    """Decorator: run a drawing function inside :func:`figure_style` (for maps and charts)."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with figure_style():
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+# --- names ------------------------------------------------------------------------------------
+
+_DISPLAY = {"almaty_city": "Almaty city", "almaty_region": "Almaty region"}
+_SHORT = {"almaty_region": "Almaty reg.", "west_kazakhstan": "West-Kaz.",
+          "north_kazakhstan": "North-Kaz.", "east_kazakhstan": "East-Kaz.",
+          "south_kazakhstan": "South-Kaz."}
+
+
+def display_name(region_id: str, short: bool = False) -> str:
+    """The name a reader sees for a region, everywhere in the suite.
+
+    ``short=True`` gives the abbreviation used where space is tight (map labels, chart
+    labels); anything else (tables, sentences, the explorer) uses the full name.
+
+    >>> display_name("almaty_city"), display_name("south_kazakhstan")
+    ('Almaty city', 'South-Kazakhstan')
+    >>> display_name("south_kazakhstan", short=True)
+    'South-Kaz.'
+    """
+    if short and region_id in _SHORT:
+        return _SHORT[region_id]
+    if region_id in _DISPLAY:
+        return _DISPLAY[region_id]
+    if region_id in REGION_IDS:
+        return region_name(region_id)
+    from .layouts import unit_name  # units of the later layouts (Shymkent, Abai, ...)
+
+    return unit_name(region_id)
+
+
+def display_names(ids: Iterable[str], short: bool = False) -> list[str]:
+    """:func:`display_name` of each id, joined by nothing: a list in the same order.
+
+    >>> display_names(["astana", "almaty_city"])
+    ['Astana', 'Almaty city']
+    """
+    return [display_name(r, short=short) for r in ids]
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How one column reads.
+
+    ``kind`` is ``"number"`` (thousands separators, ``decimals`` fixed), ``"percent"`` (a share
+    0-1 shown as %), ``"rank"`` (an integer; ties keep the lowest), ``"bool"`` (✓ / —),
+    ``"text"`` (as is) or ``"threshold"`` (a number where ``inf`` means "no cut above").
+    """
+
+    kind: str = "number"
+    decimals: int = 2
+    unit: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("number", "percent", "rank", "bool", "text", "threshold"):
+            raise ValueError(f"unknown number format kind {self.kind!r}; use number, percent, "
+                             "rank, bool, text or threshold")
+
+
+#: The format of every indicator of the catalogue (same codes as
+#: :data:`~itclusters.catalogue.INDICATORS`), and of a few generic column kinds.
+FORMATS: dict[str, NumberFormat] = {
+    "index": NumberFormat("number", 2, "% of the leader"),
+    "grade": NumberFormat("text", 0, "letter"),
+    "it_production": NumberFormat("number", 1, "million KZT"),
+    "ksi": NumberFormat("percent", 1, "% of national IT"),
+    "it_share": NumberFormat("percent", 2, "% of the regions' IT"),
+    "ict_share": NumberFormat("percent", 2, "% of national ICT GVA"),
+    "ict_lq": NumberFormat("number", 2, "LQ, 1 = national"),
+    "krugman": NumberFormat("number", 3, "0 = national structure, 2 = disjoint"),
+    "labour_productivity": NumberFormat("number", 0, "thousand KZT per employed person"),
+    "grp_per_capita": NumberFormat("number", 0, "thousand KZT per person"),
+    "ict_lq_grp": NumberFormat("number", 2, "LQ, 1 = national"),
+    "ict_growth": NumberFormat("number", 1, "% a year"),
+    "manufacturing_share": NumberFormat("percent", 1, "% of GRP"),
+    "rd_intensity": NumberFormat("number", 3, "% of GRP"),
+    "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
+    "researchers_per_million": NumberFormat("number", 0, "per million inhabitants"),
+    "internet_users": NumberFormat("number", 1, "% of individuals"),
+    # a user's own index (catalogue.user_panel): the same formats as the article's
+    "your_index": NumberFormat("number", 2, "% of the leader"),
+    "your_grade": NumberFormat("text", 0, "letter"),
+    "your_susceptibility": NumberFormat("number", 2, "% of the leader"),
+    "your_activity": NumberFormat("number", 2, "% of the leader"),
+    # generic kinds, for columns outside the catalogue
+    "rank": NumberFormat("rank", 0),
+    "lq": NumberFormat("number", 2, "LQ"),
+    "share": NumberFormat("percent", 1, "%"),
+    "bool": NumberFormat("bool", 0),
+    "text": NumberFormat("text", 0),
+    "integer": NumberFormat("number", 0),
+    "threshold": NumberFormat("threshold", 2),
+}
+
+
+def _as_format(spec) -> NumberFormat:
+    """A :class:`NumberFormat` from a format, a code of :data:`FORMATS` or ``"kind:decimals"``."""
+    if isinstance(spec, NumberFormat):
+        return spec
+    if isinstance(spec, str):
+        if spec in FORMATS:
+            return FORMATS[spec]
+        match = re.fullmatch(r"(number|percent|threshold):(\d)", spec)
+        if match:
+            return NumberFormat(match.group(1), int(match.group(2)))
+    raise ValueError(f"unknown format {spec!r}: use a NumberFormat, one of "
+                     f"{', '.join(FORMATS)}, or 'number:N', 'percent:N', 'threshold:N'")
+
+
+def format_value(value, spec="number:2") -> str:
+    """One value as a reader sees it.
+
+    ``spec`` is a code of :data:`FORMATS` (an indicator of the catalogue or a generic kind),
+    ``"number:N"`` / ``"percent:N"`` / ``"threshold:N"`` or a :class:`NumberFormat`.  Missing
+    values read "no data"; infinity reads "∞" ("no cut above" for a threshold).
+
+    >>> format_value(8650.34, "it_production"), format_value(0.5052, "ksi")
+    ('8,650.3', '50.5 %')
+    >>> format_value(1.4249, "ict_lq"), format_value(10.0, "rank"), format_value(True, "bool")
+    ('1.42', '10', '✓')
+    >>> format_value(float("nan"), "ict_lq"), format_value(float("inf")), format_value(
+    ...     float("inf"), "threshold")
+    ('no data', '∞', 'no cut above')
+    >>> format_value(1234567.0, "integer")
+    '1,234,567'
+    """
+    fmt = _as_format(spec)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return NO_DATA
+    if fmt.kind == "bool":
+        if isinstance(value, float) and math.isnan(value):
+            return NO_DATA
+        return "✓" if bool(value) else "—"
+    if isinstance(value, (str, bytes)):
+        return _names_for_ids(str(value))
+    if fmt.kind == "text" and not isinstance(value, (int, float, np.number)):
+        return str(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return NO_DATA
+    if math.isinf(number):
+        if fmt.kind == "threshold":
+            return "no cut above" if number > 0 else "no cut below"
+        return "∞" if number > 0 else "−∞"
+    if fmt.kind == "rank":
+        return f"{int(math.floor(number)):d}"
+    if fmt.kind == "percent":
+        return f"{number * 100:,.{fmt.decimals}f} %"
+    if fmt.kind == "text":
+        return f"{number:,g}"
+    text = f"{number:,.{fmt.decimals}f}"
+    return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+
+
+def _names_for_ids(text: str) -> str:
+    """A region id, or a comma-separated list of them, as display names; other text as is.
+
+    >>> _names_for_ids("almaty_city, akmola"), _names_for_ids("candidate")
+    ('Almaty city, Akmola', 'candidate')
+    """
+    parts = [p.strip() for p in text.split(",")]
+    if parts and "_" in text and all(p in _unit_ids() for p in parts) or \
+            parts and all(p in REGION_IDS for p in parts):
+        return ", ".join(display_names(parts))
+    return text
+
+
+def format_column(values: pd.Series, spec=None) -> pd.Series:
+    """Every value of a column formatted with one format (inferred from the dtype if omitted).
+
+    Decimals are fixed for the whole column, so the numbers line up.
+
+    >>> format_column(pd.Series([0.123456, 12.5, None])).tolist()
+    ['0.12', '12.50', 'no data']
+    """
+    fmt = _as_format(spec) if spec is not None else _infer(values)
+    return values.map(lambda v: format_value(v, fmt)).astype(object)
+
+
+def _infer(values: pd.Series) -> NumberFormat:
+    name = str(values.name or "").lower()
+    if name in FORMATS:
+        return FORMATS[name]
+    if pd.api.types.is_bool_dtype(values):
+        return FORMATS["bool"]
+    if "rank" in name:
+        return FORMATS["rank"]
+    if pd.api.types.is_integer_dtype(values):
+        return FORMATS["integer"]
+    if not pd.api.types.is_numeric_dtype(values):
+        known = values.dropna()
+        if len(known) and known.map(lambda v: isinstance(v, (bool, np.bool_))).all():
+            return FORMATS["bool"]
+        return FORMATS["text"]
+    finite = values.astype(float).replace([np.inf, -np.inf], np.nan).dropna()
+    if finite.empty:
+        return NumberFormat("number", 2)
+    if (finite == finite.round()).all():
+        return FORMATS["integer"]
+    largest = finite.abs().max()
+    decimals = 0 if largest >= 1000 else 1 if largest >= 100 else 2 if largest >= 1 else 3
+    return NumberFormat("number", decimals)
+
+
+def column_header(code: str, spec=None) -> str:
+    """The header of a column: the catalogue's label with the unit, else the name and unit.
+
+    >>> column_header("ict_lq")
+    'ICT (section J) location quotient (LQ, 1 = national)'
+    >>> column_header("IT production", "number:1")
+    'IT production'
+    """
+    from .catalogue import INDICATORS
+
+    fmt = _as_format(spec) if spec is not None else FORMATS.get(code)
+    unit = fmt.unit if fmt is not None else ""
+    label = INDICATORS[code].label if code in INDICATORS else str(code)
+    return f"{label} ({unit})" if unit and unit not in label else label
+
+
+def grade_band(letter: str, scale=None) -> str:
+    """A letter with its band of index values, marked as inferred (the article states none).
+
+    >>> grade_band("B+"), grade_band("C"), grade_band("A")
+    ('B+ (50–60, inferred)', 'C (< 20, inferred)', 'A (≥ 60, inferred)')
+    """
+    from .indices import DEFAULT_SCALE
+
+    scale = DEFAULT_SCALE if scale is None else scale
+    if not isinstance(letter, str):
+        return NO_DATA
+    if letter not in scale.labels:
+        raise ValueError(f"letter {letter!r} is not on the scale {list(scale.labels)}")
+    i = scale.labels.index(letter)
+    cuts = [f"{c:g}" for c in scale.cuts]
+    if i == 0:
+        band = f"< {cuts[0]}"
+    elif i == len(scale.labels) - 1:
+        band = f"≥ {cuts[-1]}"
+    else:
+        band = f"{cuts[i - 1]}–{cuts[i]}"
+    return f"{letter} ({band}, inferred)"
+
+
+# --- tables -----------------------------------------------------------------------------------
+
+_TABLE_CSS = [
+    {"selector": "", "props": "border-collapse: collapse; font-variant-numeric: tabular-nums;"},
+    {"selector": "th, td", "props": "white-space: normal; padding: 2px 8px; max-width: 16em;"},
+    {"selector": "td", "props": "text-align: right;"},
+    {"selector": "th.row_heading", "props": "text-align: left; white-space: nowrap;"},
+    {"selector": "thead th", "props": "text-align: right; vertical-align: bottom;"},
+    {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
+]
+
+
+def _unit_ids() -> set:
+    from .layouts import units
+
+    return set(REGION_IDS) | set(units().index)
+
+
+def _is_region_index(index: pd.Index) -> bool:
+    values = index.dropna()
+    if not len(values) or not all(isinstance(v, str) for v in values):
+        return False
+    return all(v in REGION_IDS for v in values) or all(v in _unit_ids() for v in values)
+
+
+# Catalogue codes that are also everyday column names (a recomputed or composite index, a
+# letter of another scale): their catalogue label ("... (published)") is never assumed.
+_GENERIC_NAMES = {"index", "grade"}
+_INDEX_NAMES = {"region_id": "Region", "region": "Region", "year": "Year"}
+
+
+def _rename_regions(index: pd.Index) -> pd.Index:
+    index = index.set_names([_INDEX_NAMES.get(n, n) if isinstance(n, str) else n
+                             for n in index.names])
+    if isinstance(index, pd.MultiIndex):
+        levels = []
+        for i, name in enumerate(index.names):
+            level = index.get_level_values(i)
+            if _is_region_index(level):
+                levels.append(pd.Index(display_names(level), name="Region"))
+            else:
+                levels.append(level)
+        return pd.MultiIndex.from_arrays(levels)
+    if _is_region_index(index):
+        return pd.Index(display_names(index), name="Region")
+    return _rename_indicators(index)
+
+
+def _rename_indicators(index: pd.Index) -> pd.Index:
+    """Rows named by indicator codes of the catalogue read as the indicators' labels."""
+    from .catalogue import INDICATORS
+
+    values = list(index)
+    if values and all(isinstance(v, str) and v in INDICATORS for v in values):
+        return pd.Index([INDICATORS[v].label for v in values], name=index.name)
+    return index
+
+
+class SplitTable:
+    """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`)."""
+
+    def __init__(self, parts: list):
+        self.parts = parts
+
+    def to_html(self) -> str:
+        return "\n".join(part.to_html() for part in self.parts)
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
+                 headers: Mapping[str, str] | None = None, caption: str | None = None,
+                 max_columns: int = 7, index_name: str | None = None,
+                 missing: str = NO_DATA):
+    """A frame ready to show: region names, units in headers, every number formatted.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Indexed by region id (or with a ``region_id`` level); a region-id index becomes the
+        display names, and a ``region`` column holding names is dropped (no name twice).
+    formats : mapping, optional
+        Column -> format (a code of :data:`FORMATS`, ``"number:N"``, ``"percent:N"`` or a
+        :class:`NumberFormat`).  Columns named after an indicator of the catalogue take its
+        format; others are inferred (booleans ✓/—, integers, "rank" columns as integers,
+        floats with fixed decimals for the column).
+    headers : mapping, optional
+        Column -> header text.  By default an indicator's header is its catalogue label with
+        its unit, and any other column's is its name with the unit of its format.
+    caption : str, optional
+        Shown above the table.
+    max_columns : int
+        A table with more columns is transposed when it has few rows, else split into
+        several tables of at most ``max_columns`` columns (so it fits the page).
+    index_name : str, optional
+        Header of the row labels (region ids become "Region", years "Year" by themselves).
+    missing : str
+        What a missing value reads as ("no data"; e.g. "not stated" for a text's figures).
+
+    Returns
+    -------
+    pandas Styler, or :class:`SplitTable` for a split wide table
+        Both render as HTML in JupyterLab and in the HTML export and have ``to_html()``.
+        The Styler keeps the numbers (only their display is formatted), so it can be
+        chained, e.g. ``.background_gradient(axis=None)``.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"ict_lq": [1.4249, None], "rank": [1.0, 10.5]},
+    ...                      index=["almaty_city", "akmola"])
+    >>> html = format_table(frame).to_html()
+    >>> "Almaty city" in html and "almaty_city" not in html and "no data" in html
+    True
+    >>> "10.5" in html, "1.42" in html
+    (False, True)
+    """
+    table = frame.copy()
+    formats = dict(formats or {})
+    headers = dict(headers or {})
+    if "region" in table.columns and (_is_region_index(table.index) or any(
+            _is_region_index(table.index.get_level_values(i))
+            for i in range(table.index.nlevels))):
+        table = table.drop(columns="region")
+    if "region_id" in table.columns and _is_region_index(pd.Index(table["region_id"])):
+        table = table.set_index("region_id")
+    table.index = _rename_regions(table.index)
+    if index_name is not None:
+        table.index.name = index_name
+
+    def key(column):
+        return column[-1] if isinstance(column, tuple) else column
+
+    specs = {}
+    for column in table.columns:
+        spec = formats.get(column, formats.get(key(column)))
+        if spec is None:
+            spec = _infer(table[column].rename(str(key(column))))
+        specs[column] = _as_format(spec)
+
+    def header(column):
+        if isinstance(column, tuple):
+            return tuple(headers.get(c, str(c)) for c in column[:-1]) + (header(column[-1]),)
+        if column in headers:
+            return headers[column]
+        name = str(column)
+        if name in _GENERIC_NAMES:  # "index" of what? the caller says, in headers=
+            return name
+        spec = formats.get(column)
+        return column_header(name, spec if spec is not None else FORMATS.get(name))
+
+    shown = table.copy()
+    names = [header(c) for c in table.columns]
+    shown.columns = pd.MultiIndex.from_tuples(names) if isinstance(table.columns, pd.MultiIndex) \
+        else pd.Index(names)
+    if shown.columns.has_duplicates:
+        raise ValueError(f"two columns would read the same: {list(shown.columns)}; "
+                         "give headers= to tell them apart")
+    def formatter(fmt):
+        def show(value):
+            text = format_value(value, fmt)
+            return missing if text == NO_DATA else text
+        return show
+
+    formatters = {name: formatter(specs[column])
+                  for name, column in zip(shown.columns, table.columns)}
+    text = [name for name, column in zip(shown.columns, table.columns)
+            if specs[column].kind == "text"]
+    if shown.shape[1] > max_columns and shown.shape[0] <= max_columns:
+        # few rows, many columns: transpose, so that the table runs down the page
+        text = pd.DataFrame({c: shown[c].map(formatters[c]).astype(object) for c in shown.columns},
+                            index=shown.index)
+        return _styler(text.T, {}, caption)
+    if shown.shape[1] > max_columns:
+        parts = [_styler(shown.iloc[:, start:start + max_columns], formatters,
+                         caption if start == 0 else None, text)
+                 for start in range(0, shown.shape[1], max_columns)]
+        return SplitTable(parts)
+    return _styler(shown, formatters, caption, text)
+
+
+def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
+    styler = frame.style.set_table_styles(_TABLE_CSS)
+    used = {c: f for c, f in formatters.items() if c in frame.columns}
+    if used:
+        styler = styler.format(used)
+    words = [c for c in frame.columns if c in text]
+    if words:  # words read from the left, numbers line up on the right
+        styler = styler.set_table_styles(
+            {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
+            overwrite=False)
+    styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler
+
+
+def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
+    """One indicator for every region, best first, as a reader sees it (the explorer's table).
+
+    Numbers are formatted per indicator with the unit in the header and an integer rank
+    (1 = highest; ties share the best rank); letters of the article's scale are sorted from
+    A down and shown with their (inferred) band.  Missing values come last, as "no data".
+
+    >>> t = ranking_table(pd.Series({"astana": 1.38, "almaty_city": 3.8, "akmola": None}),
+    ...                   "ict_lq")
+    >>> t.data.index.tolist(), t.data.iloc[:, 1].tolist()[:2]
+    (['Almaty city', 'Astana', 'Akmola'], [1.0, 2.0])
+    """
+    from .catalogue import INDICATORS
+    from .indices import DEFAULT_SCALE
+
+    series = pd.Series(values)
+    label = INDICATORS[code].label if code in INDICATORS else str(code)
+    if code == "grade" or not pd.api.types.is_numeric_dtype(series):
+        order = {letter: i for i, letter in enumerate(reversed(DEFAULT_SCALE.labels))}
+        keys = series.map(lambda v: order.get(v, len(order)))
+        ordered = series.loc[keys.sort_values(kind="stable").index]
+        frame = pd.DataFrame({"letter": ordered.map(grade_band)}, index=ordered.index)
+        return format_table(frame, formats={"letter": "text"},
+                            headers={"letter": f"{label} (band inferred)"}, caption=caption)
+    ordered = series.sort_values(ascending=False, na_position="last", kind="stable")
+    frame = pd.DataFrame({code: ordered,
+                          "rank": ordered.rank(ascending=False, method="min")})
+    return format_table(frame, formats={code: code if code in FORMATS else _infer(series),
+                                        "rank": "rank"},
+                        headers={"rank": "Rank"}, caption=caption)
+
+
+# --- findings ---------------------------------------------------------------------------------
+
+def findings(*sentences: str, title: str | None = None):
+    """Sentences computed from the data, shown as Markdown (a list when there are several).
+
+    >>> findings("Candidates in 2016: **Almaty city**, **Astana**.").data
+    'Candidates in 2016: **Almaty city**, **Astana**.'
+    >>> print(findings("one.", "two.", title="Findings").data)
+    **Findings**
+    <BLANKLINE>
+    - one.
+    - two.
+    """
+    from IPython.display import Markdown
+
+    lines = [s.strip() for s in sentences if s and s.strip()]
+    if not lines:
+        raise ValueError("findings() needs at least one sentence")
+    body = lines[0] if len(lines) == 1 else "\n".join(f"- {s}" for s in lines)
+    if title:
+        body = f"**{title}**\n\n{body}"
+    return Markdown(body)
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+def small_text(fig, display_width_in: float = DISPLAY_WIDTH_IN,
+               minimum: float = MIN_TEXT_PT) -> list[tuple[str, float]]:
+    """Visible texts of ``fig`` smaller than ``minimum`` points once shown ``display_width_in``
+    wide (a wider figure is scaled down to the column, its text with it).
+
+    Returns ``(text, displayed size)`` pairs; an empty list means every text is large enough.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(6, 3))
+    >>> _ = ax.set_title("readable", fontsize=10); _ = ax.text(0, 0, "tiny", fontsize=6)
+    >>> [(t, round(s, 1)) for t, s in small_text(fig) if t]
+    [('tiny', 6.0)]
+    >>> plt.close(fig)
+    """
+    width = fig.get_size_inches()[0]
+    scale = min(1.0, display_width_in / width)
+    found = []
+    for artist in _drawn_texts(fig):
+        size = artist.get_fontsize() * scale
+        if size < minimum - 1e-9:
+            found.append((artist.get_text(), size))
+    return found
+
+
+def _drawn_texts(fig):
+    """The texts a draw of ``fig`` puts on the page (visible, non-empty, ticks in view)."""
+    fig.canvas.draw()  # settles tick locations and layout
+    texts = list(fig.texts)
+    texts += [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
+    for legend in fig.legends:
+        texts += [*legend.get_texts(), legend.get_title()]
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [*ax.texts, ax.title, ax._left_title, ax._right_title]
+        texts += [c for c in ax.get_children() if c.__class__.__name__ == "Annotation"]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += [*legend.get_texts(), legend.get_title()]
+        if ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                if not axis.get_visible():
+                    continue
+                texts.append(axis.label)
+                for tick in axis._update_ticks():
+                    texts += [t for t in (tick.label1, tick.label2) if t.get_visible()]
+    seen, drawn = set(), []
+    for text in texts:
+        if id(text) in seen or not text.get_visible() or not text.get_text().strip():
+            continue
+        seen.add(id(text))
+        drawn.append(text)
+    return drawn

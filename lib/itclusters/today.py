@@ -1,0 +1,482 @@
+"""Indicators of 2010 to the latest year, each year on its layout or harmonised to an earlier one.
+
+Levels come from ``data/official/current/`` (ICT and manufacturing GVA, GRP, employment, average
+population) and ``data/official/sdg/`` (R&D expenditure as % of GRP, researchers per million,
+internet users).  Every ratio is computed from levels on one layout per year: the layout in force
+that year (``layout=None``) or an earlier one (``layout="kz16"`` / ``"kz17"``) reached by adding
+levels along the crosswalk (:func:`~itclusters.harmonise`); nothing is averaged, interpolated or
+filled in.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from .catalogue import INDICATORS, Indicator
+from .data import official_current, sdg_series
+from .layouts import LAYOUTS, NATIONAL, _flags, harmonise, layout_of, layout_units
+from .ranking import extremes
+from .specialisation import location_quotient
+
+__all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
+           "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
+           "summary", "explorer_panel"]
+
+_BNS = "Bureau of National Statistics of Kazakhstan"
+#: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
+#: Republic exactly; its 2017 column is partly rounded (data/official/README.md).
+FULL_PRECISION_YEARS = range(2010, 2017)
+
+#: What each column of :func:`today_panel` is (the catalogue's descriptions, adapted where the
+#: 2010-2025 definition differs from the 2010-2016 one).
+TODAY_INDICATORS: dict[str, Indicator] = {
+    "ict_share": Indicator("ict_share", "ICT (section J) GVA: the region's share of the national "
+                           "total", "share (0-1)", f"{_BNS}; computed"),
+    "ict_lq": INDICATORS["ict_lq_grp"],
+    "ict_growth": INDICATORS["ict_growth"],
+    "grp_per_capita": Indicator(
+        "grp_per_capita", "GRP per capita", "thousand KZT per person", f"{_BNS}; computed",
+        note="average population back-cast by the bureau to today's territories: Almaty city "
+             "before 2014 counts people of its later territory"),
+    "labour_productivity": Indicator(
+        "labour_productivity", "Labour productivity (GRP per employed person), J_D",
+        "thousand KZT per employed person", f"{_BNS}; computed",
+        note="no 2015: employment is missing for that year"),
+    **{code: INDICATORS[code] for code in ("manufacturing_share", "rd_intensity",
+                                           "rd_per_employed", "researchers_per_million",
+                                           "internet_users")},
+}
+
+_LEVELS = ("ict_gva", "grp", "manufacturing_gva", "employed_population", "population_avg")
+
+
+@lru_cache(maxsize=1)
+def _levels() -> dict[str, pd.Series]:
+    out = {name: official_current(name)["value"] for name in _LEVELS}
+    out["rd_pct"], out["rd_precision"] = _rd_percent()
+    out["researchers"] = sdg_series("9.5.2")["value"]
+    out["internet"] = sdg_series("17.8.1")["value"]
+    return out
+
+
+def _rd_percent() -> tuple[pd.Series, pd.Series]:
+    """9.5.1: full precision where it reconciles with the Republic (2010-2016), else 2 decimals."""
+    full = sdg_series("9.5.1", full_precision=True)["value"]
+    rounded = sdg_series("9.5.1")["value"]
+    years = rounded.index.get_level_values("year")
+    full = full[full.index.get_level_values("year").isin(FULL_PRECISION_YEARS)]
+    rest = rounded[~years.isin(FULL_PRECISION_YEARS)]
+    pct = pd.concat([full, rest]).sort_index()
+    precision = pd.Series(np.where(pct.index.get_level_values("year").isin(FULL_PRECISION_YEARS),
+                                   "full precision", "2 decimals"), index=pct.index)
+    return pct, precision
+
+
+def latest_year() -> int:
+    """The latest year with ICT GVA for the regions.
+
+    >>> latest_year() >= 2025
+    True
+    """
+    return int(_levels()["ict_gva"].index.get_level_values("year").max())
+
+
+def _year(series: pd.Series, year: int) -> pd.Series | None:
+    if year not in set(series.index.get_level_values("year")):
+        return None
+    return series.xs(year, level="year")
+
+
+def _on(series: pd.Series | None, layout: str) -> pd.Series | None:
+    """A year's levels on ``layout`` (summed along the crosswalk), or None if impossible."""
+    if series is None:
+        return None
+    regional = series.drop(NATIONAL, errors="ignore")
+    try:
+        return harmonise(series, to=layout) if set(regional.index) != set(layout_units(layout)) \
+            else series
+    except ValueError:
+        return None
+
+
+def rd_expenditure(year: int) -> pd.Series | None:
+    """Internal R&D expenditure (million KZT) on the SDG file's layout of ``year``: 9.5.1 x GRP.
+
+    GRP is first brought to the layout of the SDG rows (in 2021 the GVA tables are already on the
+    20 units, 9.5.1 on the 17).
+    """
+    pct = _year(_levels()["rd_pct"], year)
+    if pct is None:
+        return None
+    regional = pct.drop(NATIONAL, errors="ignore")
+    layout = next(lay for lay in LAYOUTS if set(regional.index) <= set(layout_units(lay)))
+    grp = _on(_year(_levels()["grp"], year), layout)
+    if grp is None:
+        return None
+    return (pct / 100 * grp).reindex(pct.index)
+
+
+def _target(year: int, layout: str | None) -> str | None:
+    own = layout_of(year)
+    if layout is None:
+        return own
+    if LAYOUTS.index(layout) > LAYOUTS.index(own):
+        return None  # the units of an earlier year cannot be split
+    return layout
+
+
+def _weighted(rate: pd.Series | None, population: pd.Series | None, layout: str):
+    """A per-person rate merged along the crosswalk, weighted by average population."""
+    if rate is None or population is None:
+        return None
+    pop = _on(population, next(lay for lay in LAYOUTS[::-1]
+                               if set(rate.drop(NATIONAL, errors="ignore").index)
+                               <= set(layout_units(lay))))
+    if pop is None:
+        return None
+    rate_regional = rate.drop(NATIONAL, errors="ignore")
+    full = rate_regional.reindex(pop.drop(NATIONAL, errors="ignore").index)
+    levels = _on(full * pop.reindex(full.index), layout)
+    weights = _on(pop.drop(NATIONAL, errors="ignore"), layout)
+    if levels is None or weights is None:
+        return None
+    out = levels / weights
+    if NATIONAL in rate.index:
+        out[NATIONAL] = rate[NATIONAL]
+    return out
+
+
+def today_panel(layout: str | None = None) -> pd.DataFrame:
+    """Every indicator of :data:`TODAY_INDICATORS`, 2010 to the latest year.
+
+    Parameters
+    ----------
+    layout : {None, "kz16", "kz17"}
+        ``None``: each year on the layout in force that year (16 units to 2017, 17 to 2021, 20
+        from 2022).  ``"kz16"`` or ``"kz17"``: every year that can be brought to it (from 2018
+        for ``"kz17"``) harmonised to it.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``(region_id, year)`` (the Republic as ``national``), one column per
+        indicator plus the levels (``ict_gva``, ``grp``, ``employed``, ``rd_expenditure`` …),
+        ``layout`` and ``rd_precision``.  ``.attrs["flags"]`` lists breaks harmonising cannot
+        remove.
+
+    Examples
+    --------
+    >>> panel = today_panel()
+    >>> sorted(set(panel.xs(2019, level="year")["layout"]))
+    ['kz17']
+    >>> lq = panel.xs(2024, level="year")
+    >>> w = lq["grp"].drop("national") / lq.loc["national", "grp"]
+    >>> round(float((w * lq["ict_lq"].drop("national")).sum()), 12)
+    1.0
+    """
+    if layout is not None and layout not in LAYOUTS[:-1]:
+        raise ValueError(f"layout must be None, 'kz16' or 'kz17', got {layout!r}")
+    levels = _levels()
+    frames, flags = [], set()
+    for year in range(2010, latest_year() + 1):
+        target = _target(year, layout)
+        if target is None:
+            continue
+        ids = [*layout_units(target), NATIONAL]
+        on = {name: _on(_year(levels[name], year), target) for name in _LEVELS}
+        rd = _on(rd_expenditure(year), target)
+        columns = {
+            "ict_gva": on["ict_gva"], "grp": on["grp"],
+            "manufacturing_gva": on["manufacturing_gva"],
+            "employed": on["employed_population"], "population": on["population_avg"],
+            "rd_expenditure": rd,
+        }
+        frame = pd.DataFrame({k: (v.reindex(ids) if v is not None else np.nan)
+                              for k, v in columns.items()}, index=pd.Index(ids, name="region_id"))
+        ict, grp = frame["ict_gva"], frame["grp"]
+        frame["ict_share"] = ict / ict[NATIONAL]
+        if grp.notna().all() and ict.notna().all():
+            matrix = pd.DataFrame({"ict": ict, "other": grp - ict}).drop(NATIONAL)
+            frame["ict_lq"] = location_quotient(matrix)["ict"]
+            frame.loc[NATIONAL, "ict_lq"] = 1.0
+        frame["grp_per_capita"] = grp / frame["population"] * 1000  # million / persons -> thousand
+        frame["labour_productivity"] = grp / frame["employed"]     # million / thousand = thousand
+        frame["manufacturing_share"] = frame["manufacturing_gva"] / grp
+        rd = frame["rd_expenditure"]
+        frame["rd_intensity"] = rd / grp * 100
+        frame["rd_per_employed"] = rd / frame["employed"] * 1000   # million / thousand -> KZT
+        population = _year(levels["population_avg"], year)
+        for code, key in (("researchers_per_million", "researchers"),
+                          ("internet_users", "internet")):
+            merged = _weighted(_year(levels[key], year), population, target)
+            frame[code] = merged.reindex(ids) if merged is not None else np.nan
+        precision = _year(levels["rd_precision"], year)
+        frame["rd_precision"] = (precision.iloc[0] if precision is not None else None)
+        frame["layout"] = target
+        frame["year"] = year
+        frames.append(frame.set_index("year", append=True))
+        population = levels["population_avg"]
+        in_year = population[population.index.get_level_values("year") == year]
+        flags |= set(_flags(in_year.index.get_level_values("region_id"), [year],
+                            "population_avg"))
+    panel = pd.concat(frames)
+    previous = panel["ict_gva"].groupby(level="region_id").shift(1)
+    panel["ict_growth"] = (panel["ict_gva"] / previous - 1) * 100
+    # growth across a change of layout compares different territories: not computed
+    changed = panel["layout"] != panel["layout"].groupby(level="region_id").shift(1)
+    panel.loc[changed, "ict_growth"] = np.nan
+    panel.attrs["indicators"] = TODAY_INDICATORS
+    panel.attrs["layout"] = layout
+    ids = set(panel.index.get_level_values("region_id"))
+    flags |= set(_flags(ids, panel.index.get_level_values("year")))  # comparisons across years
+    panel.attrs["flags"] = sorted(flags)
+    return panel
+
+
+def it_poles(panel: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The IT poles of ``year``: ICT location quotient above 1 and a share of national ICT GVA of
+    at least 1/N (N = number of units that year).
+
+    Returns the units of that year with ``ict_share``, ``ict_lq``, ``threshold`` and ``pole``.
+    """
+    one = panel.xs(year, level="year").drop(NATIONAL, errors="ignore")
+    one = one[one["ict_share"].notna()]
+    threshold = 1 / len(one)
+    out = one[["ict_share", "ict_lq"]].copy()
+    out["threshold"] = threshold
+    out["pole"] = (out["ict_lq"] > 1) & (out["ict_share"] >= threshold)
+    return out.sort_values("ict_share", ascending=False)
+
+
+# --- what notebook 09 shows ---------------------------------------------------------------------
+
+REPUBLIC = "Republic of Kazakhstan"
+
+
+def display_names(ids) -> list[str]:
+    """English names of unit ids of any layout (``national`` is the Republic)."""
+    from .layouts import unit_name
+
+    return [REPUBLIC if r == NATIONAL else unit_name(r) for r in ids]
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    if not items:
+        return "none"
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def for_maps(code: str, years, panel: pd.DataFrame, panel_kz17: pd.DataFrame
+             ) -> tuple[pd.Series, list[int]]:
+    """``code`` for ``years``, each on its own layout where a map of it exists (kz16, kz17); years
+    on the 20-unit layout come from ``panel_kz17`` (harmonised).  Returns the values indexed by
+    ``(region_id, year)`` and the years that were harmonised."""
+    pieces, harmonised = [], []
+    for year in years:
+        own = panel.xs(year, level="year")
+        source = own
+        if own["layout"].iloc[0] == "kz20":
+            source = panel_kz17.xs(year, level="year")
+            harmonised.append(int(year))
+        pieces.append(source[code].drop(NATIONAL).to_frame().assign(year=int(year)))
+    out = pd.concat(pieces).set_index("year", append=True)[code]
+    return out, harmonised
+
+
+def poles_by_year(panel: pd.DataFrame) -> pd.DataFrame:
+    """For every year: the number of units, the share threshold 1/N and the poles (names)."""
+    rows = []
+    for year in sorted(set(panel.index.get_level_values("year"))):
+        poles = it_poles(panel, year)
+        rows.append({"year": year, "units": len(poles),
+                     "share threshold": poles["threshold"].iloc[0],
+                     "poles": ", ".join(display_names(poles.index[poles["pole"]]))})
+    return pd.DataFrame(rows).set_index("year")
+
+
+def pole_changes(panel_kz16: pd.DataFrame, since: int, year: int) -> dict[str, list[str]]:
+    """Units (of the 16, harmonised) that became poles or stopped being poles between two years."""
+    before = set(it_poles(panel_kz16, since).query("pole").index)
+    after = set(it_poles(panel_kz16, year).query("pole").index)
+    return {"entered": display_names(sorted(after - before)),
+            "left": display_names(sorted(before - after)),
+            "stayed": display_names(sorted(after & before))}
+
+
+def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.DataFrame:
+    """Nominal ICT GVA of two years on the 16 units of 2010-2017 and its growth (%, and % a year)."""
+    a = panel_kz16.xs(since, level="year")["ict_gva"]
+    b = panel_kz16.xs(year, level="year")["ict_gva"]
+    out = pd.DataFrame({f"ICT GVA {since}": a, f"ICT GVA {year}": b})
+    out["growth, %"] = (b / a - 1) * 100
+    span = year - since
+    out["% a year"] = ((b / a) ** (1 / span) - 1) * 100 if span > 0 else np.nan
+    return out
+
+
+def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int = 2016) -> str:
+    """A plain-language summary of ``year`` computed from the data (Markdown)."""
+    poles = it_poles(panel, year)
+    names = display_names(poles.index[poles["pole"]])
+    top = extremes(poles["ict_share"])  # every unit tied for the extreme is named
+    lines = [f"**{year}** ({len(poles)} units): the IT poles (location quotient above 1 and at least "
+             f"1/{len(poles)} of national ICT value added) are {_and(names)}."]
+    lines.append(f"The largest share of national ICT value added is {_and(display_names(top))}'s, "
+                 f"{poles.loc[top[0], 'ict_share']:.1%}; together the poles hold "
+                 f"{poles.loc[poles['pole'], 'ict_share'].sum():.1%}.")
+    best_other = extremes(poles.loc[~poles["pole"], "ict_lq"])
+    if best_other:
+        lines.append(f"The highest location quotient outside the poles is "
+                     f"{_and(display_names(best_other))}'s, {poles.loc[best_other[0], 'ict_lq']:.2f}.")
+    for rid in ("shymkent", "karaganda", "karaganda_2022"):
+        if rid in poles.index:
+            row = poles.loc[rid]
+            verdict = "a pole" if row["pole"] else "not a pole"
+            lines.append(f"{display_names([rid])[0]}: share {row['ict_share']:.1%}, LQ "
+                         f"{row['ict_lq']:.2f}, {verdict}.")
+    if year != since:
+        changes = pole_changes(panel_kz16, min(since, year), max(since, year))
+        lines.append(f"On the 16 units of the article, from {min(since, year)} to "
+                     f"{max(since, year)}: poles entering {_and(changes['entered'])}, leaving "
+                     f"{_and(changes['left'])}, staying {_and(changes['stayed'])}.")
+        growth = ict_growth_since(panel_kz16, min(since, year), max(since, year))
+        national = growth.loc[NATIONAL, "growth, %"]
+        fastest = extremes(growth.drop(NATIONAL)["growth, %"])
+        lines.append(f"Nominal ICT value added (current prices, inflation included) grew "
+                     f"{national:,.0f} % in the country; fastest in {_and(display_names(fastest))} "
+                     f"({growth.loc[fastest[0], 'growth, %']:,.0f} %).")
+    rd = panel.xs(year, level="year")
+    if rd["rd_intensity"].notna().any():
+        lead = extremes(rd["rd_intensity"].drop(NATIONAL))
+        lines.append(f"R&D expenditure was {rd.loc[NATIONAL, 'rd_intensity']:.2f} % of GDP "
+                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {_and(display_names(lead))} "
+                     f"({rd.loc[lead[0], 'rd_intensity']:.2f} % of its GRP).")
+    else:
+        lines.append(f"The SDG files have no R&D figures for {year}.")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+# --- the article's index, partly from official data (notebook 07) -----------------------------
+
+#: The official composite: two of the article's indicators (J_A, J_D) from official data and
+#: stand-ins for the four that no open source has by region.
+OFFICIAL_COMPOSITE = pd.DataFrame([
+    ("J_D", "labour productivity: GRP per employed person", "susceptibility",
+     "thousand KZT per employed person", "the article's J_D, from official data (BNS)"),
+    ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
+     "not in the article: stands in for J_E and J_F, which have no open data"),
+    ("J_A", "R&D expenditure per employed person (SDG 9.5.1 x GRP / employment)", "activity",
+     "KZT per employed person",
+     "the article's J_A, from official data (9.5.1 full precision, BNS GRP and employment)"),
+    ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity", "share (0-1)",
+     "not in the article: IT activity, standing in for J_B and J_C, which have no open data"),
+    ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",
+     "thousand KZT per employed person",
+     "not J_B (technological-innovation spending per employed person): all fixed investment"),
+], columns=["code", "name", "parent", "unit", "relation_to_article"]).set_index("code")
+
+
+def _tree(leaves: pd.DataFrame) -> pd.DataFrame:
+    from .indices import default_metadata
+
+    base = default_metadata()
+    groups = base[base["level"] != "indicator"]
+    table = leaves.assign(level="indicator", weight=1.0, direction=1, nonnegative=True)
+    columns = ["name", "level", "parent", "unit", "weight", "direction", "nonnegative"]
+    return pd.concat([table[columns], groups[columns]])
+
+
+def _article_two() -> pd.DataFrame:
+    kz16 = today_panel("kz16").drop(NATIONAL, level="region_id")
+    return pd.DataFrame({"J_A": kz16["rd_per_employed"], "J_D": kz16["labour_productivity"]})
+
+
+def official_composite() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The open-data composite with the article's J_A and J_D from official data.
+
+    Like :func:`~itclusters.catalogue.open_data_indicators` (same years: 2010-2014 and 2016,
+    every series present for all 16 regions), with labour productivity named as the article's
+    J_D and the article's J_A (R&D expenditure per employed person: SDG 9.5.1 at full precision x
+    GRP / employment) added to the activity side.  :data:`OFFICIAL_COMPOSITE` says what each
+    column is and is not.  Returns the raw table and its metadata for
+    :func:`~itclusters.indices.innovation_index`.
+    """
+    from .catalogue import open_data_indicators
+
+    stand_ins, _ = open_data_indicators()
+    raw = stand_ins.drop(columns="OD_PRODUCTIVITY").join(_article_two(), how="inner")
+    raw = raw[list(OFFICIAL_COMPOSITE.index)].dropna()
+    counts = raw.groupby(level="year").size()
+    raw = raw[raw.index.get_level_values("year").isin(counts[counts == 16].index)]
+    return raw.sort_index(), _tree(OFFICIAL_COMPOSITE)
+
+
+def article_indicators_official() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Only the article's own indicators that official data give: J_A (activity) and J_D
+    (susceptibility), each standing alone for its group; years where both exist for all 16."""
+    raw = _article_two().dropna()
+    counts = raw.groupby(level="year").size()
+    raw = raw[raw.index.get_level_values("year").isin(counts[counts == 16].index)]
+    return raw.sort_index(), _tree(OFFICIAL_COMPOSITE.loc[["J_D", "J_A"]])
+
+
+def compare_with_table1(index: pd.Series, grades: pd.Series | None = None) -> pd.DataFrame:
+    """Ranks and letters of a recomputed index against the article's Table 1, per published year.
+
+    Returns one row per year with Spearman's rank correlation, the number of regions and the
+    regions whose letters differ ("published → recomputed").
+    """
+    from .data import paper_table
+    from .indices import grade
+
+    table1 = paper_table(1)
+    letters = grade(index) if grades is None else grades
+    rows = []
+    for year in sorted(set(table1.index.get_level_values("year"))):
+        if year not in set(index.index.get_level_values("year")):
+            continue
+        ours = index.xs(year, level="year")
+        theirs = table1["index"].xs(year, level="year").reindex(ours.index)
+        ours_letters = letters.xs(year, level="year").reindex(ours.index)
+        theirs_letters = table1["grade"].xs(year, level="year").reindex(ours.index)
+        differ = ours_letters != theirs_letters
+        rows.append({
+            "year": year,
+            "regions": int(len(ours)),
+            "Spearman": float(ours.rank().corr(theirs.rank())),
+            "same letter": int((~differ).sum()),
+            "letters that differ": "; ".join(
+                f"{name} {a} → {b}" for name, a, b in zip(
+                    display_names(ours.index[differ]), theirs_letters[differ], ours_letters[differ])),
+        })
+    return pd.DataFrame(rows).set_index("year")
+
+
+def explorer_panel(layout: str | None = "kz16") -> pd.DataFrame:
+    """The numeric indicators of :func:`today_panel` for :func:`~itclusters.explorer`, regions
+    only: ``itc.explorer(panel=today.explorer_panel())`` explores every year with data.
+
+    ``layout="kz16"`` (default) or ``"kz17"``: every year harmonised to that layout, one map.
+    ``layout=None``: each year on its own layout (16 units to 2017, 17 from 2018), years of the 20
+    units harmonised to the 17 (no open 20-unit map exists); the explorer redraws the map when
+    the layout changes.
+
+    >>> panel = explorer_panel()
+    >>> sorted(set(panel.index.get_level_values("year")))[-1] == latest_year()
+    True
+    """
+    panel = today_panel(layout)
+    if layout is None:
+        on_kz20 = panel["layout"] == "kz20"
+        panel = pd.concat([panel[~on_kz20], today_panel("kz17").loc[
+            lambda p: p.index.get_level_values("year").isin(
+                set(panel[on_kz20].index.get_level_values("year")))]]).sort_index()
+    panel = panel.drop(NATIONAL, level="region_id")
+    out = panel[list(TODAY_INDICATORS)].rename(columns={"ict_lq": "ict_lq_grp"})
+    out.attrs["indicators"] = {code: INDICATORS.get(code, TODAY_INDICATORS.get(code))
+                               for code in out.columns}
+    out.attrs["layouts"] = panel.groupby(level="year")["layout"].first().to_dict()
+    return out

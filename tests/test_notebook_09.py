@@ -1,0 +1,41 @@
+"""Notebook 09 runs for the article's last year, a 17-unit year and the latest year."""
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import pytest
+
+from itclusters.today import latest_year
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOK = ROOT / "notebooks" / "09_it_poles_today.ipynb"
+
+
+def test_the_default_year_is_the_latest_with_data():
+    assert pm.inspect_notebook(str(NOTEBOOK))["year"]["default"] == str(latest_year())
+
+
+@pytest.mark.parametrize("year", [2016, 2019, latest_year()])
+def test_runs_for_the_year(tmp_path, year):
+    out = tmp_path / f"09_{year}.ipynb"
+    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"year": year},
+                        kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "Warning" not in stderr, stderr
+    pictures = [o for o in outputs if "image/png" in o.get("data", {})]
+    assert len(pictures) >= 5 if year != 2016 else len(pictures) >= 4
+    text = "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o)
+    assert f"**{year}** (" in text
+    assert "Almaty (city) and Astana" in text      # computed poles, every year so far
+    assert "NaN" not in text
+
+
+def test_a_year_without_data_stops_with_a_clear_message(tmp_path):
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "x.ipynb"), parameters={"year": 2009},
+                            kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
+    assert err.value.ename == "ParameterError"
+    assert "year 2009 has no ICT value added by region" in err.value.evalue
