@@ -1,5 +1,6 @@
 """The presentation layer: names, number formats, tables and findings a reader sees."""
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,18 +31,13 @@ def test_one_name_per_region_and_no_ids():
 
 
 def test_every_catalogue_indicator_has_a_format(panel):
+    from itclusters.catalogue import user_panel
     from itclusters.today import explorer_panel
+    from itclusters.userdata import read_indicators
 
     assert set(INDICATORS) <= set(FORMATS)
-    from pathlib import Path
-
-    from itclusters import read_indicators
-    from itclusters.catalogue import user_panel
-
     today = explorer_panel()
-    # the your_* columns exist once a user's table is read
-    yours = user_panel(read_indicators(Path(__file__).parent / "data" / "clean_long.csv"),
-                       panel=panel)
+    yours = user_panel(read_indicators(Path(__file__).parent / "data" / "clean_long.csv"))
     for code in INDICATORS:
         column = next(p[code] for p in (panel, today, yours) if code in p)
         text = column.map(lambda v: format_value(v, code))

@@ -42,3 +42,28 @@ def test_join_names():
     assert join_names(["Aktobe"]) == "Aktobe"
     assert join_names(["A", "B"], conjunction="or") == "A or B"
     assert join_names(["A", "B", "C"]) == "A, B and C"
+
+
+def test_the_today_summary_names_every_tied_extreme():
+    from itclusters import today
+
+    panel, kz16 = today.today_panel(), today.today_panel("kz16")
+    year = 2016
+    tied = panel.copy()
+    one = tied.xs(year, level="year", drop_level=False)
+    # make North-Kazakhstan's LQ equal the highest outside the poles, and Atyrau's R&D the highest
+    poles = today.it_poles(panel, year)
+    best = poles.loc[~poles["pole"], "ict_lq"].max()
+    challenger = poles.loc[~poles["pole"]].index.difference(extremes(poles.loc[~poles["pole"], "ict_lq"]))[0]
+    tied.loc[(challenger, year), "ict_lq"] = best
+    rd = one["rd_intensity"].drop((today.NATIONAL, year), errors="ignore")
+    top_rd = rd.max()
+    other_rd = rd.index.difference(rd.index[rd == top_rd])[0]
+    tied.loc[other_rd, "rd_intensity"] = top_rd
+    text = today.summary(tied, kz16, year)
+    lq_line = next(l for l in text.splitlines() if "highest location quotient outside" in l)
+    for rid in extremes(today.it_poles(tied, year).query("not pole")["ict_lq"]):
+        assert today.display_names([rid])[0] in lq_line
+    assert today.display_names([challenger])[0] in lq_line
+    rd_line = next(l for l in text.splitlines() if "R&D expenditure" in l)
+    assert today.display_names([other_rd[0]])[0] in rd_line and " and " in rd_line.split("highest in")[1]

@@ -1,3 +1,7 @@
+import html
+import io
+import re
+
 import matplotlib
 import numpy as np
 import pytest
@@ -5,10 +9,14 @@ import pytest
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from itclusters.catalogue import available_years, indicator_panel  # noqa: E402
 from itclusters.maps import classify  # noqa: E402
-from itclusters.widgets import Explorer, explorer  # noqa: E402
+from itclusters.widgets import _KNOWN_SCHEMES  # noqa: E402
+from itclusters.presentation import display_name  # noqa: E402
+from itclusters.regions import REGION_IDS  # noqa: E402
+from itclusters.widgets import LABEL_PX, PIXEL_RATIO, Explorer, explorer, png_bytes  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +36,9 @@ def _faces(w):
 
 
 def _legend(w):
-    return [t.get_text() for t in w.ax.get_legend().get_texts()]
+    """The legend's labels as the reader sees them (HTML), in order."""
+    return [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in
+            re.findall(r"</span><span>(.*?)</span></div>", w.legend.value)]
 
 
 def _expect(w, panel, code, year, scheme):
@@ -37,10 +47,58 @@ def _expect(w, panel, code, year, scheme):
     assert _legend(w) == classes.labels + (["no data"] if classes.missing else [])
 
 
+def _picture(w) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(w.image.value)).convert("RGB"))
+
+
+def _rows(w):
+    body = w.table.value.split("<tbody>")[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if "<td" in row]
+
+
 def test_starts_on_the_published_index_with_grades(widget, panel):
     assert (widget.indicator.value, widget.year.value, widget.scheme.value) == ("index", 2016, "grade")
     _expect(widget, panel, "index", 2016, "grade")
     assert widget.image.value[:4] == b"\x89PNG"
+    assert "Index of innovative development (published), 2016" in widget.heading.value
+    assert "Made with Natural Earth" in widget.credit.value and "Table 1" in widget.credit.value
+
+
+def test_picture_has_the_maps_proportions_and_twice_its_css_pixels(widget):
+    height, width, _ = _picture(widget).shape
+    css_width, css_height = widget.css_size
+    assert (width, height) == (PIXEL_RATIO * css_width, PIXEL_RATIO * css_height)
+    (x0, x1), (y0, y1) = widget.ax.get_xlim(), widget.ax.get_ylim()
+    assert width / height == pytest.approx((x1 - x0) / (y1 - y0), rel=0.01)
+    # shown at its CSS width, never stretched: height follows the picture
+    layout = widget.image.layout
+    assert (layout.width, layout.height, layout.max_width) == (f"{css_width}px", "auto", "100%")
+    assert layout.align_self == "flex-start"
+
+
+def test_region_labels_read_at_the_target_size(widget):
+    smallest = min(t.get_fontsize() for t in widget._static_texts)
+    css_px_per_point = widget.dpi / PIXEL_RATIO / 72
+    assert smallest * css_px_per_point == pytest.approx(LABEL_PX)
+    assert 10 <= LABEL_PX <= 11
+
+
+def test_picture_is_the_map_as_matplotlib_draws_it(widget):
+    # the fast path (regions drawn, labels pasted from a cached layer) against a plain draw
+    fast = _picture(widget).astype(int)
+    widget._credit.set_visible(False)
+    widget.canvas.draw()
+    full = np.asarray(widget.canvas.buffer_rgba())[..., :3].astype(int)
+    difference = np.abs(fast - full)
+    assert difference.mean() < 0.5 and np.mean(difference.max(axis=2) > 24) < 0.002
+
+
+def test_no_text_is_drawn_twice_or_left_out(widget):
+    # title, legend and credit are HTML; the picture carries only the map and its labels
+    assert widget.ax.get_legend() is None
+    assert widget.ax.get_title(loc="left") == ""
+    labels = [t.get_text() for t in widget._static_texts]
+    assert sorted(labels) == sorted(display_name(r, short=True) for r in REGION_IDS)
 
 
 def test_every_picker_recolours_in_place(widget, panel):
@@ -61,8 +119,8 @@ def test_every_picker_recolours_in_place(widget, panel):
     widget.scheme.value = "natural_breaks"
     _expect(widget, panel, "it_production", 2013, "natural_breaks")
     assert widget.ax is axes_before and widget.figure.axes == [axes_before]
-    assert "2013" in widget.ax.get_title(loc="left")
-    assert "Table 2" in widget._credit.get_text()
+    assert "IT industrial production, 2013" in widget.heading.value
+    assert "Table 2" in widget.credit.value
 
 
 def test_indicator_without_the_year_moves_to_its_latest(widget, panel):
@@ -73,10 +131,71 @@ def test_indicator_without_the_year_moves_to_its_latest(widget, panel):
     _expect(widget, panel, "ksi", 2016, "quantiles")
 
 
-def test_table_lists_values_and_ranks(widget):
-    html = widget.table.value
-    assert html.index("almaty_city") < html.index("astana") < html.index("kyzylorda")
-    assert "<th>rank</th>" in html
+def test_table_names_regions_formats_numbers_and_ranks(widget, panel):
+    widget.indicator.value = "it_production"
+    widget.year.value = 2016
+    rows = _rows(widget)
+    assert [r[1] for r in rows[:2]] == ["Almaty city", "Astana"]
+    names = {display_name(r) for r in REGION_IDS}
+    assert len(rows) == 16 and all(r[1] in names for r in rows)
+    assert all(re.fullmatch(r"\d+|–", r[0]) for r in rows)
+    assert [int(r[0]) for r in rows if r[0] != "–"] == sorted(int(r[0]) for r in rows if r[0] != "–")
+    value = panel.loc[("almaty_city", 2016), "it_production"]
+    assert rows[0][2] == f"{value:,.1f}"  # thousands separators, one decimal (million KZT)
+    assert re.search(r"<th[^>]*>million KZT</th>", widget.table.value)  # unit in the header
+    assert "IT industrial production (million KZT), 2016" in widget.table.value
+    assert not re.search(r"\d[eE][+-]?\d", widget.table.value)
+    assert not any(r in widget.table.value for r in REGION_IDS if "_" in r)
+
+
+def test_table_shows_shares_as_percent_and_lq_with_two_decimals(widget, panel):
+    widget.indicator.value = "ict_share"
+    assert all(r[2].endswith(" %") for r in _rows(widget) if r[2] != "no data")
+    widget.indicator.value = "ict_lq"
+    assert all(re.fullmatch(r"\d+\.\d\d", r[2]) for r in _rows(widget) if r[2] != "no data")
+
+
+def test_letter_grades_sorted_by_value_with_their_band(widget, panel):
+    widget.indicator.value = "grade"
+    rows = _rows(widget)
+    letters = [r[2].split(" ")[0] for r in rows]
+    from itclusters.indices import DEFAULT_SCALE
+
+    order = list(DEFAULT_SCALE.labels)
+    assert [order.index(x) for x in letters] == sorted((order.index(x) for x in letters),
+                                                       reverse=True)
+    assert all("inferred" in r[2] for r in rows)
+    assert rows[0][0] == "1"
+
+
+def test_location_quotients_use_the_classes_around_one(widget, panel):
+    assert {"lq", "log_natural_breaks"} <= _KNOWN_SCHEMES
+    widget.indicator.value = "ict_lq"
+    assert widget.scheme.value == "lq"
+    _expect(widget, panel, "ict_lq", widget.year.value, "lq")
+    assert any("national" in label for label in _legend(widget))
+    # shares offer classes on a log scale (the two cities would swamp the others)
+    widget.indicator.value = "ict_share"
+    assert "log_natural_breaks" in [v for _, v in widget.scheme.options]
+    widget.scheme.value = "log_natural_breaks"
+    _expect(widget, panel, "ict_share", widget.year.value, "log_natural_breaks")
+
+
+def test_layout_reflows(widget):
+    pickers, _, body = widget.children
+    assert pickers.layout.flex_flow == "row wrap" and body.layout.flex_flow == "row wrap"
+    for picker in (widget.indicator, widget.year, widget.scheme):
+        assert picker.layout.max_width == "100%"
+    assert widget.table.layout.min_width == "0" and widget.table.layout.max_width == "100%"
+
+
+def test_png_bytes_round_trips():
+    rng = np.random.default_rng(3)
+    for channels in (3, 4):
+        pixels = rng.integers(0, 256, size=(7, 5, channels), dtype=np.uint8)
+        assert (np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))) == pixels).all()
+    with pytest.raises(ValueError, match="uint8"):
+        png_bytes(np.zeros((2, 2, 3)))
 
 
 def test_static_form_without_a_front_end(panel):
@@ -85,6 +204,7 @@ def test_static_form_without_a_front_end(panel):
     maps = [ax for ax in figure.axes if hasattr(ax, "_itclusters_classes")]
     assert len(maps) == 7  # every year of Table 2
     assert explorer(panel) is not None and isinstance(explorer(panel), Figure)  # plain process
+    plt.close("all")
 
 
 def test_mimebundle_carries_a_static_picture(widget):
@@ -103,7 +223,8 @@ def test_bad_start_values(panel):
 def test_a_users_own_column_is_explorable(panel):
     mine = panel[["index"]].assign(my_ratio=panel["grp_per_capita"] / 1000)
     w = Explorer(mine, indicator="my_ratio")
-    assert w.scheme.value == "quantiles" and "my_ratio" in w.ax.get_title(loc="left")
+    assert w.scheme.value == "quantiles" and "my_ratio" in w.heading.value
     w.year.value = 2012
     _expect(w, mine, "my_ratio", 2012, "quantiles")
+    assert all(re.fullmatch(r"[\d,]+\.\d+|no data", r[2]) for r in _rows(w))
     plt.close("all")

@@ -201,7 +201,7 @@ FORMATS: dict[str, NumberFormat] = {
     "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
     "researchers_per_million": NumberFormat("number", 0, "per million inhabitants"),
     "internet_users": NumberFormat("number", 1, "% of individuals"),
-    # the user's own index (catalogue.user_panel)
+    # a user's own index (catalogue.user_panel): the same formats as the article's
     "your_index": NumberFormat("number", 2, "% of the leader"),
     "your_grade": NumberFormat("text", 0, "letter"),
     "your_susceptibility": NumberFormat("number", 2, "% of the leader"),

@@ -17,6 +17,7 @@ import pandas as pd
 from .catalogue import INDICATORS, Indicator
 from .data import official_current, sdg_series
 from .layouts import LAYOUTS, NATIONAL, _flags, harmonise, layout_of, layout_units
+from .ranking import extremes
 from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
@@ -320,17 +321,16 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
     """A plain-language summary of ``year`` computed from the data (Markdown)."""
     poles = it_poles(panel, year)
     names = display_names(poles.index[poles["pole"]])
-    top = poles.iloc[0]
+    top = extremes(poles["ict_share"])  # every unit tied for the extreme is named
     lines = [f"**{year}** ({len(poles)} units): the IT poles (location quotient above 1 and at least "
              f"1/{len(poles)} of national ICT value added) are {_and(names)}."]
-    lines.append(f"The largest share of national ICT value added is {display_names([poles.index[0]])[0]}'s, "
-                 f"{top['ict_share']:.1%}; together the poles hold "
+    lines.append(f"The largest share of national ICT value added is {_and(display_names(top))}'s, "
+                 f"{poles.loc[top[0], 'ict_share']:.1%}; together the poles hold "
                  f"{poles.loc[poles['pole'], 'ict_share'].sum():.1%}.")
-    best_other = poles[~poles["pole"]].sort_values("ict_lq", ascending=False)
-    if len(best_other):
-        rid = best_other.index[0]
+    best_other = extremes(poles.loc[~poles["pole"], "ict_lq"])
+    if best_other:
         lines.append(f"The highest location quotient outside the poles is "
-                     f"{display_names([rid])[0]}'s, {best_other['ict_lq'].iloc[0]:.2f}.")
+                     f"{_and(display_names(best_other))}'s, {poles.loc[best_other[0], 'ict_lq']:.2f}.")
     for rid in ("shymkent", "karaganda", "karaganda_2022"):
         if rid in poles.index:
             row = poles.loc[rid]
@@ -344,16 +344,16 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
                      f"{_and(changes['left'])}, staying {_and(changes['stayed'])}.")
         growth = ict_growth_since(panel_kz16, min(since, year), max(since, year))
         national = growth.loc[NATIONAL, "growth, %"]
-        fastest = growth.drop(NATIONAL)["growth, %"].idxmax()
+        fastest = extremes(growth.drop(NATIONAL)["growth, %"])
         lines.append(f"Nominal ICT value added (current prices, inflation included) grew "
-                     f"{national:,.0f} % in the country; fastest in {display_names([fastest])[0]} "
-                     f"({growth.loc[fastest, 'growth, %']:,.0f} %).")
+                     f"{national:,.0f} % in the country; fastest in {_and(display_names(fastest))} "
+                     f"({growth.loc[fastest[0], 'growth, %']:,.0f} %).")
     rd = panel.xs(year, level="year")
     if rd["rd_intensity"].notna().any():
-        lead = rd["rd_intensity"].drop(NATIONAL).idxmax()
+        lead = extremes(rd["rd_intensity"].drop(NATIONAL))
         lines.append(f"R&D expenditure was {rd.loc[NATIONAL, 'rd_intensity']:.2f} % of GDP "
-                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {display_names([lead])[0]} "
-                     f"({rd.loc[lead, 'rd_intensity']:.2f} % of its GRP).")
+                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {_and(display_names(lead))} "
+                     f"({rd.loc[lead[0], 'rd_intensity']:.2f} % of its GRP).")
     else:
         lines.append(f"The SDG files have no R&D figures for {year}.")
     return "\n".join(f"- {line}" for line in lines)

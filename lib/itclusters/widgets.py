@@ -4,31 +4,63 @@ The map is drawn once; a picker change only recolours it (:func:`~itclusters.map
 and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  Without a live front
 end (papermill, nbconvert, a plain Python process) the same call gives a static figure of
 every year instead, so that a batch report still shows each choice.
+
+What a reader sees, and why it is built this way:
+
+- The picture is the map alone, drawn for high-density screens (:data:`PIXEL_RATIO` device
+  pixels per CSS pixel) at a scale that puts region labels at :data:`LABEL_PX` CSS pixels.
+  It is shown at its drawn proportions (``height: auto``, never stretched by its neighbours)
+  and scales down with ``max-width: 100%`` on narrow screens.
+- Its title, legend and source line are HTML beside and under it: crisp at any zoom, and
+  drawing them with Agg at 2x would cost most of a picker change (text is the slow part of a
+  matplotlib frame).  The legend is made of the maps module's own legend keys for the
+  classes of :func:`~itclusters.maps.recolour`, so it says what the suite's maps say.
+- Pickers, map and table sit in wrapping flex rows (``flex-flow: row wrap``): on a narrow
+  screen the pickers stack and the table goes under the map.
+- The table uses the suite's presentation layer: display names, units in the header, each
+  indicator's number format, integer ranks, letter grades with their inferred band.
 """
 from __future__ import annotations
 
+import html
 import io
+import struct
+import zlib
 
 import ipywidgets as W
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
-from PIL import Image as PILImage
 
 from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
-from .maps import SCHEMES, choropleth, credit_line, recolour, small_multiples
+from . import maps as _maps
+from .maps import choropleth, credit_line, recolour, small_multiples
+from .presentation import FORMATS, NO_DATA, column_header, display_name, format_value, grade_band
 
-__all__ = ["Explorer", "explorer", "has_live_frontend"]
+__all__ = ["Explorer", "explorer", "has_live_frontend", "LABEL_PX", "PIXEL_RATIO"]
+
+#: Device pixels drawn per CSS pixel: 2 is crisp on high-density screens and on zoomed pages.
+PIXEL_RATIO = 2
+#: Size, in CSS pixels, of the smallest region label on the explorer's map at full width.
+LABEL_PX = 10.5
+#: Width, in CSS pixels, the map is shown at when the screen has room (less on narrow screens).
+MAP_CSS_WIDTH = 640
 
 _SCHEME_LABELS = {
     "quantiles": "Quantiles",
     "equal_interval": "Equal intervals",
     "natural_breaks": "Natural breaks (Fisher-Jenks)",
+    "log_natural_breaks": "Natural breaks on a log scale",
+    "lq": "Fixed classes around LQ = 1",
     "grade": "Letter grades (inferred scale)",
 }
 _GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.user_panel
+# every scheme the maps module knows, the indicator-specific ones ("lq", log classes) included
+_KNOWN_SCHEMES = frozenset(_maps.SCHEMES) | frozenset(getattr(_maps, "INDICATOR_SCHEMES", ()))
+_DATA_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
 
 
 def has_live_frontend() -> bool:
@@ -45,11 +77,33 @@ def has_live_frontend() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
-def _schemes_for(code: str) -> list[str]:
+def _is_lq(code: str) -> bool:
+    return code == "lq" or code.endswith("_lq")
+
+
+def _schemes_for(panel: pd.DataFrame, code: str) -> list[str]:
+    """The classifications that suit a column, its default first where it has a fixed one."""
     if code == "grade":
         return ["grade"]
-    schemes = [s for s in SCHEMES if s not in ("user_defined", "grade", "categories")]
-    return schemes + (["grade"] if code in _GRADED else [])
+    schemes = list(_DATA_SCHEMES)
+    values = pd.to_numeric(panel[code], errors="coerce").dropna()
+    # a log scale only where every value is positive; "lq" and the log scheme come with the
+    # suite's maps (older maps modules lack them, and the explorer then does without)
+    if "log_natural_breaks" in _KNOWN_SCHEMES and len(values) and (values > 0).all():
+        schemes.append("log_natural_breaks")
+    if _is_lq(code) and "lq" in _KNOWN_SCHEMES:
+        schemes.insert(0, "lq")
+    if code in _GRADED:
+        schemes.append("grade")
+    return schemes
+
+
+def _default_scheme(panel: pd.DataFrame, code: str) -> str:
+    schemes = _schemes_for(panel, code)
+    if _is_lq(code) and "lq" in schemes:
+        return "lq"
+    scheme = _about(code).scheme
+    return scheme if scheme in schemes else schemes[0]
 
 
 def _about(code: str) -> Indicator:
@@ -61,73 +115,184 @@ def _title(code: str, year: int) -> str:
     return f"{_about(code).label}, {year}"
 
 
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An 8-bit RGB or RGBA array as PNG bytes: no row filters, zlib level 1.
+
+    Pillow's encoder tries the PNG row filters on every row, which triples the cost for a
+    map's flat colours and gives a larger file; this is the whole PNG format for that case.
+
+    >>> from PIL import Image
+    >>> pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    >>> bool((np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))) == pixels).all())
+    True
+    """
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError("expected a (height, width, 3 or 4) uint8 array, got "
+                         f"{pixels.dtype} {pixels.shape}")
+    rows = _png_rows(pixels.shape[0], pixels.shape[1], pixels.shape[2])
+    _pixels_of(rows, pixels.shape[2])[...] = pixels
+    return _png_from_rows(rows, pixels.shape[1], pixels.shape[2])
+
+
+def _png_rows(height: int, width: int, channels: int) -> np.ndarray:
+    """Scanlines of a PNG image, each a filter byte (0: none) then the pixels."""
+    rows = np.empty((height, width * channels + 1), dtype=np.uint8)
+    rows[:, 0] = 0
+    return rows
+
+
+def _pixels_of(rows: np.ndarray, channels: int) -> np.ndarray:
+    return rows[:, 1:].reshape(rows.shape[0], -1, channels)
+
+
+def _png_from_rows(rows: np.ndarray, width: int, channels: int) -> bytes:
+    def chunk(tag: bytes, data) -> bytes:
+        data = bytes(data)
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    colour_type = 6 if channels == 4 else 2  # 8-bit RGBA or RGB
+    header = struct.pack(">IIBBBBB", width, rows.shape[0], 8, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+
+
+def _region_label(region_id: str) -> str:
+    """The display name of a region; a unit of a later layout (e.g. Shymkent) by its name."""
+    try:
+        return display_name(region_id)
+    except (KeyError, ValueError, LookupError):
+        from . import layouts  # the region layouts of later years, where the suite has them
+
+        return layouts.unit_name(region_id)
+
+
+def _css_colour(colour) -> str:
+    r, g, b, a = to_rgba(colour)
+    return f"rgba({round(r * 255)}, {round(g * 255)}, {round(b * 255)}, {a:.3g})"
+
+
+def _swatch(handle) -> str:
+    """A legend key as an inline block: the patch's face, edge and hatching."""
+    face = _css_colour(handle.get_facecolor())
+    edge = _css_colour(handle.get_edgecolor())
+    width = max(1.0, float(handle.get_linewidth() or 0.0))
+    background = face
+    hatch = handle.get_hatch()
+    if hatch:
+        # a CSS stand-in for matplotlib's hatch: thin lines in the hatch's direction (a CSS
+        # gradient's stripes run across its angle: 135deg draws "/", 45deg draws "\\")
+        angle = "45deg" if "\\" in hatch else "135deg"
+        background = (f"repeating-linear-gradient({angle}, {edge} 0 1px, transparent 1px 4px), "
+                      f"{face}")
+    return (f"<span style='display:inline-block;width:22px;height:14px;flex:none;"
+            f"border:{width:.1f}px solid {edge};background:{background};"
+            f"margin-right:8px;box-sizing:border-box'></span>")
+
+
 class Explorer(W.VBox):
     """Pickers for year, indicator and scheme driving one map and a table of values and ranks.
 
     Attributes ``year``, ``indicator`` and ``scheme`` are the pickers (``ipywidgets.Dropdown``);
-    ``figure`` is the one matplotlib figure, recoloured in place; ``image`` shows it.
+    ``figure`` is the one matplotlib figure, recoloured in place; ``image`` shows it, with
+    ``heading``, ``legend`` and ``credit`` (HTML) around it and ``table`` beside or under it.
     """
 
     def __init__(self, panel: pd.DataFrame | None = None, *, year: int | None = None,
-                 indicator: str = "index", scheme: str | None = None, dpi: int = 72):
+                 indicator: str = "index", scheme: str | None = None,
+                 pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH):
         self.panel = indicator_panel() if panel is None else panel
         if indicator not in self.panel.columns:
             raise ValueError(f"unknown indicator {indicator!r}; available: "
                              f"{', '.join(self.panel.columns)}")
-        self.dpi = dpi
+        if pixel_ratio < 1:
+            raise ValueError(f"pixel_ratio must be 1 or more, got {pixel_ratio!r}")
         years = available_years(self.panel, indicator)
         year = years[-1] if year is None else year
         if year not in years:
             raise ValueError(f"{indicator!r} has no values for {year}; available: "
                              f"{', '.join(map(str, years))}")
-        schemes = _schemes_for(indicator)
-        scheme = scheme or _about(indicator).scheme
+        schemes = _schemes_for(self.panel, indicator)
+        scheme = scheme or _default_scheme(self.panel, indicator)
         if scheme not in schemes:
             raise ValueError(f"scheme {scheme!r} does not suit {indicator!r}; use one of {schemes}")
+        wide = {"description_width": "initial"}
         self.indicator = W.Dropdown(
-            options=[(_about(c).label, c) for c in self.panel.columns],
-            value=indicator, description="Indicator", layout=W.Layout(width="480px"))
-        self.year = W.Dropdown(options=years, value=year, description="Year")
+            options=[(_about(c).label, c) for c in self.panel.columns], value=indicator,
+            description="Indicator", style=wide,
+            layout=W.Layout(width="460px", max_width="100%"))
+        self.year = W.Dropdown(options=years, value=year, description="Year", style=wide,
+                               layout=W.Layout(width="150px", max_width="100%"))
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
-                                 description="Classes", layout=W.Layout(width="360px"))
-        # a fixed layout: constrained layout would cost a second drawing pass per change
-        self.figure = Figure(figsize=(10, 4.6))
-        self.figure.subplots_adjust(left=0.005, right=0.8, bottom=0.05, top=0.92)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.ax = self.figure.add_subplot()
-        choropleth(self._values(), ax=self.ax, scheme=scheme, title=_title(indicator, year),
-                   units=self._unit(), source=self._source())
-        # region labels never change: render them once, paste them on every frame; the credit
-        # line names the indicator's source, so it is redrawn
-        self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
-        self._static_texts = [t for t in self.ax.texts if t is not self._credit]
-        self._static_layer = self._render_static_layer()
-        self.image = W.Image(format="png", value=self._png(), layout=W.Layout(width="auto"))
-        self.table = W.HTML(self._table_html())
-        self.note = W.HTML(self._note_html())
+                                 description="Classes", style=wide,
+                                 layout=W.Layout(width="340px", max_width="100%"))
+        self.pixel_ratio = pixel_ratio
+        self._draw_map(map_width)
+        self._title_text = ""
+        self.heading = W.HTML(layout=W.Layout(max_width="100%"))
+        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="100%"))
+        self.credit = W.HTML(layout=W.Layout(max_width="100%"))
+        self._read_annotations()
+        self.image = W.Image(format="png", value=self._png(), layout=W.Layout(
+            width=f"{self.css_size[0]}px", max_width="100%", height="auto",
+            align_self="flex-start", flex="0 1 auto", object_fit="contain"))
+        self.table = W.HTML(self._table_html(), layout=W.Layout(
+            flex="1 1 300px", min_width="0", max_width="100%", overflow="auto"))
+        self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
         self._busy = False
         self.indicator.observe(self._on_indicator, names="value")
         self.year.observe(self._on_change, names="value")
         self.scheme.observe(self._on_change, names="value")
-        super().__init__([
-            W.HBox([self.indicator, self.year, self.scheme]),
-            self.note,
-            W.HBox([self.image, self.table]),
-        ])
+        row = dict(display="flex", flex_flow="row wrap", align_items="flex-start",
+                   max_width="100%")
+        # spacing by margins: ipywidgets layouts have no "gap"
+        for picker in (self.indicator, self.year, self.scheme):
+            picker.layout.margin = "0 16px 4px 0"
+        pickers = W.Box([self.indicator, self.year, self.scheme], layout=W.Layout(**row))
+        self.legend.layout.margin = "0 0 8px 0"
+        self.image.layout.margin = "0 16px 8px 0"
+        picture = W.Box([self.image, self.legend], layout=W.Layout(**row))
+        map_column = W.VBox([self.heading, picture, self.credit], layout=W.Layout(
+            flex="0 1 auto", min_width="0", max_width="100%", margin="0 32px 12px 0"))
+        body = W.Box([map_column, self.table], layout=W.Layout(**row, width="100%"))
+        super().__init__([pickers, self.note, body],
+                         layout=W.Layout(width="100%", max_width="100%"))
+        self.add_class("itclusters-explorer")
 
-    # -- state --------------------------------------------------------------------------------
-    def _values(self) -> pd.Series:
-        return self.panel[self.indicator.value].xs(self.year.value, level="year")
-
-    def _unit(self) -> str | None:
-        return _about(self.indicator.value).unit or None
-
-    def _source(self) -> str | None:
-        return _about(self.indicator.value).source or None
-
-    def _render_static_layer(self) -> np.ndarray:
-        """The region labels alone, on a transparent background (RGBA floats)."""
+    # -- drawing ------------------------------------------------------------------------------
+    def _draw_map(self, map_width: int) -> None:
+        """Draw the map once, sized so that labels read :data:`LABEL_PX` at ``map_width``."""
+        # a fixed layout: constrained layout would cost a second drawing pass per change
+        self.figure = Figure(figsize=(6.4, 3.2))
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.add_axes((0, 0, 1, 1))
+        self._draw_regions(self._values())
+        smallest = min(t.get_fontsize() for t in self._static_texts)
+        css_per_inch = 72.0 * LABEL_PX / smallest
+        (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
+        # the figure is the map's extent exactly, so the picture has the map's proportions
+        css_width = int(map_width)
+        css_height = int(round(css_width * (y1 - y0) / (x1 - x0)))
+        self.figure.set_size_inches(css_width / css_per_inch, css_height / css_per_inch)
+        self.dpi = self.pixel_ratio * css_per_inch
         self.figure.set_dpi(self.dpi)
+        self.css_size = (css_width, css_height)
+        self._static_layer = self._render_static_layer()
+        # mapclassify (and scipy under it) is imported now, not at the reader's first change
+        # of indicator or classes, which would otherwise stall for a second or more
+        import mapclassify  # noqa: F401
+
+    def _draw_regions(self, values: pd.Series) -> None:
+        """The regions of the layout of ``values``, their labels and the source line."""
+        choropleth(values, ax=self.ax, scheme=self.scheme.value,
+                   title=_title(self.indicator.value, self.year.value), units=self._unit(),
+                   source=self._source(), legend=False)
+        self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
+        # region labels never change: rendered once, pasted on every frame
+        self._static_texts = [t for t in self.ax.texts if t is not self._credit]
+
+    def _render_static_layer(self):
+        """The region labels alone, as the pixels they cover and their colour and coverage."""
         others = [a for a in (*self.ax.get_children(), *self.figure.get_children())
                   if a not in self._static_texts and a is not self.ax and a.get_visible()]
         for artist in others:
@@ -141,46 +306,115 @@ class Explorer(W.VBox):
             for artist in others:
                 artist.set_visible(True)
             self.figure.patch.set_alpha(alpha)
-        return layer
+        covered = np.nonzero(layer[..., 3] > 0)  # labels cover a few % of the picture
+        coverage = layer[covered][:, 3:4]
+        return covered, layer[covered][:, :3] * 255.0 * coverage + 0.5, 1.0 - coverage
 
     def _png(self) -> bytes:
-        # one Agg pass without the static texts, their cached layer composited on top,
-        # and a fast PNG encoding: this is the whole cost of a picker change
-        self.figure.set_dpi(self.dpi)
-        for text in self._static_texts:
-            text.set_visible(False)
+        # one Agg pass of the regions (no text: title, legend and credit are HTML), the
+        # labels' cached pixels blended on top, and a fast PNG encoding: the whole cost of a
+        # picker change.  RGBA is encoded as drawn: dropping alpha would cost a strided copy
+        # larger than the extra compression.
+        for artist in (*self._static_texts, self._credit):
+            artist.set_visible(False)
         try:
             self.canvas.draw()
         finally:
-            for text in self._static_texts:
-                text.set_visible(True)
+            for artist in self._static_texts:
+                artist.set_visible(True)
         frame = np.asarray(self.canvas.buffer_rgba())
-        alpha = self._static_layer[..., 3:4]
-        rgb = self._static_layer[..., :3] * 255.0 * alpha + frame[..., :3] * (1.0 - alpha)
-        picture = PILImage.fromarray(rgb.astype(np.uint8), "RGB")
-        buffer = io.BytesIO()
-        picture.save(buffer, format="png", compress_level=1)
-        return buffer.getvalue()
+        height, width, _ = frame.shape
+        rows = _png_rows(height, width, 4)
+        pixels = _pixels_of(rows, 4)
+        pixels[...] = frame
+        (rows_, columns), colour, keep = self._static_layer
+        pixels[rows_, columns, :3] = (colour + pixels[rows_, columns, :3] * keep).astype(np.uint8)
+        return _png_from_rows(rows, width, 4)
+
+    def _read_annotations(self) -> None:
+        """Title, legend and source line of the matplotlib map, as HTML around the picture."""
+        for widget, value in self._annotations().items():
+            widget.value = value
+
+    def _take_title(self) -> str:
+        """The map's title, taken off the axes: it is HTML, and an empty one also spares
+        matplotlib placing it on every draw."""
+        title = self.ax.get_title(loc="left")
+        self.ax.set_title("", loc="left")
+        return title or self._title_text
+
+    def _annotations(self) -> dict:
+        self._title_text = title = self._take_title()
+        return {
+            self.heading: (f"<div style='font-size:15px;font-weight:600;line-height:1.3;"
+                           f"margin:2px 0 4px'>{html.escape(title)}</div>"),
+            self.legend: self._legend_html(),
+            self.credit: (f"<div style='font-size:12px;color:#555;line-height:1.35'>"
+                          f"{html.escape(self._credit.get_text())}</div>"),
+        }
+
+    def _legend_html(self) -> str:
+        """The map's legend as HTML: the same keys, labels and title the suite's maps draw.
+
+        Built from the classes of the last recolouring with the maps module's own legend
+        handles (a private adapter: a matplotlib ``Legend`` object, laid out and never shown,
+        would cost a third of a picker change).
+        """
+        classes = self.ax._itclusters_classes
+        handles = _maps._legend_handles(classes)
+        legend_title = getattr(_maps, "_legend_title", None)  # units and a note on the classes
+        title = legend_title(self._unit(), classes) if legend_title else self._unit()
+        lines = "".join(
+            f"<div style='display:flex;align-items:center;margin:3px 0'>{_swatch(handle)}"
+            f"<span>{html.escape(handle.get_label())}</span></div>" for handle in handles)
+        head = "<br>".join(html.escape(part) for part in title.split("\n")) if title else ""
+        return (f"<div style='font-size:13px;line-height:1.3'>"
+                + (f"<div style='color:#333;margin-bottom:4px'>{head}</div>" if head else "")
+                + lines + "</div>")
+
+    # -- state --------------------------------------------------------------------------------
+    def _values(self) -> pd.Series:
+        return self.panel[self.indicator.value].xs(self.year.value, level="year")
+
+    def _unit(self) -> str | None:
+        return _about(self.indicator.value).unit or None
+
+    def _source(self) -> str | None:
+        return _about(self.indicator.value).source or None
 
     def _table_html(self) -> str:
+        """Ranks, region names and values, the indicator (with its unit) as the caption."""
+        code, year = self.indicator.value, self.year.value
         values = self._values()
-        frame = pd.DataFrame({"value": values})
-        if pd.api.types.is_numeric_dtype(values):
-            frame["rank"] = values.rank(ascending=False, method="min")
-            frame = frame.sort_values("value", ascending=False, na_position="last")
-            frame["value"] = frame["value"].map(lambda v: "no data" if pd.isna(v) else f"{v:,.3g}")
-            frame["rank"] = frame["rank"].map(lambda r: "" if pd.isna(r) else f"{int(r)}")
-        else:
-            frame["value"] = frame["value"].fillna("no data")
-        rows = "".join(f"<tr><td>{rid}</td>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>"
-                       for rid, row in zip(frame.index, frame.itertuples(index=False)))
-        head = "".join(f"<th>{c}</th>" for c in ["region", *frame.columns])
-        return (f"<table style='font-size:11px'><thead><tr>{head}</tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        if code == "grade" or values.dropna().map(lambda v: isinstance(v, str)).all():
+            return self._grade_table(values)
+        numbers = pd.to_numeric(values, errors="coerce")
+        ranks = numbers.rank(ascending=False, method="min")
+        order = numbers.sort_values(ascending=False, na_position="last").index
+        spec = FORMATS.get(code) or _column_format(numbers)
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
+                 format_value(numbers[r], spec)) for r in order]
+        unit = FORMATS[code].unit if code in FORMATS else _about(code).unit
+        caption = column_header(code) if code in FORMATS else _about(code).label
+        return _html_table(["Rank", "Region", unit or "Value"], rows, f"{caption}, {year}")
+
+    def _grade_table(self, letters: pd.Series) -> str:
+        from .indices import DEFAULT_SCALE
+
+        scale = list(DEFAULT_SCALE.labels)
+        position = letters.map(lambda v: scale.index(v) if isinstance(v, str) and v in scale
+                               else np.nan).astype(float)
+        ranks = position.rank(ascending=False, method="min")
+        order = position.sort_values(ascending=False, na_position="last").index
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
+                 grade_band(letters[r]) if isinstance(letters[r], str) else NO_DATA)
+                for r in order]
+        caption = f"{_about(self.indicator.value).label}, {self.year.value}"
+        return _html_table(["Rank", "Region", "Letter (band of the index)"], rows, caption)
 
     def _note_html(self) -> str:
         note = _about(self.indicator.value).note
-        return f"<i>{note}</i>" if note else ""
+        return f"<i>{html.escape(note)}</i>" if note else ""
 
     # -- callbacks ----------------------------------------------------------------------------
     def _on_indicator(self, change) -> None:
@@ -191,8 +425,9 @@ class Explorer(W.VBox):
             keep_year = self.year.value if self.year.value in years else years[-1]
             self.year.options = years
             self.year.value = keep_year
-            schemes = _schemes_for(code)
-            keep = self.scheme.value if self.scheme.value in schemes else _about(code).scheme
+            schemes = _schemes_for(self.panel, code)
+            keep = (self.scheme.value if self.scheme.value in schemes and not _is_lq(code)
+                    else _default_scheme(self.panel, code))
             self.scheme.options = [(_SCHEME_LABELS[s], s) for s in schemes]
             self.scheme.value = keep
         finally:
@@ -205,19 +440,26 @@ class Explorer(W.VBox):
             self.redraw()
 
     def redraw(self) -> None:
-        """Recolour the map for the current pickers and refresh the picture and the table."""
+        """Recolour the map for the current pickers and refresh picture, legend and table."""
         values = self._values()
-        if set(values.index) != set(getattr(self.ax, "_itclusters_ids", values.index)):
-            # another region layout (e.g. 17 units from 2018): draw that map once, then recolour
+        drawn = getattr(self.ax, "_itclusters_ids", None)  # maps that know several layouts
+        if drawn is not None and set(values.index) != set(drawn):
+            # another region layout (e.g. 17 units from 2018): draw that map once, same size
             self.ax.clear()
-            choropleth(values, ax=self.ax, scheme=self.scheme.value, units=self._unit())
-            self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
-            self._static_texts = [t for t in self.ax.texts if t is not self._credit]
+            self.ax.set_axis_off()
+            self._draw_regions(values)
             self._static_layer = self._render_static_layer()
         recolour(self.ax, values, scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
-        self._credit.set_text(credit_line(self._source(), self.ax._itclusters_boundaries))
+        boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
+        self._credit.set_text(credit_line(self._source(), boundaries) if boundaries
+                              else credit_line(self._source()))
+        self._title_text = self._take_title()
+        # the picture first: each widget update is one message, and the browser handles them
+        # in order; title, legend, source line and table follow
         self.image.value = self._png()
+        for widget, value in self._annotations().items():
+            widget.value = value
         self.table.value = self._table_html()
 
     # -- static fallback ----------------------------------------------------------------------
@@ -239,11 +481,36 @@ class Explorer(W.VBox):
         return bundle
 
 
+def _column_format(numbers: pd.Series) -> str:
+    """Fixed decimals for a column outside the catalogue (enough to tell values apart)."""
+    finite = numbers.replace([np.inf, -np.inf], np.nan).dropna().abs()
+    largest = float(finite.max()) if len(finite) else 0.0
+    return f"number:{0 if largest >= 1000 else 1 if largest >= 100 else 2 if largest >= 1 else 3}"
+
+
+def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: str) -> str:
+    def align(i: int) -> str:
+        return "left" if i == 1 else "right"
+
+    head = "".join(f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
+                   f"vertical-align:bottom'>{html.escape(h)}</th>" for i, h in enumerate(headers))
+    body = "".join(
+        "<tr>" + "".join(f"<td style='text-align:{align(i)};padding:1px 8px;line-height:1.4;"
+                         f"white-space:nowrap'>{html.escape(cell)}</td>"
+                         for i, cell in enumerate(row)) + "</tr>"
+        for row in rows)
+    return (f"<table class='itclusters-table' style='font-size:13px;border-collapse:collapse;"
+            f"font-variant-numeric:tabular-nums'><caption style='caption-side:top;"
+            f"text-align:left;font-weight:600;padding:0 8px 4px'>{html.escape(caption)}</caption>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+
+
 def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str | None = None):
     """The explorer's static form: one map per available year, one set of classes."""
     info = _about(indicator)
     years = available_years(panel, indicator)
-    return small_multiples(panel[indicator], years, scheme=scheme or info.scheme, title=info.label,
+    return small_multiples(panel[indicator], years,
+                           scheme=scheme or _default_scheme(panel, indicator), title=info.label,
                            units=info.unit or None, source=info.source or None,
                            ncols=min(len(years), 4))
 

@@ -1,0 +1,180 @@
+"""Picker change -> new picture on screen, measured in Chromium, beside the kernel's share of it.
+
+For each app (JupyterLab running ``notebooks/04_explorer.ipynb``, Voilà serving
+``notebooks/dashboard.ipynb``) the explorer is started cold, as the browser tests do, then each
+picker is changed 10 times (Year, Indicator, Classes; always to a new value).  One change is
+timed in the page, from the ``change`` event of the ``<select>`` to the first animation frame
+after the new map image is decoded: the round trip to the kernel, the redraw there, the transfer
+of the picture and its decoding.  The map is drawn at 2 device pixels per CSS pixel
+(``itclusters.widgets.PIXEL_RATIO``).
+
+The kernel-side figure comes first: the same changes applied to an ``Explorer`` in this
+process (the Python callback: recolour, draw, PNG, legend and table), in wall time and in CPU
+time of the process; the page then replays exactly that sequence.  Changes that leave the
+picture as it was (e.g. "index" -> "grade", both drawn in letter grades) are made but not timed.
+
+The machine's load average is printed: on a shared machine every wall-clock figure grows with
+it, the CPU figure much less.
+
+Run: ``.venv/bin/python benchmarks/bench_explorer_browser.py [changes]``
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+import test_browser as browser_test  # noqa: E402  (servers, fresh profiles, waits)
+
+browser_test.SERVER_DEBUG = False  # no per-message server logging while timing
+
+PICKERS = ("Year", "Indicator", "Classes")
+
+# one change, timed in the page: select -> 'change' -> new src -> decoded -> next frame
+CHANGE = """async ({label, value}) => {
+  const box = [...document.querySelectorAll('.widget-dropdown')]
+      .find(d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
+  const select = box.querySelector('select');
+  const img = box.closest('.itclusters-explorer').querySelector('img.widget-image');
+  const old = img.src;
+  const start = performance.now();
+  const shown = new Promise((resolve, reject) => {
+    const observer = new MutationObserver(() => {
+      if (img.src === old) return;
+      observer.disconnect();
+      img.decode().then(() => requestAnimationFrame(() => resolve(performance.now() - start)),
+                        reject);
+    });
+    observer.observe(img, {attributes: true, attributeFilter: ['src']});
+    setTimeout(() => reject(new Error(`no new picture in 30 s after ${label} = ${value}`)), 30000);
+  });
+  select.value = value;
+  select.dispatchEvent(new Event('change', {bubbles: true}));
+  return await shown;
+}"""
+
+# a change that leaves the picture as it was (e.g. "index" -> "grade", both in letter grades):
+# made, and waited for until the heading says so
+SAME = """async ({label, value}) => {
+  const box = [...document.querySelectorAll('.widget-dropdown')]
+      .find(d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
+  const select = box.querySelector('select');
+  const explorer = box.closest('.itclusters-explorer');
+  const before = explorer.innerText;
+  select.value = value;
+  select.dispatchEvent(new Event('change', {bubbles: true}));
+  const start = performance.now();
+  while (explorer.innerText === before && performance.now() - start < 30000) {
+    await new Promise(r => requestAnimationFrame(r));
+  }
+}"""
+
+OPTIONS = """label => {
+  const box = [...document.querySelectorAll('.widget-dropdown')]
+      .find(d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
+  const select = box.querySelector('select');
+  return {options: [...select.options].map(o => o.value), value: select.value};
+}"""
+
+
+def _next_value(options: list[str], current: str) -> str:
+    """The option after ``current`` (cycling): always a change."""
+    return options[(options.index(current) + 1) % len(options)] if current in options \
+        else options[0]
+
+
+def in_page(app, steps: dict[str, list[dict]]) -> dict[str, list[float]]:
+    """Replay the kernel-side sequence of changes in the page; time those with a new picture."""
+    page, timings = app.page, {}
+    for label, sequence in steps.items():
+        values = []
+        for step in sequence:
+            if step["picture"]:
+                values.append(page.evaluate(CHANGE, {"label": label, "value": step["value"]}))
+            else:  # same picture: make the change, wait for the heading, do not time it
+                page.evaluate(SAME, {"label": label, "value": step["value"]})
+            # the next change only once the kernel has finished with this one (table included)
+            browser_test.kernel_idle(app, f"the kernel to finish {label} = {step['value']}")
+        timings[label] = values
+    return timings
+
+
+def kernel_side(changes: int) -> dict[str, list[dict]]:
+    """The changes applied to an Explorer in this process: value shown, time, new picture?"""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from itclusters.widgets import Explorer
+
+    widget = Explorer()
+    pickers = {"Year": widget.year, "Indicator": widget.indicator, "Classes": widget.scheme}
+    steps = {}
+    for label in PICKERS:
+        picker, sequence = pickers[label], []
+        for _ in range(changes):
+            options = [o if isinstance(o, tuple) else (str(o), o) for o in picker.options]
+            codes = [code for _, code in options]
+            value = _next_value(codes, picker.value)
+            before = widget.image.value
+            start, cpu = time.perf_counter(), time.process_time()
+            picker.value = value
+            elapsed = (time.perf_counter() - start) * 1000
+            cpu = (time.process_time() - cpu) * 1000
+            sequence.append({"value": dict((c, t) for t, c in options)[value], "ms": elapsed,
+                             "cpu": cpu, "picture": widget.image.value != before})
+        steps[label] = sequence
+    return steps
+
+
+def main(changes: int = 10) -> None:
+    from playwright.sync_api import sync_playwright
+
+    steps = kernel_side(changes)
+    kernel = {label: [s["ms"] for s in seq if s["picture"]] for label, seq in steps.items()}
+    kernel_cpu = {label: [s["cpu"] for s in seq if s["picture"]] for label, seq in steps.items()}
+    same = [f"{label} -> {s['value']}" for label, seq in steps.items() for s in seq
+            if not s["picture"]]
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="bench-explorer-") as tmp, \
+            sync_playwright() as playwright:
+        for name, start in (("JupyterLab", browser_test.start_lab),
+                            ("Voila", browser_test.start_voila)):
+            app, browser = start(playwright, Path(tmp) / name)
+            try:
+                app.page.locator(browser_test.MAP).first.scroll_into_view_if_needed()
+                natural, css = app.page.evaluate(
+                    "() => { const i = document.querySelector('img.widget-image');"
+                    " return [i.naturalWidth, i.getBoundingClientRect().width]; }")
+                results[name] = (in_page(app, steps), natural / css)
+            finally:
+                browser.close()
+                app.server.stop()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"explorer: picker change -> new picture, median of {changes} changes per picker "
+          f"(load average {load} on {os.cpu_count()} cores)")
+    print(f"{'picker':<10} {'kernel-side':>12} {'(its CPU)':>10} "
+          + " ".join(f"{n + ' in-page':>20}" for n in results))
+    for label in PICKERS:
+        cells = " ".join(f"{statistics.median(t[label]):17.1f} ms" for t, _ in results.values())
+        print(f"{label:<10} {statistics.median(kernel[label]):9.1f} ms "
+              f"{statistics.median(kernel_cpu[label]):7.1f} ms {cells}")
+    everything = {n: [x for v in t.values() for x in v] for n, (t, _) in results.items()}
+    cells = " ".join(f"{statistics.median(v):17.1f} ms" for v in everything.values())
+    all_kernel = [x for v in kernel.values() for x in v]
+    all_cpu = [x for v in kernel_cpu.values() for x in v]
+    print(f"{'all':<10} {statistics.median(all_kernel):9.1f} ms "
+          f"{statistics.median(all_cpu):7.1f} ms {cells}")
+    ratios = ", ".join(f"{n} {r:.2f}" for n, (_, r) in results.items())
+    if same:
+        print("changes that leave the picture as it was (made, not timed): " + "; ".join(same))
+    print(f"device pixels per CSS pixel of the map image: {ratios}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
