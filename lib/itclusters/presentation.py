@@ -16,6 +16,8 @@ Compute modules never import this one; it imports matplotlib and pandas' Styler 
 """
 from __future__ import annotations
 
+import hashlib
+
 import math
 import re
 from contextlib import contextmanager
@@ -571,7 +573,11 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
     styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)
-    return styler
+    # pandas gives each Styler a random id for its CSS; one derived from the table keeps a
+    # regenerated report byte-identical (identical tables share identical rules)
+    digest = hashlib.sha256(frame.to_csv().encode("utf-8") + str(caption).encode("utf-8")
+                            + repr(sorted(used)).encode("utf-8") + repr(words).encode("utf-8"))
+    return styler.set_uuid(f"itc{digest.hexdigest()[:10]}")
 
 
 def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
