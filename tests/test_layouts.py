@@ -147,3 +147,10 @@ def test_moves_the_crosswalk_cannot_undo_are_recorded():
     moves = lay.territory_changes(undone=False)
     assert {(r.from_unit, r.to_unit) for r in moves.itertuples()} == \
         {("almaty_region", "almaty_city"), ("akmola", "astana")}
+
+
+def test_the_length_cap_holds_in_every_layout():
+    long_name = "Shymkent " * 120_000  # about 1 MB: refused before any matching
+    for year in (2016, 2019, 2024):
+        with pytest.raises(UnknownRegionError, match="too long"):
+            lay.resolve_region(long_name, year=year)

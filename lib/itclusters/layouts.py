@@ -374,8 +374,7 @@ def resolve_region(name: str, year: int | None = None) -> str:
     layout = layout_of(year)
     if layout == LAYOUTS[0]:
         return _regions.resolve_region(name)
-    if not isinstance(name, str) or not name.strip():
-        raise UnknownRegionError(f"region name must be a non-empty string, got {name!r}")
+    _regions._check_name(name)  # the same refusals as without a year (length cap included)
     key = _regions._key(name)
     found = _match(key, layout)
     if found is not None:

@@ -248,6 +248,16 @@ def _lookup(key: str) -> str | None:
     return None
 
 
+def _check_name(name) -> None:
+    """Refuse what cannot be a region's name before any matching (empty, not text, too long)."""
+    if not isinstance(name, str) or not name.strip():
+        raise UnknownRegionError(f"region name must be a non-empty string, got {name!r}")
+    if len(name) > MAX_NAME_LENGTH:
+        raise UnknownRegionError(
+            f"region name of {len(name):,} characters ({name[:40]!r}...) is too long: a region "
+            f"name has at most {MAX_NAME_LENGTH} characters; is the right column being read?")
+
+
 def resolve_region(name: str) -> str:
     """Map any common spelling of one of the 16 regions of 2010-2016 to its region id.
 
@@ -284,12 +294,7 @@ def resolve_region(name: str) -> str:
     >>> resolve_region("Nur-Sultan")
     'astana'
     """
-    if not isinstance(name, str) or not name.strip():
-        raise UnknownRegionError(f"region name must be a non-empty string, got {name!r}")
-    if len(name) > MAX_NAME_LENGTH:
-        raise UnknownRegionError(
-            f"region name of {len(name):,} characters ({name[:40]!r}...) is too long: a region "
-            f"name has at most {MAX_NAME_LENGTH} characters; is the right column being read?")
+    _check_name(name)
     keys = _keys(name)
     for key in keys:
         found = _lookup(key)
