@@ -526,7 +526,9 @@ class Explorer(W.VBox):
         # exports without widget state (papermill -> HTML) show this picture instead
         figure = self.static_figure()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+        # "tight": the source line under small multiples can be wider than the maps
+        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight",
+                       metadata={"Software": None})
         plt.close(figure)
         import base64
 
