@@ -4,7 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help report handouts test lab dashboard shapefiles bench clean
+.PHONY: help report handouts test lab dashboard shapefiles bench lock clean
+# exact versions of every dependency; refresh with `make lock` after editing pyproject.toml
+LOCK   := requirements.lock
+UV     := uv==0.13.9
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -13,12 +16,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(VENV)/.installed: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
 report: $(VENV)/.installed  ## create .venv, install, regenerate every report into reports/
@@ -41,6 +44,10 @@ shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
 
 bench: $(VENV)/.installed-test  ## run every benchmark and print its figures
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+lock: | $(BIN)/python  ## refresh requirements.lock from pyproject.toml (keeps existing pins; UPGRADE=1 for newest)
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 $(if $(UPGRADE),--upgrade) -o $(LOCK)
 
 clean:  ## remove the virtual environment and generated reports
 	rm -rf $(VENV) reports

@@ -1,18 +1,24 @@
-"""Wall time of a batch of reports: the runner vs a sequential loop of the papermill CLI.
+"""Wall time of the batch of reports on the two executors, side by side.
 
-Both execute the same runs (default: the project's grid, notebooks/reports.yaml) in the same
-process of measurement, one after the other:
-- runner: ``itclusters.reports.run_batch`` (worker processes, default one per core, each also
-  exporting HTML);
-- sequential: ``papermill <notebook> <out> -p name value ...`` called once per run, as a
-  maintainer without the runner would type it (no HTML export).
+Both execute the same runs (default: the project's whole grid, notebooks/reports.yaml) with the
+same number of workers, in this one process of measurement, alternately (pool, Dask, pool,
+Dask ... with ``--repeat``):
+- process pool: ``run_batch(..., scheduler=None)``, the default of ``itclusters-report``;
+- local Dask cluster: ``run_batch(..., scheduler="local")``, i.e. ``--scheduler local``
+  (a ``LocalCluster`` of as many single-threaded worker processes, started and stopped inside
+  the timed region, as a user pays for it).
+Both export HTML and write the reports.  The goal (issue 13): Dask's overhead <= 10 % of the
+process pool's wall time.  ``--with-cli`` adds the older comparison: a sequential loop of the
+papermill CLI, as a maintainer without the runner would type it (no HTML export).
 
-Run: ``.venv/bin/python benchmarks/bench_reports.py [--only NOTEBOOK ...] [--jobs N]``
+Run: ``.venv/bin/python benchmarks/bench_reports.py [--only NOTEBOOK ...] [--jobs N]
+[--repeat N] [--with-cli]``
 """
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,31 +41,53 @@ def sequential_cli(runs, notebooks: Path, out: Path) -> None:
         subprocess.run(args, check=True, cwd=notebooks, capture_output=True)
 
 
+def timed_batch(runs, notebooks: Path, out: Path, jobs: int, scheduler: str | None) -> float:
+    start = time.perf_counter()
+    results = run_batch(runs, notebooks, out, jobs=jobs, progress=False, scheduler=scheduler)
+    seconds = time.perf_counter() - start
+    failed = [f"{r.run.describe()}: {r.error}" for r in results if not r.ok]
+    assert not failed, failed
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", action="append", default=[])
-    parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--jobs", type=int, default=None, help="workers (default: cores)")
+    parser.add_argument("--repeat", type=int, default=1, help="alternating rounds (default 1)")
+    parser.add_argument("--with-cli", action="store_true",
+                        help="also time a sequential loop of the papermill CLI")
     args = parser.parse_args()
     notebooks = ROOT / "notebooks"
     runs = load_grid(notebooks / "reports.yaml")
     if args.only:
         runs = [r for r in runs if r.notebook in args.only]
+    jobs = args.jobs or os.cpu_count() or 1
     os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])
+    pool, dask = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        start = time.perf_counter()
-        results = run_batch(runs, notebooks, tmp / "runner", jobs=args.jobs, progress=False)
-        runner = time.perf_counter() - start
-        assert all(r.ok for r in results), [r.error for r in results if not r.ok]
-        (tmp / "cli").mkdir()
-        start = time.perf_counter()
-        sequential_cli(runs, notebooks, tmp / "cli")
-        cli = time.perf_counter() - start
-    jobs = args.jobs or os.cpu_count()
-    print(f"runs                       : {len(runs)}")
-    print(f"runner ({jobs} workers, + HTML) : {runner:7.1f} s")
-    print(f"sequential papermill CLI   : {cli:7.1f} s")
-    print(f"ratio runner / sequential  : {runner / cli:7.2f}")
+        for round_ in range(args.repeat):
+            pool.append(timed_batch(runs, notebooks, tmp / f"pool{round_}", jobs, None))
+            dask.append(timed_batch(runs, notebooks, tmp / f"dask{round_}", jobs, "local"))
+            print(f"round {round_ + 1}: process pool {pool[-1]:7.1f} s, local Dask "
+                  f"{dask[-1]:7.1f} s, overhead {100 * (dask[-1] / pool[-1] - 1):+5.1f} %",
+                  flush=True)
+        cli = None
+        if args.with_cli:
+            (tmp / "cli").mkdir()
+            start = time.perf_counter()
+            sequential_cli(runs, notebooks, tmp / "cli")
+            cli = time.perf_counter() - start
+    p, d = statistics.median(pool), statistics.median(dask)
+    print(f"runs                              : {len(runs)}")
+    print(f"workers                           : {jobs}")
+    print(f"process pool (median of {len(pool)})        : {p:7.1f} s")
+    print(f"local Dask cluster (median of {len(dask)})  : {d:7.1f} s")
+    print(f"Dask overhead vs process pool     : {100 * (d / p - 1):+7.1f} %  (goal <= +10 %)")
+    if cli is not None:
+        print(f"sequential papermill CLI          : {cli:7.1f} s")
+        print(f"ratio process pool / sequential   : {p / cli:7.2f}")
 
 
 if __name__ == "__main__":

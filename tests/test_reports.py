@@ -94,3 +94,522 @@ def test_summary_table_lists_every_run():
                           RunResult(Run("b"), False, 2.0, [], "ValueError: boom")])
     assert "a  " in text and "year=2010" in text and "ValueError: boom" in text
     assert text.endswith("1 of 2 runs succeeded; 1 failed")
+
+
+# --------------------------------------------------------------------------------------------
+# helpers for the tests below
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from html.parser import HTMLParser  # noqa: E402
+from importlib.metadata import version  # noqa: E402
+
+import psutil  # noqa: E402
+
+from itclusters.reports import BatchError, assign_names, run_batch  # noqa: E402
+
+ONE_BAD_GRID = """
+runs:
+  - notebook: 01_innovation_index
+    parameters:
+      year: [2010, 2013]
+"""
+
+SLEEPER_CODE = '''import os, pathlib, time
+if marker:
+    pathlib.Path(marker, f"{label}.{os.getpid()}").write_text(f"{os.getpid()} {os.getppid()}")
+    hold = pathlib.Path(marker, f"{label}.hold")
+    start = time.monotonic()
+    while hold.exists() and time.monotonic() - start < 120:
+        time.sleep(0.1)
+time.sleep(seconds)
+if fail:
+    raise ValueError(f"run {label} fails on purpose")
+'''
+
+
+def _sleeper_notebooks(tmp_path):
+    """A folder with one tiny notebook that reports its kernel's pid and can be held or fail."""
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Sleeper"),
+        nbformat.v4.new_code_cell(
+            'seconds: float = 0.0  # how long the run sleeps\n'
+            'marker: str = ""  # folder where the kernel writes its pid and its parent\'s\n'
+            'label: str = "run"  # name of the run in the marker folder\n'
+            'fail: bool = False  # raise an error at the end',
+            metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell(SLEEPER_CODE),
+    ]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, folder / "sleeper.ipynb")
+    return folder
+
+
+def _markers(folder, label=None):
+    """{kernel pid: worker pid} of the kernels that started, optionally of one run."""
+    found = {}
+    for file in folder.glob("*.*"):
+        stem, _, suffix = file.name.rpartition(".")
+        if suffix.isdigit() and (label is None or stem == label):
+            text = file.read_text().split()
+            if len(text) == 2:
+                found[int(text[0])] = int(text[1])
+    return found
+
+
+def _wait_for(predicate, timeout=120.0, what="condition"):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def _gone(pids, timeout=10.0):
+    end = time.monotonic() + timeout
+    alive = list(pids)
+    while alive and time.monotonic() < end:
+        alive = [p for p in alive if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        time.sleep(0.2)
+    return alive
+
+
+def _normalised_summary(text):
+    """The summary with the seconds column blanked (wall times differ from run to run)."""
+    return re.sub(r"\s\d+\.\d\s", " _ ", text)
+
+
+def _all_files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
+
+
+def _cli(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "itclusters.reports", "--no-progress", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 15.4: the grid refuses what it cannot run as written, before any run
+
+@pytest.mark.parametrize("entry, message", [
+    ("  - notebook: 01_innovation_index\n    parameters: {yeer: 2010}\n",
+     r"run 1 \(01_innovation_index\), parameter 'yeer': 01_innovation_index has no such "
+     r"parameter \(did you mean 'year'\?\); its parameters: year, scheme, indicators_file"),
+    ("  - notebook: 01_innovation_index\n    parameters: {year: '2010'}\n",
+     r"run 1 \(01_innovation_index\), parameter 'year': '2010' is a str; 01_innovation_index "
+     r"declares year: int"),
+    ("  - notebook: 05_article_audit\n  - notebook: 07_robustness\n"
+     "    parameters: {draws: [100, 2.5]}\n",
+     r"run 2 \(07_robustness\), parameter 'draws': 2.5 is a float; 07_robustness declares "
+     r"draws: int"),
+    ("  - notebook: 01_innovation_index\n    parameters: {year: true}\n",
+     r"parameter 'year': True is a bool"),
+    ("  - notebook: 03_cluster_candidates\n    parameters: {index_threshold: fifty}\n",
+     r"parameter 'index_threshold': 'fifty' is a str; 03_cluster_candidates declares "
+     r"index_threshold: float"),
+    ("  - notebook: ../notebooks/05_article_audit\n",
+     r"run 1: notebook '../notebooks/05_article_audit' leaves the notebooks folder"),
+    (f"  - notebook: {NOTEBOOKS / '05_article_audit'}\n", r"run 1: notebook .* is an absolute path"),
+])
+def test_grid_refuses_what_it_cannot_run_at_load_with_exit_2(tmp_path, capsys, entry, message):
+    grid = _grid(tmp_path, "runs:\n" + entry)
+    out = tmp_path / "reports"
+    assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"itclusters-report: {grid}: ")
+    assert re.search(message, err), err
+    assert not out.exists()  # nothing written, nothing run
+
+
+def test_a_float_parameter_takes_an_int(tmp_path):
+    grid = _grid(tmp_path, "runs:\n  - notebook: 03_cluster_candidates\n"
+                           "    parameters: {index_threshold: 50, year: 2016}\n")
+    assert load_grid(grid, NOTEBOOKS)[0].params == {"index_threshold": 50, "year": 2016}
+
+
+def test_a_notebook_linked_from_outside_the_folder_is_refused(tmp_path):
+    folder = tmp_path / "nbs"
+    folder.mkdir()
+    (folder / "audit.ipynb").symlink_to(NOTEBOOKS / "05_article_audit.ipynb")
+    grid = _grid(tmp_path, "runs:\n  - notebook: audit\n")
+    with pytest.raises(GridError, match=r"run 1: notebook 'audit' leaves the notebooks folder "
+                                        r".* it is a link to .*05_article_audit.ipynb"):
+        load_grid(grid, folder)
+
+
+def test_runs_whose_readable_names_collide_get_a_hash(tmp_path):
+    grid = _grid(tmp_path, """
+runs:
+  - notebook: 01_innovation_index
+    parameters:
+      year: 2016
+      indicators_file: ["x y.csv", "x-y.csv", "other.csv"]
+""")
+    runs = load_grid(grid, NOTEBOOKS)
+    names = [r.slug for r in runs]
+    assert len(set(names)) == 3
+    assert names[2] == "indicators_file=other.csv_year=2016"  # no clash: readable name kept
+    for run in runs[:2]:
+        digest = hashlib.sha256(json.dumps(run.params, sort_keys=True).encode()).hexdigest()
+        assert run.slug == f"indicators_file=x-y.csv_year=2016_{digest[:8]}"
+
+
+def test_a_name_collision_is_an_error_not_an_overwrite(tmp_path):
+    runs = [Run("05_article_audit", (), "same"), Run("05_article_audit", (("a_from", 70.0),), "same")]
+    with pytest.raises(GridError, match=r"05_article_audit \(defaults\) and 05_article_audit "
+                                        r"\(a_from=70.0\) would both write 05_article_audit/same"):
+        run_batch(runs, NOTEBOOKS, tmp_path / "reports", progress=False)
+    assert not (tmp_path / "reports").exists()
+    # names differing only in case collide too (case-insensitive file systems)
+    a, b = assign_names([Run("n", (("s", "Grade"),)), Run("n", (("s", "grade"),))])
+    assert a.slug.casefold() != b.slug.casefold()
+
+
+# --------------------------------------------------------------------------------------------
+# issue 13 + 10.5: the same batch on a local Dask cluster; reproducible, titled, offline HTML
+# with a provenance footer
+
+class _Sources(HTMLParser):
+    """Every URL the page would load (scripts, styles, images, frames) and the inline scripts."""
+
+    def __init__(self):
+        super().__init__()
+        self.loaded, self.scripts, self.title, self._in = [], [], "", None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in {"script", "img", "iframe", "source", "embed", "audio", "video"}:
+            self.loaded.append(attrs.get("src") or "")
+        if tag == "link":
+            self.loaded.append(attrs.get("href") or "")
+        if tag == "object":
+            self.loaded.append(attrs.get("data") or "")
+        self._in = tag
+
+    def handle_endtag(self, tag):
+        self._in = None
+
+    def handle_data(self, data):
+        if self._in == "script":
+            self.scripts.append(data)
+        if self._in == "title":
+            self.title += data
+
+
+def _expected_commit():
+    def git(*args):
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"uncommitted (changes on top of {commit})" if dirty else commit
+
+
+def _images(notebook):
+    return [output["data"][kind] for cell in notebook.cells for output in cell.get("outputs", [])
+            for kind in ("image/png", "image/svg+xml", "application/pdf")
+            if kind in output.get("data", {})]
+
+
+#: what papermill and nbclient record of the clock; nothing else of a report may differ
+TIMESTAMP_FIELDS = {"start_time", "end_time", "duration", "iopub.execute_input",
+                    "iopub.status.busy", "iopub.status.idle", "shell.execute_reply"}
+
+
+def _without_timestamps(value):
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items() if k not in TIMESTAMP_FIELDS}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+@pytest.fixture
+def dask_address():
+    """A LocalCluster of 2 single-threaded worker processes on localhost, started by the test."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsys, dask_address):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    outcomes = {}
+    for executor, extra in [("pool", []), ("dask", ["--scheduler", dask_address])]:
+        out = tmp_path / executor
+        code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+                     "--jobs", "2", "--no-progress", *extra])
+        captured = capsys.readouterr()
+        outcomes[executor] = (code, _all_files(out), _normalised_summary(captured.out),
+                              captured.err.replace(str(out), "OUT"))
+    assert outcomes["pool"][0] == outcomes["dask"][0] == 1
+    assert outcomes["pool"][1] == outcomes["dask"][1] == [
+        ".itclusters-report.lock", "01_innovation_index/year=2010.html",
+        "01_innovation_index/year=2010.ipynb", "01_innovation_index/year=2013.failed.ipynb",
+        "batch.log"]
+    assert outcomes["pool"][2] == outcomes["dask"][2]
+    assert "1 of 2 runs succeeded; 1 failed" in outcomes["dask"][2]
+    assert outcomes["pool"][3] == outcomes["dask"][3]
+    assert "year 2013 has no innovation index" in outcomes["dask"][3]
+
+    # two regenerations (here on the two executors): the HTML and every figure are identical to
+    # the byte; the notebooks differ only in the clock fields papermill and nbclient record
+    folder = "01_innovation_index"
+    pool_html = (tmp_path / "pool" / folder / "year=2010.html").read_bytes()
+    assert pool_html == (tmp_path / "dask" / folder / "year=2010.html").read_bytes()
+    a = nbformat.read(tmp_path / "pool" / folder / "year=2010.ipynb", as_version=4)
+    b = nbformat.read(tmp_path / "dask" / folder / "year=2010.ipynb", as_version=4)
+    assert len(_images(a)) >= 2 and _images(a) == _images(b)
+    assert a != b and _without_timestamps(a) == _without_timestamps(b)
+
+    # provenance: notebook metadata and HTML footer
+    record = a.metadata["itclusters"]
+    assert record["suite_version"] == version("itclusters")
+    assert record["git_commit"] == _expected_commit()
+    assert record["parameters"] == {"year": 2010}
+    table = ROOT / "data" / "paper" / "table1_innovation_index.csv"
+    assert record["data_sha256"]["data/paper/table1_innovation_index.csv"] == hashlib.sha256(
+        table.read_bytes()).hexdigest()
+    for package in ("pandas", "geopandas", "matplotlib", "papermill"):
+        assert record["versions"][package] == version(package)
+    text = pool_html.decode()
+    footer = text[text.index('<footer class="itclusters-provenance"'):text.index("</footer>")]
+    assert f"code <code>{_expected_commit()}</code>" in footer
+    assert f"itclusters {version('itclusters')}" in footer and "year = 2010" in footer
+    for package in ("pandas", "geopandas", "matplotlib", "papermill"):
+        assert f"{package} {version(package)}" in footer
+    assert record["data_sha256"]["data/paper/table1_innovation_index.csv"] in footer
+
+    # issue 10.5: a real title, and nothing loaded from the network
+    page = _Sources()
+    page.feed(text)
+    assert page.title == "1 · The index of innovative development (year=2010)"
+    remote = [u for u in page.loaded if re.match(r"(https?:)?//", u.strip(), re.I)]
+    assert remote == []
+    assert not [s for s in page.scripts if re.search(r"https?://", s)]
+
+
+def test_every_report_of_the_projects_grid_has_a_title_from_its_notebook():
+    from itclusters.reports import report_title
+
+    for run in load_grid(NOTEBOOKS / "reports.yaml"):
+        nb = nbformat.read(NOTEBOOKS / f"{run.notebook}.ipynb", as_version=4)
+        title = report_title(nb, run)
+        heading = next(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert title.startswith(heading.splitlines()[0].lstrip("# ").strip())
+        assert all(f"{k}={v}" in title for k, v in run.parameters)
+
+
+@pytest.mark.parametrize("executor", ["pool", "dask"])
+def test_a_killed_worker_is_retried_once_then_reported(tmp_path, capsys, executor):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: [good, once, twice], marker: "{marker}"}}
+""")
+    for label in ("once", "twice"):
+        (marker / f"{label}.hold").touch()
+    killed = []
+    stop = threading.Event()
+
+    def killer():  # kill the worker of "once" once and of "twice" every time
+        while not stop.is_set():
+            for label in ("once", "twice"):
+                for kernel, worker in _markers(marker, label).items():
+                    if kernel in {k for k, _, _ in killed}:
+                        continue
+                    if label == "once" and any(l == "once" for _, _, l in killed):
+                        continue
+                    killed.append((kernel, worker, label))
+                    if label == "once":
+                        (marker / "once.hold").unlink()
+                    os.kill(worker, signal.SIGKILL)
+            time.sleep(0.1)
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    extra = ["--jobs", "1"] if executor == "pool" else ["--jobs", "2", "--scheduler", "local"]
+    try:
+        code = main(["--grid", str(grid), "--notebooks", str(folder), "--out",
+                     str(tmp_path / "out"), "--no-progress", *extra])
+    finally:
+        stop.set()
+        thread.join()
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("sleeper ")}
+    assert re.search(r"label=good, .*\sok\s", lines["label=good,"])
+    assert re.search(r"\sok\s.*\(retried after a lost worker", lines["label=once,"])
+    assert re.search(r"\sFAILED\s.*worker lost twice \(killed or out of memory\)",
+                     lines["label=twice,"])
+    assert "2 of 3 runs succeeded; 1 failed" in out
+    assert [label for _, _, label in killed].count("once") == 1
+    assert [label for _, _, label in killed].count("twice") >= 1
+    assert _gone([k for k, _, _ in killed]) == []  # no orphan kernel of the killed workers
+
+
+# --------------------------------------------------------------------------------------------
+# issue 14.4: interruptions, concurrent batches, an output folder that cannot take the reports
+
+@pytest.mark.parametrize("executor, signum, group", [
+    ("pool", signal.SIGINT, True),     # Ctrl-C in a terminal: the whole process group
+    ("pool", signal.SIGTERM, False),   # kill PID
+    ("dask", signal.SIGTERM, False),
+    ("dask", signal.SIGINT, True),
+])
+def test_an_interrupted_batch_stops_everything_and_says_what_finished(tmp_path, executor,
+                                                                      signum, group):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    (marker / "slow.hold").touch()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: quick, seconds: 0}}
+  - notebook: sleeper
+    parameters: {{label: slow, marker: "{marker}"}}
+  - notebook: sleeper
+    parameters: {{label: [later1, later2], seconds: 60}}
+""")
+    out = tmp_path / "out"
+    extra = ["--scheduler", "local"] if executor == "dask" else []
+    scratch = tmp_path / "tmp"  # the batch's temporary folder (TMPDIR)
+    scratch.mkdir()
+    batch = _cli("--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                 "--jobs", "2", *extra, env={**os.environ, "TMPDIR": str(scratch)})
+    _wait_for(lambda: (out / "sleeper" / "label=quick_seconds=0.ipynb").exists()
+              and _markers(marker, "slow"), what="one finished run and one running")
+    kernels = _markers(marker)
+    session = [p.pid for p in psutil.process_iter() if p.pid != batch.pid
+               and _sid(p.pid) == batch.pid]
+    assert session  # workers and kernels
+    start = time.monotonic()
+    if group:
+        os.killpg(batch.pid, signum)
+    else:
+        batch.send_signal(signum)
+    stdout, stderr = batch.communicate(timeout=60)
+    seconds = time.monotonic() - start
+    assert seconds < 15, seconds
+    assert batch.returncode == 128 + signum
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    name = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}[signum]
+    assert f"interrupted by {name}; 1 of 4 runs finished, 3 did not" in stderr
+    assert "1 of 4 runs finished (1 ok, 0 failed); 3 did not finish" in stdout
+    assert re.search(r"label=slow, .*not finished", stdout)
+    # no partial or temporary file; the finished run's report is complete
+    assert _all_files(out) == [".itclusters-report.lock", "batch.log",
+                               "sleeper/label=quick_seconds=0.html",
+                               "sleeper/label=quick_seconds=0.ipynb"]
+    nbformat.read(out / "sleeper" / "label=quick_seconds=0.ipynb", as_version=4)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("itclusters-")] == []
+    # no orphan: every worker and kernel of the batch is gone
+    assert _gone([*kernels, *kernels.values(), *session]) == []
+
+
+def _sid(pid):
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+def test_a_second_batch_into_the_same_folder_refuses_politely(tmp_path, capsys):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    (marker / "first.hold").touch()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: first, marker: "{marker}"}}
+""")
+    out = tmp_path / "out"
+    first = _cli("--grid", str(grid), "--notebooks", str(folder), "--out", str(out))
+    try:
+        _wait_for(lambda: _markers(marker, "first"), what="the first batch running")
+        code = main(["--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                     "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err == (f"itclusters-report: another itclusters-report (pid {first.pid}, started "
+                       f"{err.split('started ')[1].split(')')[0]}) is writing into {out}; wait "
+                       f"for it to finish or choose another folder with --out\n")
+        (marker / "first.hold").unlink()
+        stdout, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    assert "1 of 1 runs succeeded" in stdout
+    names = [p.name for p in (out / "sleeper").iterdir()]
+    assert len(names) == 2 and all(not n.startswith(".") for n in names)
+    # once the first batch is over, the folder is free again
+    assert main(["--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                 "--no-progress"]) == 0
+
+
+def _unshare_available():
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_available(),
+                    reason="needs `unshare -rm` (user and mount namespaces) to mount a small or "
+                           "read-only file system without root")
+@pytest.mark.parametrize("options, reason", [
+    ("size=1m,ro", "it is on a read-only file system"),
+    ("size=64k", r"0\.\d MB free, the batch needs about 4 MB"),
+])
+def test_a_read_only_or_full_output_folder_is_one_clear_error(tmp_path, options, reason):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    out = tmp_path / "out"
+    out.mkdir()
+    command = (f'mount -t tmpfs -o {options} tmpfs "{out}" && exec "{sys.executable}" -m '
+               f'itclusters.reports --grid "{grid}" --notebooks "{NOTEBOOKS}" --out "{out}" '
+               f'--no-progress')
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", command], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert re.fullmatch(rf"itclusters-report: cannot write reports into {re.escape(str(out))}: "
+                        rf"{reason}.*choose another folder with --out", lines[0])
+
+
+def test_an_unwritable_output_folder_is_one_error_before_any_run(tmp_path, capsys):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out",
+                 str(blocker / "reports"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"itclusters-report: cannot write reports into "
+                                               f"{blocker / 'reports'}: ")

@@ -7,45 +7,91 @@ The grid is one YAML file (``notebooks/reports.yaml``)::
         parameters:
           year: [2010, 2016]        # a list is expanded; several lists give their product
 
-Each run writes ``reports/<notebook>/<params>.ipynb`` and ``<params>.html`` (inputs hidden).
-Both are written under a temporary name and renamed, so an interrupted batch never leaves a
-half-written report.  A failed run keeps the previous good report and writes the executed
-notebook, error included, as ``<params>.failed.ipynb``.  Runs go to worker processes
-(default: one per core) with one progress bar; the command ends with a summary table and
-exits non-zero if any run failed.  Kernels' own chatter goes to ``reports/batch.log``.
+The grid is checked before anything runs: every parameter must be one the notebook declares
+(as papermill infers them from its ``parameters`` cell) and of the declared type, and every
+notebook must lie inside the notebooks folder.  Each run writes
+``reports/<notebook>/<params>.ipynb`` and ``<params>.html`` (inputs hidden, a provenance
+footer, nothing loaded from the network); where two runs' readable names would collide, both
+get a short hash of their parameters.  Runs go to workers: a local process pool (default: one
+per core) or a Dask cluster (``--scheduler ADDRESS`` or ``--scheduler local``), through the
+same ``concurrent.futures`` interface.  A worker executes the notebook and returns its bytes;
+this process writes the files, each under a temporary name then renamed, so an interrupted
+batch never leaves a half-written report and workers need no shared file system.  A failed run
+keeps the previous good report and writes the executed notebook, error included, as
+``<params>.failed.ipynb``; a run whose worker was lost is retried once, then reported as
+failed.  One progress bar, a summary table, exit code 0 when every run succeeded, 1 when one
+failed, 2 when the batch could not start (bad grid, output folder not writable or full, another
+batch writing into it), 128 + the signal number when interrupted (SIGINT, SIGTERM).  Kernels'
+own chatter goes to ``reports/batch.log``.
 """
 from __future__ import annotations
 
 import argparse
+import difflib
+import errno
+import hashlib
+import html
 import itertools
+import json
 import os
+import shutil
+import signal
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
+from functools import lru_cache
 from multiprocessing import get_context
-from pathlib import Path
+from pathlib import Path, PurePath
 
-__all__ = ["Run", "RunResult", "load_grid", "execute_run", "run_batch", "summary_table", "main"]
+__all__ = ["Run", "RunResult", "Executed", "GridError", "BatchError", "OutputFolderError", "load_grid",
+           "render_run", "execute_run", "run_batch", "summary_table", "main"]
+
+#: exit codes of ``itclusters-report``
+EXIT_FAILED, EXIT_CANNOT_START = 1, 2
+#: the packages whose versions every report records
+RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
+                     "ipykernel")
+#: a rough upper bound of one run's files (ipynb + html with embedded figures), for the
+#: free-space check at start; a report of the project's grid takes 0.3 to 1 MB
+_BYTES_PER_RUN = 2 * 2 ** 20
+_LOCK_NAME = ".itclusters-report.lock"
 
 
 @dataclass(frozen=True)
 class Run:
-    """One notebook with one set of parameters."""
+    """One notebook with one set of parameters.
+
+    ``name`` is the file name of its reports (without suffix); :func:`load_grid` sets it, and
+    it defaults to the readable slug.
+    """
 
     notebook: str
     parameters: tuple = ()  # sorted (name, value) pairs, hashable
+    name: str = field(default="", compare=False)
 
     @property
     def params(self) -> dict:
         return dict(self.parameters)
 
     @property
-    def slug(self) -> str:
+    def readable_slug(self) -> str:
         if not self.parameters:
             return "default"
         text = "_".join(f"{k}={v}" for k, v in self.parameters)
         return "".join(c if c.isalnum() or c in "=_-." else "-" for c in text)
+
+    @property
+    def parameter_hash(self) -> str:
+        """First 8 hex digits of the sha256 of the parameters as canonical JSON."""
+        text = json.dumps(self.params, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+    @property
+    def slug(self) -> str:
+        return self.name or self.readable_slug
 
     def describe(self) -> str:
         shown = ", ".join(f"{k}={v!r}" for k, v in self.parameters) or "defaults"
@@ -59,14 +105,188 @@ class RunResult:
     seconds: float
     outputs: list[str] = field(default_factory=list)
     error: str = ""
+    note: str = ""
+    finished: bool = True  # False: the batch was stopped before this run ended
+
+    @property
+    def status(self) -> str:
+        return "ok" if self.ok else ("FAILED" if self.finished else "not finished")
+
+
+@dataclass
+class Executed:
+    """What a worker sends back: the executed notebook's bytes, never a file."""
+
+    run: Run
+    ok: bool
+    seconds: float
+    notebook: bytes | None
+    html: bytes | None
+    error: str = ""
 
 
 class GridError(ValueError):
     """A parameter grid that cannot be run; the message names the file and the entry."""
 
 
+class BatchError(RuntimeError):
+    """A batch that cannot start or go on (output folder, scheduler); one message for all runs."""
+
+
+class OutputFolderError(BatchError):
+    """The output folder cannot take the reports (read-only, full, locked by another batch)."""
+
+
+# --------------------------------------------------------------------------------------------
+# the grid
+
+@lru_cache(maxsize=None)
+def _declared_parameters(path: Path, mtime_ns: int) -> dict:
+    """The notebook's parameters as papermill infers them, completed from the cell's syntax.
+
+    papermill's line parser skips a line whose comment holds ``=`` (notebook 03's thresholds);
+    the ``parameters`` cell is Python, so the same names and annotations are read with ``ast``.
+    """
+    import ast
+    import logging
+
+    import nbformat
+    import papermill as pm
+
+    logger = logging.getLogger("papermill.translators")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # its "Unable to parse line" is what the fallback handles
+    try:
+        declared = dict(pm.inspect_notebook(str(path)))
+    finally:
+        logger.setLevel(level)
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                break
+            for node in tree.body:
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                    declared.setdefault(node.target.id, {
+                        "name": node.target.id,
+                        "inferred_type_name": ast.unparse(node.annotation)})
+                elif isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            declared.setdefault(target.id, {"name": target.id,
+                                                            "inferred_type_name": "None"})
+            break
+    return declared
+
+
+_TYPES = {"int": (int,), "float": (int, float), "str": (str,), "bool": (bool,),
+          "None": (type(None),), "NoneType": (type(None),), "list": (list,), "dict": (dict,)}
+
+
+def _allowed_types(annotation: str) -> tuple | None:
+    """Python types a value may have for a papermill-inferred annotation; None = not checked."""
+    text = annotation.strip()
+    if text.startswith("Optional[") and text.endswith("]"):
+        text = f"{text[9:-1]} | None"
+    allowed: tuple = ()
+    for part in text.split("|"):
+        types = _TYPES.get(part.strip())
+        if types is None:
+            return None
+        allowed += types
+    return allowed
+
+
+def _type_ok(value, allowed: tuple) -> bool:
+    if isinstance(value, bool) and bool not in allowed:
+        return False  # True is an int to Python, not to a reader of the grid
+    return isinstance(value, allowed)
+
+
+def _resolve_notebook(grid: Path, where: str, raw, notebooks_dir: Path) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise GridError(f"{grid}: {where}: 'notebook' must be a notebook name, got {raw!r}")
+    name = raw.strip().removesuffix(".ipynb")
+    pure = PurePath(name)
+    if pure.is_absolute() or name.startswith(("/", "\\")) or ":" in pure.parts[0]:
+        raise GridError(f"{grid}: {where}: notebook {raw!r} is an absolute path; name a notebook "
+                        f"inside {notebooks_dir} (e.g. 01_innovation_index)")
+    if ".." in pure.parts or "\\" in name:
+        raise GridError(f"{grid}: {where}: notebook {raw!r} leaves the notebooks folder "
+                        f"{notebooks_dir}; '..' is not allowed")
+    candidate = notebooks_dir / f"{name}.ipynb"
+    if not candidate.exists():
+        raise GridError(f"{grid}: {where}: no notebook {name}.ipynb in {notebooks_dir}")
+    real, base = candidate.resolve(), notebooks_dir.resolve()
+    if not real.is_relative_to(base):
+        raise GridError(f"{grid}: {where}: notebook {raw!r} leaves the notebooks folder "
+                        f"{notebooks_dir}: it is a link to {real}")
+    return name
+
+
+def _check_parameters(grid: Path, where: str, notebook_path: Path, params: dict) -> None:
+    declared = _declared_parameters(notebook_path, notebook_path.stat().st_mtime_ns)
+    for pname, value in params.items():
+        if pname not in declared:
+            close = difflib.get_close_matches(str(pname), list(declared), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            known = ", ".join(declared) or "none"
+            raise GridError(f"{grid}: {where}, parameter {pname!r}: {notebook_path.stem} has no "
+                            f"such parameter{hint}; its parameters: {known}")
+        annotation = declared[pname].get("inferred_type_name") or "None"
+        allowed = _allowed_types(annotation) if annotation != "None" else None
+        if allowed is None:
+            continue
+        for item in (value if isinstance(value, list) else [value]):
+            if not _type_ok(item, allowed):
+                raise GridError(f"{grid}: {where}, parameter {pname!r}: {item!r} is a "
+                                f"{type(item).__name__}; {notebook_path.stem} declares "
+                                f"{pname}: {annotation}")
+
+
+def assign_names(runs: list[Run], source: str = "the grid") -> list[Run]:
+    """Give each run a report name unique within its notebook's folder.
+
+    The readable slug (``year=2010``) where it is unique, else the slug and a short hash of
+    the parameters (``indicators_file=x-y.csv_1a2b3c4d``).  Names are compared ignoring case
+    (some file systems do).  A collision that remains is a :class:`GridError`, never an
+    overwrite.
+
+    >>> a, b = assign_names([Run("n", (("f", "x y"),)), Run("n", (("f", "x-y"),))])
+    >>> a.slug != b.slug and a.slug.startswith("f=x-y_")
+    True
+    """
+    by_readable: dict[tuple[str, str], list[Run]] = {}
+    for run in runs:
+        by_readable.setdefault((run.notebook, run.readable_slug.casefold()), []).append(run)
+    named = []
+    for run in runs:
+        if run.name:
+            named.append(run)
+            continue
+        clash = len(by_readable[(run.notebook, run.readable_slug.casefold())]) > 1
+        name = f"{run.readable_slug}_{run.parameter_hash}" if clash else run.readable_slug
+        named.append(Run(run.notebook, run.parameters, name))
+    seen: dict[tuple[str, str], Run] = {}
+    for run in named:
+        key = (run.notebook, run.slug.casefold())
+        if key in seen:
+            raise GridError(f"{source}: {seen[key].describe()} and {run.describe()} would both "
+                            f"write {run.notebook}/{run.slug}.ipynb")
+        seen[key] = run
+    return named
+
+
 def load_grid(path: str | os.PathLike, notebooks_dir: str | os.PathLike | None = None) -> list[Run]:
-    """Read the YAML grid and expand it into runs (a list value is expanded, lists multiply)."""
+    """Read the YAML grid, check it and expand it into runs (list values multiply).
+
+    Raises :class:`GridError`, naming the grid file, the entry and the parameter, for what
+    cannot be run as written: an unknown notebook or one outside ``notebooks_dir``, a parameter
+    the notebook does not declare, a value of another type than declared, two runs with the
+    same parameters.
+    """
     import yaml
 
     path = Path(path)
@@ -81,136 +301,680 @@ def load_grid(path: str | os.PathLike, notebooks_dir: str | os.PathLike | None =
     for number, entry in enumerate(document["runs"], start=1):
         if not isinstance(entry, dict) or "notebook" not in entry:
             raise GridError(f"{path}: run {number} needs a 'notebook' key, got {entry!r}")
-        name = str(entry["notebook"]).removesuffix(".ipynb")
-        if not (notebooks_dir / f"{name}.ipynb").exists():
-            raise GridError(f"{path}: run {number}: no notebook {name}.ipynb in {notebooks_dir}")
+        unknown_keys = set(entry) - {"notebook", "parameters"}
+        where = f"run {number} ({entry['notebook']})"
+        if unknown_keys:
+            raise GridError(f"{path}: {where}: unknown key(s) {sorted(unknown_keys)}; "
+                            f"an entry has 'notebook' and 'parameters'")
+        name = _resolve_notebook(path, f"run {number}", entry["notebook"], notebooks_dir)
         params = entry.get("parameters") or {}
         if not isinstance(params, dict):
-            raise GridError(f"{path}: run {number}: 'parameters' must be a mapping")
+            raise GridError(f"{path}: {where}: 'parameters' must be a mapping")
+        _check_parameters(path, where, notebooks_dir / f"{name}.ipynb", params)
         names = sorted(params)
         choices = [v if isinstance(v, list) else [v] for v in (params[n] for n in names)]
         for combo in itertools.product(*choices):
             runs.append(Run(name, tuple(zip(names, combo))))
     if len(set(runs)) != len(runs):
-        raise GridError(f"{path}: the grid lists the same run twice")
-    return runs
+        twice = next(r for r in runs if runs.count(r) > 1)
+        raise GridError(f"{path}: the grid lists the same run twice: {twice.describe()}")
+    return assign_names(runs, str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# what a worker does: execute, record provenance, export HTML; return bytes
+
+def _prepare_kernel_environment() -> None:
+    """Kernels are this environment's Python, draw inline, and hash strings the same every run."""
+    bin_dir = str(Path(sys.executable).parent)
+    path = os.environ.get("PATH", "")
+    if path.split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, path])
+    # figures must be drawn inline in the kernels even if the caller's shell says Agg
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    # set iteration order (and so any output built from a set) must not change between runs
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    # PDF/SVG writers stamp this date instead of the clock (reproducible-builds convention)
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(_git_state()[1] or 0))
+
+
+@lru_cache(maxsize=1)
+def _git_state() -> tuple[str, int | None]:
+    """(commit or 'uncommitted…', commit time) of the checkout holding the data."""
+    import subprocess
+
+    from .data import project_root
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(project_root()), *args], capture_output=True,
+                              text=True, check=True, timeout=20).stdout.strip()
+    try:
+        commit = git("rev-parse", "HEAD")
+        when = int(git("show", "-s", "--format=%ct", "HEAD"))
+        dirty = git("status", "--porcelain", "--untracked-files=no")
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return "uncommitted (not a git checkout)", None
+    return (f"uncommitted (changes on top of {commit})" if dirty else commit), when
+
+
+@lru_cache(maxsize=4)
+def _data_hashes(root: Path) -> dict[str, str]:
+    hashes = {}
+    for folder in ("data", "shapefiles"):
+        for file in sorted((root / folder).rglob("*")):
+            if file.is_file():
+                hashes[file.relative_to(root).as_posix()] = hashlib.sha256(
+                    file.read_bytes()).hexdigest()
+    return hashes
+
+
+def provenance(run: Run, cwd: Path | None = None) -> dict:
+    """What a report records about how it was made (notebook metadata ``itclusters``)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from .data import project_root
+
+    root = project_root()
+    data = dict(_data_hashes(root))
+    for pname, value in run.parameters:  # a file given as a parameter is data too
+        if isinstance(value, str) and value:
+            file = Path(value) if Path(value).is_absolute() or cwd is None else cwd / value
+            if file.is_file():
+                data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
+    versions = {"python": sys.version.split()[0]}
+    for package in RECORDED_PACKAGES:
+        try:
+            versions[package] = version(package)
+        except PackageNotFoundError:
+            versions[package] = "not installed"
+    try:
+        suite = version("itclusters")
+    except PackageNotFoundError:
+        suite = "not installed"
+    return {"suite_version": suite, "git_commit": _git_state()[0], "notebook": run.notebook,
+            "parameters": run.params, "data_sha256": data, "versions": versions}
+
+
+def _footer_html(record: dict) -> str:
+    e = html.escape
+    params = ", ".join(f"{k} = {v!r}" for k, v in record["parameters"].items()) or "defaults"
+    versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
+    files = "\n".join(f"<li><code>{e(name)}</code> <code>{e(digest)}</code></li>"
+                      for name, digest in record["data_sha256"].items())
+    return (
+        '<footer class="itclusters-provenance" style="margin:2em 1em;padding-top:.5em;'
+        'border-top:1px solid #ccc;font-size:13px;color:#333">\n'
+        f"<p>Made by itclusters {e(record['suite_version'])}, code "
+        f"<code>{e(record['git_commit'])}</code>; notebook <code>{e(record['notebook'])}"
+        f"</code> with parameters {e(params)}.</p>\n<p>Software: {e(versions)}.</p>\n"
+        f"<details><summary>Data files (sha256)</summary><ul>\n{files}\n</ul></details>\n"
+        "</footer>")
+
+
+# the lab template without anything fetched from the network: no require.js, MathJax,
+# mermaid or widget manager from a CDN (the notebooks have no formulas, no diagrams, and
+# widgets are exported as their static pictures), plus the provenance footer
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{% block body_footer %}
+</main>
+{{ resources.itclusters_footer }}
+</body>
+{% endblock body_footer %}
+"""
+
+
+def report_title(notebook, run: Run) -> str:
+    """The notebook's first Markdown heading and the run's parameters."""
+    heading = run.notebook
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    heading = line.lstrip("#").strip()
+                    break
+            break
+    shown = ", ".join(f"{k}={v}" for k, v in run.parameters)
+    return f"{heading} ({shown})" if shown else heading
+
+
+def _export_html(notebook, run: Run) -> bytes:
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab",
+                            extra_loaders=[DictLoader({"itclusters.html.j2": _OFFLINE_TEMPLATE})],
+                            template_file="itclusters.html.j2")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    notebook = notebook.copy()
+    notebook.metadata = notebook.metadata.copy()
+    # without widget state the export shows each widget's static picture (see widgets.Explorer),
+    # which works offline and shows every year; a saved state would need a live kernel anyway
+    notebook.metadata.pop("widgets", None)
+    notebook.metadata["title"] = report_title(notebook, run)
+    record = notebook.metadata.get("itclusters")
+    footer = _footer_html(record) if record else ""
+    body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer})
+    return body.encode("utf-8")
+
+
+def _first_line(err: BaseException) -> str:
+    message = (f"{err.ename}: {err.evalue}" if hasattr(err, "ename")
+               else f"{type(err).__name__}: {err}")
+    return message.strip().splitlines()[0] if message.strip() else repr(err)
+
+
+def render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None = None) -> Executed:
+    """Execute one run in this (worker) process; return the executed notebook and HTML bytes.
+
+    ``source`` is the notebook's JSON text, sent by the client, so a worker on another machine
+    runs the client's notebook; the kernel starts in ``notebooks_dir`` when that folder exists
+    here.  Nothing is written outside a temporary folder (inside ``scratch`` when that folder
+    exists here, so that the batch can remove what a killed worker left).  Never raises: an error of the
+    notebook or of this worker's set-up is a failed run; only a lost worker reaches the client
+    as an exception.
+    """
+    start = time.perf_counter()
+    try:
+        return _render_run(run, source, notebooks_dir, scratch)
+    except Exception as err:
+        return Executed(run, False, time.perf_counter() - start, None, None,
+                        f"on the worker: {_first_line(err)}")
+
+
+def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) -> Executed:
+    import nbformat
+    import papermill as pm
+
+    start = time.perf_counter()
+    _prepare_kernel_environment()
+    cwd = Path(notebooks_dir) if Path(notebooks_dir).is_dir() else None
+    scratch = scratch if scratch and Path(scratch).is_dir() else None
+    with tempfile.TemporaryDirectory(prefix="itclusters-run-", dir=scratch) as tmp:
+        source_path = Path(tmp) / f"{Path(run.notebook).name}.ipynb"
+        source_path.write_text(source, encoding="utf-8")
+        executed_path = Path(tmp) / "executed.ipynb"
+        error = ""
+        try:
+            pm.execute_notebook(str(source_path), str(executed_path), parameters=run.params,
+                                kernel_name="python3", progress_bar=False,
+                                cwd=str(cwd or tmp), report_mode=False)
+        except Exception as err:  # one failing run must not stop the batch
+            error = _first_line(err)
+        notebook = (nbformat.read(executed_path, as_version=4) if executed_path.exists()
+                    else None)
+    html_bytes = notebook_bytes = None
+    if notebook is not None:
+        # stable paths instead of this worker's temporary ones
+        notebook.metadata.setdefault("papermill", {}).update(
+            input_path=f"{run.notebook}.ipynb", output_path=f"{run.notebook}/{run.slug}.ipynb")
+        notebook.metadata["itclusters"] = provenance(run, cwd)
+        for cell in notebook.cells:  # papermill gives its injected cell a random id
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.id = "injected-parameters"
+        if not error:
+            try:
+                html_bytes = _export_html(notebook, run)
+            except Exception as err:
+                error = f"HTML export failed: {_first_line(err)}"
+        notebook_bytes = nbformat.writes(notebook).encode("utf-8")
+    return Executed(run, not error, time.perf_counter() - start, notebook_bytes,
+                    html_bytes if not error else None, error)
+
+
+# --------------------------------------------------------------------------------------------
+# what the client does: write atomically
+
+class _Shield:
+    """Hold SIGINT/SIGTERM back while files are being renamed into place."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.pending: int | None = None
+
+    def __enter__(self):
+        self.depth += 1
+
+    def __exit__(self, *exc):
+        self.depth -= 1
+        if self.depth == 0 and self.pending is not None and exc[0] is None:
+            signum, self.pending = self.pending, None
+            raise _Interrupted(signum)
+
+
+class _Interrupted(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 def _atomic_write(target: Path, data: bytes) -> None:
     tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
-def _export_html(notebook_path: Path) -> bytes:
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    notebook = nbformat.read(notebook_path, as_version=4)
-    # without widget state the export shows each widget's static picture (see widgets.Explorer),
-    # which works offline and shows every year; a saved state would need a live kernel anyway
-    notebook.metadata.pop("widgets", None)
-    body, _ = exporter.from_notebook_node(notebook)
-    return body.encode("utf-8")
-
-
-def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike) -> RunResult:
-    """Execute one run with papermill's Python API; never raises for a notebook error."""
-    import papermill as pm
-
-    start = time.perf_counter()
-    notebooks_dir, out_dir = Path(notebooks_dir), Path(out_dir)
+def write_outputs(executed: Executed, out_dir: Path) -> RunResult:
+    """Write what a worker returned: the report on success, ``.failed.ipynb`` on failure."""
+    run = executed.run
     target_dir = out_dir / run.notebook
     target_dir.mkdir(parents=True, exist_ok=True)
     final_nb = target_dir / f"{run.slug}.ipynb"
     final_html = target_dir / f"{run.slug}.html"
     failed_nb = target_dir / f"{run.slug}.failed.ipynb"
-    tmp_nb = target_dir / f".{run.slug}.tmp-{os.getpid()}.ipynb"
-    try:
-        pm.execute_notebook(str(notebooks_dir / f"{run.notebook}.ipynb"), str(tmp_nb),
-                            parameters=run.params, kernel_name="python3", progress_bar=False,
-                            cwd=str(notebooks_dir), report_mode=False)
-        html = _export_html(tmp_nb)
-        _atomic_write(final_html, html)
-        os.replace(tmp_nb, final_nb)
+    if executed.ok:
+        _atomic_write(final_html, executed.html)
+        _atomic_write(final_nb, executed.notebook)
         failed_nb.unlink(missing_ok=True)
-        return RunResult(run, True, time.perf_counter() - start,
-                         [str(final_nb), str(final_html)])
-    except Exception as err:  # one failing run must not stop the batch
-        if tmp_nb.exists():
-            os.replace(tmp_nb, failed_nb)
-        message = (f"{err.ename}: {err.evalue}" if hasattr(err, "ename")
-                   else f"{type(err).__name__}: {err}")
-        outputs = [str(failed_nb)] if failed_nb.exists() else []
-        return RunResult(run, False, time.perf_counter() - start, outputs,
-                         message.strip().splitlines()[0] if message.strip() else repr(err))
+        return RunResult(run, True, executed.seconds, [str(final_nb), str(final_html)])
+    outputs = []
+    if executed.notebook is not None:
+        _atomic_write(failed_nb, executed.notebook)
+        outputs = [str(failed_nb)]
+    return RunResult(run, False, executed.seconds, outputs, executed.error)
+
+
+def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike) -> RunResult:
+    """Execute one run here and write its files into ``out_dir`` (no pool, no lock)."""
+    source = (Path(notebooks_dir) / f"{run.notebook}.ipynb").read_text(encoding="utf-8")
+    return write_outputs(render_run(run, source, str(notebooks_dir)), Path(out_dir))
+
+
+# --------------------------------------------------------------------------------------------
+# the output folder
+
+def _describe_os_error(folder: Path, err: OSError) -> str:
+    reasons = {errno.EROFS: "it is on a read-only file system",
+               errno.EACCES: "permission denied", errno.EPERM: "permission denied",
+               errno.ENOSPC: "no space left on the device",
+               errno.EDQUOT: "disk quota exceeded"}
+    reason = reasons.get(err.errno, err.strerror or str(err))
+    return f"cannot write reports into {folder}: {reason}; choose another folder with --out"
+
+
+class _OutputLock:
+    """An exclusive lock on the output folder for one batch (released when the process ends)."""
+
+    def __init__(self, out_dir: Path, runs: int) -> None:
+        self.path = out_dir / _LOCK_NAME
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self.handle = open(self.path, "a+", encoding="utf-8")
+        except OSError as err:
+            raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: no advisory locks, no refusal
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self.handle.seek(0)
+                holder = self.handle.read().strip() or "another process"
+                self.handle.close()
+                raise OutputFolderError(
+                    f"another itclusters-report ({holder}) is writing into {out_dir}; wait for "
+                    f"it to finish or choose another folder with --out") from None
+        try:
+            self.handle.seek(0)
+            self.handle.truncate()
+            self.handle.write(f"pid {os.getpid()}, started "
+                              f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            free = shutil.disk_usage(out_dir).free
+        except OSError as err:
+            self.release()
+            raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+        needed = _BYTES_PER_RUN * max(1, runs)
+        if free < needed:
+            self.release()
+            raise OutputFolderError(
+                f"cannot write reports into {out_dir}: {free / 2**20:.1f} MB free, the batch "
+                f"needs about {needed / 2**20:.0f} MB; free some space or choose another "
+                f"folder with --out")
+
+    def release(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()  # closing releases the lock
 
 
 def _clean_stale_temporaries(out_dir: Path) -> None:
-    for stale in out_dir.glob("*/.*.tmp-*.*"):
+    for stale in out_dir.glob("**/.*.tmp-*.*"):
         stale.unlink(missing_ok=True)
 
+
+# --------------------------------------------------------------------------------------------
+# executors: a local process pool or a Dask cluster, both behind concurrent.futures
 
 def _quiet_worker(log_path: str) -> None:
     """Send a worker's (and its kernels') stderr to the batch log, away from the progress bar."""
     handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)
+    # the batch decides what to do on Ctrl-C, not each worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _our_descendants(before: set[int]) -> list:
+    import psutil
+
+    procs = []
+    for child in psutil.Process().children(recursive=False):
+        if child.pid in before:
+            continue
+        try:
+            if "resource_tracker" in " ".join(child.cmdline()):
+                continue  # multiprocessing's bookkeeper; ends with this process
+            procs.append(child)
+            procs.extend(child.children(recursive=True))
+        except psutil.Error:
+            continue
+    return procs
+
+
+def _ppid(proc) -> int | None:
+    import psutil
+
+    try:
+        return proc.ppid()
+    except psutil.Error:
+        return None
+
+
+def _stop_processes(procs: list, grace: float = 3.0) -> None:
+    import psutil
+
+    for proc in procs:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(procs, timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+
+
+class _ProcessPoolBackend:
+    description = "process pool"
+
+    def __init__(self, jobs: int, log_path: Path) -> None:
+        self.jobs, self.log_path = jobs, log_path
+        self.capacity = jobs
+        self.executor = self._new()
+
+    def _new(self):
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"),
+                                   initializer=_quiet_worker, initargs=(str(self.log_path),))
+
+    def renew(self):
+        """A pool whose worker died is broken for good: start a fresh one."""
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        self.executor = self._new()
+        return self.executor
+
+    def close(self, stopping: bool) -> None:
+        self.executor.shutdown(wait=not stopping, cancel_futures=True)
+
+
+class _DaskBackend:
+    def __init__(self, address: str, jobs: int, log_path: Path) -> None:
+        import logging
+
+        import dask
+        from distributed import Client, LocalCluster
+
+        self.cluster = None
+        if address == "local":
+            # a lost worker raises KilledWorker at once; the runner's own retry (the same for
+            # both executors) then tries the run once more.  No pre-spawn environment: Dask's
+            # MALLOC_TRIM_THRESHOLD_ and one-thread BLAS would reach the kernels, which must
+            # run as they do in the process pool (same speed, same floating-point sums)
+            with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                  "distributed.nanny.pre-spawn-environ": {}}):
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                                            silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+            self.client.run(_quiet_worker, str(log_path))
+            self.description = f"local Dask cluster ({jobs} workers)"
+        else:
+            try:
+                self.client = Client(address, timeout="15s")
+            except (OSError, TimeoutError) as err:
+                raise BatchError(f"cannot reach the Dask scheduler at {address}: "
+                                        f"{err}") from None
+            try:
+                self.client.wait_for_workers(1, timeout=30)
+            except TimeoutError:
+                self.client.close()
+                raise BatchError(f"the Dask scheduler at {address} has no worker after "
+                                        f"30 s; start one with `dask worker {address}`") from None
+            workers = len(self.client.nthreads())
+            self.description = f"Dask scheduler {address} ({workers} workers)"
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        # pure=False: a retried run is a new task, not the lost one's cached failure
+        self.executor = self.client.get_executor(pure=False)
+
+    @property
+    def capacity(self) -> int:
+        """Worker threads now in the cluster (workers may come and go)."""
+        try:
+            return max(1, sum(self.client.nthreads().values()))
+        except Exception:  # the scheduler is busy or gone: keep handing out one at a time
+            return 1
+
+    def renew(self):
+        return self.executor
+
+    def close(self, stopping: bool) -> None:
+        self.executor.shutdown(wait=False)
+        try:
+            self.client.close(timeout=10)
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
+        except Exception:  # a cluster whose workers were just stopped may complain; ignore
+            pass
+
+
+# --------------------------------------------------------------------------------------------
+# the batch
+
+_SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 
 def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike,
-              jobs: int | None = None, progress: bool = True) -> list[RunResult]:
-    """Run every run in worker processes; results come back in the order of ``runs``."""
+              jobs: int | None = None, progress: bool = True,
+              scheduler: str | None = None) -> list[RunResult]:
+    """Run every run on workers; results come back in the order of ``runs``.
+
+    ``scheduler``: None for a local process pool of ``jobs`` workers (default: one per core),
+    ``"local"`` for a local Dask cluster of ``jobs`` workers, or a Dask scheduler's address.
+    Raises :class:`OutputFolderError` before any run when ``out_dir`` cannot take the reports
+    or another batch is writing into it.  On SIGINT/SIGTERM the workers and their kernels are
+    stopped, the results so far are returned (the others marked not finished) and the
+    signal's number is in the attribute ``interrupted`` of the returned list.
+    """
     from tqdm.auto import tqdm
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temporaries(out_dir)
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs) or 1))
+    runs = assign_names(runs, "the runs")
+    out_dir, notebooks_dir = Path(out_dir), Path(notebooks_dir)
+    sources = {run.notebook: (notebooks_dir / f"{run.notebook}.ipynb").read_text(encoding="utf-8")
+               for run in runs}
+    lock = _OutputLock(out_dir, len(runs))
     results: dict[Run, RunResult] = {}
-    bar = tqdm(total=len(runs), desc="reports", unit="run", disable=not progress, file=sys.stderr)
-    log_path = out_dir / "batch.log"
-    log_path.write_text("")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn"),
-                             initializer=_quiet_worker, initargs=(str(log_path),)) as pool:
-        futures = {pool.submit(execute_run, run, str(notebooks_dir), str(out_dir)): run
-                   for run in runs}
+    interrupted = None
+    shield = _Shield()
+    old_handlers = {}
+
+    def on_signal(signum, frame):
+        if shield.depth:
+            shield.pending = signum
+        else:
+            raise _Interrupted(signum)
+
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        for signum in _SIGNAL_NAMES:
+            old_handlers[signum] = signal.signal(signum, on_signal)
+    backend = bar = scratch = None
+    before: set[int] = set()
+    completed = False
+    try:
+        _clean_stale_temporaries(out_dir)
+        log_path = out_dir / "batch.log"
         try:
-            for future in as_completed(futures):
-                run = futures[future]
-                try:
-                    results[run] = future.result()
-                except Exception as err:  # a worker that died
-                    results[run] = RunResult(run, False, 0.0, [], f"{type(err).__name__}: {err}")
-                bar.set_postfix_str(run.notebook, refresh=False)
-                bar.update()
-        except KeyboardInterrupt:
+            log_path.write_text("")
+        except OSError as err:
+            raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+        import psutil
+
+        before = {p.pid for p in psutil.Process().children(recursive=False)}
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs) or 1))
+        if scheduler:
+            backend = _DaskBackend(scheduler, jobs, log_path)
+        else:
+            backend = _ProcessPoolBackend(jobs, log_path)
+        bar = tqdm(total=len(runs), desc="reports", unit="run", disable=not progress,
+                   file=sys.stderr)
+        losses: dict[Run, list[str]] = {}
+        executor = backend.executor
+
+        # workers on this machine work in a folder the batch removes at the end, even after
+        # a killed worker; remote workers use their own temporary folder
+        scratch = None if scheduler not in (None, "local") else tempfile.mkdtemp(
+            prefix="itclusters-batch-")
+
+        def submit(run):
+            nonlocal executor
+            args = (render_run, run, sources[run.notebook], str(notebooks_dir), scratch)
+            try:
+                return executor.submit(*args)
+            except RuntimeError:  # BrokenProcessPool is a RuntimeError
+                executor = backend.renew()
+                return executor.submit(*args)
+
+        # no more runs in flight than workers: a run handed out is a run that is running, so
+        # a lost worker costs only the runs that were really on the workers lost
+        queue = deque(runs)
+        futures: dict = {}
+        pending: set = set()
+
+        def fill():
+            while queue and len(pending) < backend.capacity:
+                run = queue.popleft()
+                future = submit(run)
+                futures[future] = run
+                pending.add(future)
+
+        fill()
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    run = futures.pop(future)
+                    try:
+                        executed = future.result()
+                    except Exception as err:  # the worker was lost (killed, out of memory)
+                        losses.setdefault(run, []).append(_first_line(err))
+                        if len(losses[run]) < 2:
+                            queue.appendleft(run)
+                            continue
+                        results[run] = RunResult(
+                            run, False, 0.0, [],
+                            f"worker lost twice (killed or out of memory): {losses[run][-1]}")
+                    else:
+                        with shield:
+                            try:
+                                results[run] = write_outputs(executed, out_dir)
+                            except OSError as err:
+                                raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+                        if run in losses:
+                            results[run].note = f"retried after a lost worker ({losses[run][0]})"
+                    bar.set_postfix_str(run.notebook, refresh=False)
+                    bar.update()
+                fill()
+        except (_Interrupted, BatchError) as stop:
+            interrupted = stop
             for future in futures:
                 future.cancel()
-            raise
+        completed = True
+    except _Interrupted as stop:  # while starting the workers
+        interrupted = stop
+        completed = True
+    finally:
+        stopping = interrupted is not None or not completed
+        for signum, handler in old_handlers.items():
+            signal.signal(signum, signal.SIG_IGN)  # nothing may interrupt the cleaning up
+        try:
+            if bar is not None:
+                bar.close()
+            if stopping and backend is not None:
+                # kernels first (grandchildren), then the workers, then whatever is left
+                _stop_processes([p for p in _our_descendants(before) if _ppid(p) != os.getpid()])
+                backend.close(stopping=True)
+                _stop_processes(_our_descendants(before))
+            elif backend is not None:
+                backend.close(stopping=False)
+            _clean_stale_temporaries(out_dir)
+            if scratch:
+                shutil.rmtree(scratch, ignore_errors=True)
         finally:
-            bar.close()
-    return [results[run] for run in runs]
+            lock.release()
+            for signum, handler in old_handlers.items():
+                signal.signal(signum, handler)
+    if isinstance(interrupted, BatchError):
+        raise interrupted
+    ordered = _ResultList(results.get(run) or RunResult(run, False, 0.0, [], "", "", False)
+                          for run in runs)
+    ordered.interrupted = interrupted.signum if interrupted is not None else None
+    ordered.executor = getattr(backend, "description", "")
+    return ordered
+
+
+class _ResultList(list):
+    interrupted: int | None = None
+    executor: str = ""
 
 
 def summary_table(results: list[RunResult]) -> str:
-    """A plain-text table: notebook, parameters, status, seconds, error."""
+    """A plain-text table: notebook, report name, status, seconds, error."""
     rows = [("notebook", "parameters", "status", "seconds", "error")]
     for r in results:
         params = ", ".join(f"{k}={v}" for k, v in r.run.parameters) or "(defaults)"
-        rows.append((r.run.notebook, params, "ok" if r.ok else "FAILED", f"{r.seconds:.1f}",
-                     r.error))
+        if r.run.slug != r.run.readable_slug:
+            params += f"  [{r.run.slug}]"
+        detail = r.error or (f"({r.note})" if r.note else "")
+        seconds = f"{r.seconds:.1f}" if r.finished else "-"
+        rows.append((r.run.notebook, params, r.status, seconds, detail))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4]
              for row in rows]
     lines.insert(1, "-" * min(120, max(len(line) for line in lines)))
-    failed = sum(not r.ok for r in results)
-    lines.append(f"{len(results) - failed} of {len(results)} runs succeeded"
-                 + (f"; {failed} failed" if failed else ""))
+    failed = sum(r.finished and not r.ok for r in results)
+    unfinished = sum(not r.finished for r in results)
+    finished = len(results) - unfinished
+    ok = finished - failed
+    if unfinished:
+        lines.append(f"{finished} of {len(results)} runs finished ({ok} ok, {failed} failed); "
+                     f"{unfinished} did not finish")
+    else:
+        lines.append(f"{ok} of {len(results)} runs succeeded"
+                     + (f"; {failed} failed" if failed else ""))
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -225,7 +989,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default=None,
                         help="folder of the notebooks (default: the grid's folder)")
     parser.add_argument("--out", default=str(root / "reports"), help="output folder (default: reports/)")
-    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: cores)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="worker processes (default: cores); with --scheduler local, workers")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                             "'local' for a local cluster of --jobs workers; default: a local "
+                             "process pool")
     parser.add_argument("--only", action="append", default=[],
                         help="run only this notebook (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
@@ -235,23 +1004,31 @@ def main(argv: list[str] | None = None) -> int:
         runs = load_grid(args.grid, notebooks_dir)
     except (GridError, FileNotFoundError) as err:
         print(f"itclusters-report: {err}", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_START
     if args.only:
         runs = [r for r in runs if r.notebook in args.only]
         if not runs:
             print(f"itclusters-report: no run of {args.only} in {args.grid}", file=sys.stderr)
-            return 2
-    # the kernels must be this environment's Python, whatever PATH the caller had
-    os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    # figures must be drawn inline in the kernels even if the caller's shell says Agg
-    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs, progress=not args.no_progress)
+            return EXIT_CANNOT_START
+    try:
+        results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs,
+                            progress=not args.no_progress, scheduler=args.scheduler)
+    except BatchError as err:
+        print(f"itclusters-report: {err}", file=sys.stderr)
+        return EXIT_CANNOT_START
     print(summary_table(results))
     for r in results:
-        if not r.ok:
+        if r.finished and not r.ok:
             where = f" (see {r.outputs[0]})" if r.outputs else ""
             print(f"FAILED {r.run.describe()}: {r.error}{where}", file=sys.stderr)
-    return 0 if all(r.ok for r in results) else 1
+    signum = getattr(results, "interrupted", None)
+    if signum is not None:
+        left = [r for r in results if not r.finished]
+        print(f"itclusters-report: interrupted by {_SIGNAL_NAMES.get(signum, signum)}; "
+              f"{len(results) - len(left)} of {len(results)} runs finished, {len(left)} did "
+              f"not (their previous reports, if any, are unchanged)", file=sys.stderr)
+        return 128 + signum
+    return 0 if all(r.ok for r in results) else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover
