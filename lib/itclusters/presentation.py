@@ -16,9 +16,12 @@ Compute modules never import this one; it imports matplotlib and pandas' Styler 
 """
 from __future__ import annotations
 
+import hashlib
+
 import math
 import re
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
@@ -435,6 +438,21 @@ def _rename_indicators(index: pd.Index) -> pd.Index:
     return index
 
 
+@lru_cache(maxsize=None)
+def _table_styler():
+    """A pandas Styler whose plain-text form names the table, not a memory address (a notebook
+    stores it beside the HTML; an address would differ on every run)."""
+    from pandas.io.formats.style import Styler
+
+    class Table(Styler):
+        def __repr__(self) -> str:
+            rows, columns = self.data.shape
+            caption = f"{self.caption}: " if self.caption else ""
+            return f"<table: {caption}{rows} rows x {columns} columns>"
+
+    return Table
+
+
 class SplitTable:
     """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`)."""
 
@@ -446,6 +464,9 @@ class SplitTable:
 
     def _repr_html_(self) -> str:
         return self.to_html()
+
+    def __repr__(self) -> str:
+        return f"<{len(self.parts)} tables: " + "; ".join(map(repr, self.parts)) + ">"
 
 
 def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
@@ -559,7 +580,7 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
 
 
 def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
-    styler = frame.style.set_table_styles(_TABLE_CSS)
+    styler = _table_styler()(frame).set_table_styles(_TABLE_CSS)
     used = {c: f for c, f in formatters.items() if c in frame.columns}
     if used:
         styler = styler.format(used)
@@ -571,7 +592,11 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
     styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
     if caption:
         styler = styler.set_caption(caption)
-    return styler
+    # pandas gives each Styler a random id for its CSS; one derived from the table keeps a
+    # regenerated report byte-identical (identical tables share identical rules)
+    digest = hashlib.sha256(frame.to_csv().encode("utf-8") + str(caption).encode("utf-8")
+                            + repr(sorted(used)).encode("utf-8") + repr(words).encode("utf-8"))
+    return styler.set_uuid(f"itc{digest.hexdigest()[:10]}")
 
 
 def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
