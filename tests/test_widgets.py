@@ -228,3 +228,76 @@ def test_a_users_own_column_is_explorable(panel):
     _expect(w, mine, "my_ratio", 2012, "quantiles")
     assert all(re.fullmatch(r"[\d,]+\.\d+|no data", r[2]) for r in _rows(w))
     plt.close("all")
+
+
+# -- the "Regions" picker: each year's own layout or one harmonised layout --------------------
+@pytest.fixture(scope="module")
+def today_panels():
+    from itclusters.today import explorer_panels
+
+    return explorer_panels()
+
+
+def _region_count(w) -> int:
+    return len(next(c for c in w.ax.collections if c.get_gid() == "regions").get_paths())
+
+
+def test_no_regions_picker_without_panels(widget):
+    assert widget.regions is None and widget.panels is None
+    pickers = widget.children[0].children
+    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes"]
+
+
+def test_regions_picker_swaps_layout_keeping_indicator_and_year(today_panels):
+    from itclusters.today import KZ16_REGIONS, OWN_REGIONS
+
+    own, kz16 = today_panels[OWN_REGIONS], today_panels[KZ16_REGIONS]
+    assert list(today_panels) == [OWN_REGIONS, KZ16_REGIONS]  # each year's own layout first
+    w = Explorer(panels=today_panels, indicator="ict_lq_grp", year=2019)
+    assert w.regions.value == OWN_REGIONS and w.panel is own
+    assert w.regions in w.children[0].children
+    assert (w.regions.layout.margin, w.regions.layout.max_width) == ("0 16px 4px 0", "100%")
+    assert list(w.regions.options) == [OWN_REGIONS, KZ16_REGIONS]
+
+    w.regions.value = KZ16_REGIONS
+    assert w.panel is kz16
+    assert (w.indicator.value, w.year.value) == ("ict_lq_grp", 2019)
+    assert _region_count(w) == 16 and len(_rows(w)) == 16
+    names = [r[1] for r in _rows(w)]
+    assert display_name("shymkent") not in names and "South-Kazakhstan" in names
+    assert list(w.year.options) == available_years(kz16, "ict_lq_grp")
+
+    w.regions.value = OWN_REGIONS
+    assert w.panel is own and (w.indicator.value, w.year.value) == ("ict_lq_grp", 2019)
+    assert _region_count(w) == 17 and len(_rows(w)) == 17
+    names = [r[1] for r in _rows(w)]
+    assert display_name("shymkent") in names and "South-Kazakhstan" not in names
+    # the colours are 2019's own-layout classes, and the table names every region
+    values = own["ict_lq_grp"].xs(2019, level="year")
+    assert np.allclose(_faces(w), classify(values, w.scheme.value,
+                                           ids=w.ax._itclusters_ids).facecolors)
+    ids = set(values.index)
+    assert not [n for n in names if n in ids]
+    assert "2019" in w.heading.value
+    plt.close("all")
+
+
+def test_regions_picker_starts_on_the_panel_given(today_panels):
+    from itclusters.today import KZ16_REGIONS
+
+    w = Explorer(today_panels[KZ16_REGIONS], panels=today_panels, indicator="ict_share", year=2019)
+    assert w.regions.value == KZ16_REGIONS and _region_count(w) == 16
+    with pytest.raises(ValueError, match="not one of panels"):
+        Explorer(today_panels[KZ16_REGIONS].copy(), panels=today_panels, indicator="ict_share")
+    plt.close("all")
+
+
+def test_static_form_of_panels_is_the_first_for_the_years_given(today_panels):
+    figure = explorer(panels=today_panels, indicator="ict_lq_grp", interactive=False,
+                      static_years=[2010, 2016, 2019])
+    maps = [ax for ax in figure.axes if hasattr(ax, "_itclusters_classes")]
+    assert [ax.get_title(loc="left") or ax.get_title() for ax in maps] == ["2010", "2016", "2019"]
+    with pytest.raises(ValueError, match="no values for 2009"):
+        explorer(panels=today_panels, indicator="ict_lq_grp", interactive=False,
+                 static_years=[2009])
+    plt.close("all")

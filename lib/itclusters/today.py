@@ -22,7 +22,7 @@ from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
            "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
-           "summary", "explorer_panel"]
+           "summary", "explorer_panel", "explorer_panels", "OWN_REGIONS", "KZ16_REGIONS"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
 #: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
@@ -481,3 +481,19 @@ def explorer_panel(layout: str | None = "kz16") -> pd.DataFrame:
                                for code in out.columns}
     out.attrs["layouts"] = panel.groupby(level="year")["layout"].first().to_dict()
     return out
+
+
+#: The labels of :func:`explorer_panels`, as the explorer's "Regions" picker shows them.
+OWN_REGIONS = "Each year's own regions"
+KZ16_REGIONS = "16 regions of 2010–2017 (harmonised)"
+
+
+def explorer_panels() -> dict[str, pd.DataFrame]:
+    """The two panels of the explorer's "Regions" picker: each year on its own layout
+    (:func:`explorer_panel` with ``layout=None``) first, then every year harmonised to the 16
+    units of 2010–2017.  ``itc.explorer(panels=today.explorer_panels())``.
+
+    >>> list(explorer_panels())
+    ["Each year's own regions", '16 regions of 2010–2017 (harmonised)']
+    """
+    return {OWN_REGIONS: explorer_panel(None), KZ16_REGIONS: explorer_panel("kz16")}

@@ -26,6 +26,7 @@ import html
 import io
 import struct
 import zlib
+from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
 import matplotlib.pyplot as plt
@@ -196,11 +197,29 @@ class Explorer(W.VBox):
     Attributes ``year``, ``indicator`` and ``scheme`` are the pickers (``ipywidgets.Dropdown``);
     ``figure`` is the one matplotlib figure, recoloured in place; ``image`` shows it, with
     ``heading``, ``legend`` and ``credit`` (HTML) around it and ``table`` beside or under it.
+
+    ``panels`` (a mapping of labels to panels, e.g. each year's own region layout and one
+    harmonised layout) adds a fourth picker, ``regions``, that swaps :attr:`panel`; it starts
+    on ``panel`` when that is one of them, else on the first.  ``static_years`` limits the
+    static picture (see :meth:`static_figure`) to those years.
     """
 
     def __init__(self, panel: pd.DataFrame | None = None, *, year: int | None = None,
                  indicator: str = "index", scheme: str | None = None,
-                 pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH):
+                 pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH,
+                 panels: Mapping[str, pd.DataFrame] | None = None,
+                 static_years: Sequence[int] | None = None):
+        self.panels = dict(panels) if panels is not None else None
+        if self.panels is not None:
+            if not self.panels:
+                raise ValueError("panels is empty: give at least one label and its panel")
+            labels = [k for k, v in self.panels.items() if v is panel]
+            if panel is not None and not labels:
+                raise ValueError("panel is not one of panels; give panels alone, or pass one "
+                                 "of its values as panel to start on it")
+            start = labels[0] if labels else next(iter(self.panels))
+            panel = self.panels[start]
+        self.static_years = None if static_years is None else list(static_years)
         self.panel = indicator_panel() if panel is None else panel
         if indicator not in self.panel.columns:
             raise ValueError(f"unknown indicator {indicator!r}; available: "
@@ -226,6 +245,9 @@ class Explorer(W.VBox):
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
                                  description="Classes", style=wide,
                                  layout=W.Layout(width="340px", max_width="100%"))
+        self.regions = None if self.panels is None else W.Dropdown(
+            options=list(self.panels), value=start, description="Regions", style=wide,
+            layout=W.Layout(width="420px", max_width="100%"))
         self.pixel_ratio = pixel_ratio
         self._draw_map(map_width)
         self._title_text = ""
@@ -243,12 +265,16 @@ class Explorer(W.VBox):
         self.indicator.observe(self._on_indicator, names="value")
         self.year.observe(self._on_change, names="value")
         self.scheme.observe(self._on_change, names="value")
+        chosen = [self.indicator, self.year, self.scheme]
+        if self.regions is not None:
+            self.regions.observe(self._on_panel, names="value")
+            chosen.append(self.regions)
         row = dict(display="flex", flex_flow="row wrap", align_items="flex-start",
                    max_width="100%")
         # spacing by margins: ipywidgets layouts have no "gap"
-        for picker in (self.indicator, self.year, self.scheme):
+        for picker in chosen:
             picker.layout.margin = "0 16px 4px 0"
-        pickers = W.Box([self.indicator, self.year, self.scheme], layout=W.Layout(**row))
+        pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 8px 0"
         self.image.layout.margin = "0 16px 8px 0"
         picture = W.Box([self.image, self.legend], layout=W.Layout(**row))
@@ -418,18 +444,43 @@ class Explorer(W.VBox):
 
     # -- callbacks ----------------------------------------------------------------------------
     def _on_indicator(self, change) -> None:
-        code = change["new"]
+        if self._busy:  # set by a swap of panels, which redraws itself
+            return
         self._busy = True  # several pickers change; redraw once at the end
         try:
-            years = available_years(self.panel, code)
-            keep_year = self.year.value if self.year.value in years else years[-1]
-            self.year.options = years
-            self.year.value = keep_year
-            schemes = _schemes_for(self.panel, code)
-            keep = (self.scheme.value if self.scheme.value in schemes and not _is_lq(code)
-                    else _default_scheme(self.panel, code))
-            self.scheme.options = [(_SCHEME_LABELS[s], s) for s in schemes]
-            self.scheme.value = keep
+            self._refresh_pickers(change["new"], keep_lq_scheme=False)
+        finally:
+            self._busy = False
+        self.note.value = self._note_html()
+        self.redraw()
+
+    def _refresh_pickers(self, code: str, keep_lq_scheme: bool) -> None:
+        """Years and classes offered for ``code`` in :attr:`panel`, keeping the current ones
+        where they are offered (an LQ's classes around 1 are restored on a change of
+        indicator unless ``keep_lq_scheme``)."""
+        years = available_years(self.panel, code)
+        keep_year = self.year.value if self.year.value in years else years[-1]
+        self.year.options = years
+        self.year.value = keep_year
+        schemes = _schemes_for(self.panel, code)
+        keep = (self.scheme.value
+                if self.scheme.value in schemes and (keep_lq_scheme or not _is_lq(code))
+                else _default_scheme(self.panel, code))
+        self.scheme.options = [(_SCHEME_LABELS[s], s) for s in schemes]
+        self.scheme.value = keep
+
+    def _on_panel(self, change) -> None:
+        """Another set of regions: the indicator and year stay where the new panel has them."""
+        self.panel = self.panels[change["new"]]
+        self._busy = True
+        try:
+            code = self.indicator.value
+            codes = list(self.panel.columns)
+            if code not in codes:
+                code = codes[0]
+            self.indicator.options = [(_about(c).label, c) for c in codes]
+            self.indicator.value = code
+            self._refresh_pickers(code, keep_lq_scheme=True)
         finally:
             self._busy = False
         self.note.value = self._note_html()
@@ -464,8 +515,10 @@ class Explorer(W.VBox):
 
     # -- static fallback ----------------------------------------------------------------------
     def static_figure(self) -> Figure:
-        """Small multiples of the current indicator over all its years (shared classes)."""
-        return static_explorer(self.panel, self.indicator.value, self.scheme.value)
+        """Small multiples of the current indicator over all its years (shared classes), or
+        over the ``static_years`` given that have values."""
+        return static_explorer(self.panel, self.indicator.value, self.scheme.value,
+                               years=self.static_years)
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -473,7 +526,9 @@ class Explorer(W.VBox):
         # exports without widget state (papermill -> HTML) show this picture instead
         figure = self.static_figure()
         buffer = io.BytesIO()
-        figure.savefig(buffer, format="png", dpi=80, metadata={"Software": None})
+        # "tight": the source line under small multiples can be wider than the maps
+        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight",
+                       metadata={"Software": None})
         plt.close(figure)
         import base64
 
@@ -505,10 +560,20 @@ def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: s
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
-def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str | None = None):
-    """The explorer's static form: one map per available year, one set of classes."""
+def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str | None = None,
+                    years: Sequence[int] | None = None):
+    """The explorer's static form: one map per available year (or per year of ``years`` that
+    has values), one set of classes."""
     info = _about(indicator)
-    years = available_years(panel, indicator)
+    available = available_years(panel, indicator)
+    if years is None:
+        years = available
+    else:
+        missing = [y for y in years if y not in available]
+        if missing:
+            raise ValueError(f"{indicator!r} has no values for {', '.join(map(str, missing))}; "
+                             f"available: {', '.join(map(str, available))}")
+        years = list(years)
     return small_multiples(panel[indicator], years,
                            scheme=scheme or _default_scheme(panel, indicator), title=info.label,
                            units=info.unit or None, source=info.source or None,
@@ -517,8 +582,10 @@ def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str |
 
 def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
              indicator: str = "index", scheme: str | None = None,
-             interactive: bool | None = None):
-    """Explore any indicator on the map of the 16 regions.
+             interactive: bool | None = None,
+             panels: Mapping[str, pd.DataFrame] | None = None,
+             static_years: Sequence[int] | None = None):
+    """Explore any indicator on the map of the 16 regions (or of each year's regions).
 
     Parameters
     ----------
@@ -528,16 +595,25 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
         The pickers' starting values.
     interactive : bool, optional
         ``None`` decides by :func:`has_live_frontend`.
+    panels : mapping of str to DataFrame, optional
+        Several panels under the labels of a "Regions" picker, e.g.
+        :func:`~itclusters.today.explorer_panels` (each year's own regions, or harmonised);
+        the static form shows the first (or ``panel``, when it is one of them).
+    static_years : list of int, optional
+        The years of the static form (default: every year with values).
 
     Returns
     -------
     Explorer or matplotlib Figure
         The widget in a kernel; a static small-multiples figure elsewhere.
     """
-    panel = indicator_panel() if panel is None else panel
     live = has_live_frontend() if interactive is None else interactive
     if live:
-        return Explorer(panel, year=year, indicator=indicator, scheme=scheme)
+        return Explorer(panel, year=year, indicator=indicator, scheme=scheme, panels=panels,
+                        static_years=static_years)
+    if panels and panel is None:
+        panel = next(iter(panels.values()))
+    panel = indicator_panel() if panel is None else panel
     if indicator not in panel.columns:
         raise ValueError(f"unknown indicator {indicator!r}; available: {', '.join(panel.columns)}")
-    return static_explorer(panel, indicator, scheme)
+    return static_explorer(panel, indicator, scheme, years=static_years)
