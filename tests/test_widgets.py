@@ -301,3 +301,17 @@ def test_static_form_of_panels_is_the_first_for_the_years_given(today_panels):
         explorer(panels=today_panels, indicator="ict_lq_grp", interactive=False,
                  static_years=[2009])
     plt.close("all")
+
+
+def test_every_location_quotient_defaults_to_classes_around_one():
+    from itclusters.today import explorer_panel
+    from itclusters.widgets import _default_scheme, static_explorer
+
+    panel = explorer_panel()
+    assert _default_scheme(panel, "ict_lq_grp") == "lq"
+    fig = static_explorer(panel, "ict_lq_grp", years=[2010, 2025])
+    labels = [t.get_text() for leg in fig.legends + [a.get_legend() for a in fig.axes]
+              if leg is not None for t in leg.get_texts()]
+    assert any("0.90" in t and "1.10" in t for t in labels), labels
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -73,7 +73,7 @@ USER_COLUMNS = {"your_index": "index", "your_grade": "grade",
 _SDG = f"{_BNS}, SDG platform"
 INDICATORS.update({i.code: i for i in (
     Indicator("ict_lq_grp", "ICT (section J) location quotient against GRP",
-              "LQ (1 = national structure)", f"{_BNS}; computed",
+              "LQ (1 = national structure)", f"{_BNS}; computed", "lq",
               note="ICT share of the region's GRP over the national one: GRP stands in for the "
                    "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
                    "keeps the sum-of-sections LQ for 2010-2016)"),

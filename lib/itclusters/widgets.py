@@ -79,7 +79,8 @@ def has_live_frontend() -> bool:
 
 
 def _is_lq(code: str) -> bool:
-    return code == "lq" or code.endswith("_lq")
+    """A location quotient: its maps break at LQ = 1 (the catalogue's scheme, or the name)."""
+    return code == "lq" or code.endswith("_lq") or _about(code).scheme == "lq"
 
 
 def _schemes_for(panel: pd.DataFrame, code: str) -> list[str]:
