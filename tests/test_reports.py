@@ -613,3 +613,30 @@ def test_an_unwritable_output_folder_is_one_error_before_any_run(tmp_path, capsy
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith(f"itclusters-report: cannot write reports into "
                                                f"{blocker / 'reports'}: ")
+
+
+def test_the_grid_maps_the_users_own_index(tmp_path, capsys):
+    """Issue 15.1 through the batch: a user's 2015/2017 table gives two reports of *that* index."""
+    from itclusters import innovation_index, read_indicators
+    from itclusters.presentation import display_name
+
+    table = ROOT / "tests" / "data" / "clean_long.csv"
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: 01_innovation_index
+    parameters:
+      indicators_file: "{table}"
+      year: [2015, 2017]
+""")
+    out = tmp_path / "out"
+    code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+                 "--jobs", "2", "--no-progress"])
+    assert code == 0, capsys.readouterr()
+    expected = innovation_index(read_indicators(table))["index"]
+    reports = sorted((out / "01_innovation_index").glob("*.html"))
+    assert len(reports) == 2
+    for year in (2015, 2017):
+        [html] = [r.read_text(encoding="utf-8") for r in reports if f"year={year}" in r.name]
+        values = expected.xs(year, level="year")
+        assert (f"In {year}, your index puts <strong>{display_name(values.idxmax())}</strong> "
+                f"first ({values.max():.2f}") in html
