@@ -90,3 +90,18 @@ def test_runs_top_to_bottom(path, tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
     assert "Warning" not in stderr, stderr
+
+
+def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
+    import re
+
+    from itclusters.handouts import build_handouts
+
+    written = build_handouts(out_dir=tmp_path)
+    students = [p for p in written if "student" in p.parts]
+    teachers = [p for p in written if "teacher" in p.parts]
+    assert len(students) == len(teachers) == len(SEMINAR)
+    for page in written:
+        html = page.read_text(encoding="utf-8")
+        assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html), page
+        assert "<title>" in html and "<title>Notebook</title>" not in html

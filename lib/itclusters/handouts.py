@@ -101,25 +101,16 @@ def _execute(nb, cwd: Path, timeout: int):
 
 
 def _html(nb, title: str) -> bytes:
-    from nbconvert import HTMLExporter
+    from .reports import offline_html  # the reports' offline page: no CDN scripts
 
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    nb.metadata["title"] = title
-    nb.metadata.pop("widgets", None)  # the explorer's static picture shows instead
-    body, _ = exporter.from_notebook_node(nb)
-    return body.encode("utf-8")
+    return offline_html(nb, title, exclude_input=False)
 
 
 def _write(path: Path, data: bytes) -> None:
+    from .reports import _atomic_write
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    _atomic_write(path, data)
 
 
 def build_handouts(seminar_dir: str | os.PathLike | None = None,

@@ -441,26 +441,33 @@ def report_title(notebook, run: Run) -> str:
     return f"{heading} ({shown})" if shown else heading
 
 
-def _export_html(notebook, run: Run) -> bytes:
+def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: str = "") -> bytes:
+    """The notebook as one HTML page that loads nothing from the network, titled ``title``.
+
+    Without widget state the export shows each widget's static picture (see widgets.Explorer),
+    which works offline and shows every year; a saved state would need a live kernel anyway.
+    """
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab",
                             extra_loaders=[DictLoader({"itclusters.html.j2": _OFFLINE_TEMPLATE})],
                             template_file="itclusters.html.j2")
-    exporter.exclude_input = True
+    exporter.exclude_input = exclude_input
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
     notebook = notebook.copy()
     notebook.metadata = notebook.metadata.copy()
-    # without widget state the export shows each widget's static picture (see widgets.Explorer),
-    # which works offline and shows every year; a saved state would need a live kernel anyway
     notebook.metadata.pop("widgets", None)
-    notebook.metadata["title"] = report_title(notebook, run)
-    record = notebook.metadata.get("itclusters")
-    footer = _footer_html(record) if record else ""
+    notebook.metadata["title"] = title
     body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer})
     return body.encode("utf-8")
+
+
+def _export_html(notebook, run: Run) -> bytes:
+    record = notebook.metadata.get("itclusters")
+    return offline_html(notebook, report_title(notebook, run),
+                        footer=_footer_html(record) if record else "")
 
 
 def _first_line(err: BaseException) -> str:
