@@ -33,11 +33,14 @@ handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
 	$(BIN)/python -m pytest
 
+# kernel websockets that send each message at once (see lib/itclusters/server.py)
+NO_DELAY := kernel_websocket_connection_class=itclusters.server.NoDelayConnection
+
 lab: $(VENV)/.installed  ## open JupyterLab on notebooks/
-	$(BIN)/jupyter lab notebooks/ $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	$(BIN)/jupyter lab notebooks/ --ServerApp.$(NO_DELAY) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voila
-	$(BIN)/voila notebooks/dashboard.ipynb
+	$(BIN)/voila notebooks/dashboard.ipynb --Voila.$(NO_DELAY)
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
 	$(BIN)/python -c "from itclusters.data import write_shapefile, write_kz17_shapefile; print(write_shapefile(), write_kz17_shapefile())"

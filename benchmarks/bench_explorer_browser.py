@@ -4,14 +4,20 @@ For each app (JupyterLab running ``notebooks/04_explorer.ipynb``, Voilà serving
 ``notebooks/dashboard.ipynb``) the explorer is started cold, as the browser tests do, then each
 picker is changed 10 times (Year, Indicator, Classes; always to a new value).  One change is
 timed in the page, from the ``change`` event of the ``<select>`` to the first animation frame
-after the new map image is decoded: the round trip to the kernel, the redraw there, the transfer
-of the picture and its decoding.  The map is drawn at 2 device pixels per CSS pixel
-(``itclusters.widgets.PIXEL_RATIO``).
+after the new map is decoded: the round trip to the kernel, the redraw there, the transfer of
+the picture and its decoding.  The map is two stacked pictures (the fills, new at every change;
+the borders and labels over them, new only with another set of regions: see
+:mod:`itclusters.mapimage`), both drawn at 2 device pixels per CSS pixel
+(``itclusters.widgets.PIXEL_RATIO``); the time ends when both are decoded.
 
 The kernel-side figure comes first: the same changes applied to an ``Explorer`` in this
-process (the Python callback: recolour, draw, PNG, legend and table), in wall time and in CPU
+process (the Python callback: recolour, fill layer, PNG, legend and table), in wall time and in CPU
 time of the process; the page then replays exactly that sequence.  Changes that leave the
 picture as it was (e.g. "index" -> "grade", both drawn in letter grades) are made but not timed.
+
+Each app runs twice, side by side in one run: as ``make lab`` / ``make dashboard`` start it
+(kernel websockets without Nagle's delay, :mod:`itclusters.server`) and as Jupyter Server
+leaves it ("Nagle on"), where a small picture can wait up to 40 ms for an acknowledgement.
 
 The machine's load average is printed: on a shared machine every wall-clock figure grows with
 it, the CPU figure much less.
@@ -36,20 +42,22 @@ browser_test.SERVER_DEBUG = False  # no per-message server logging while timing
 
 PICKERS = ("Year", "Indicator", "Classes")
 
-# one change, timed in the page: select -> 'change' -> new src -> decoded -> next frame
+# one change, timed in the page: select -> 'change' -> new src -> decoded -> next frame; the
+# map is two stacked pictures (fills; borders and labels): both are decoded before the frame
 CHANGE = """async ({label, value}) => {
   const box = [...document.querySelectorAll('.widget-dropdown')]
       .find(d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
   const select = box.querySelector('select');
   const img = box.closest('.itclusters-explorer').querySelector('img.widget-image');
+  const stack = [...img.parentElement.querySelectorAll('img.widget-image')];
   const old = img.src;
   const start = performance.now();
   const shown = new Promise((resolve, reject) => {
     const observer = new MutationObserver(() => {
       if (img.src === old) return;
       observer.disconnect();
-      img.decode().then(() => requestAnimationFrame(() => resolve(performance.now() - start)),
-                        reject);
+      Promise.all(stack.map(i => i.decode()))
+          .then(() => requestAnimationFrame(() => resolve(performance.now() - start)), reject);
     });
     observer.observe(img, {attributes: true, attributeFilter: ['src']});
     setTimeout(() => reject(new Error(`no new picture in 30 s after ${label} = ${value}`)), 30000);
@@ -141,35 +149,47 @@ def main(changes: int = 10) -> None:
     same = [f"{label} -> {s['value']}" for label, seq in steps.items() for s in seq
             if not s["picture"]]
     results = {}
+    # each app as `make lab` / `make dashboard` start it (kernel websockets without Nagle's
+    # delay, itclusters.server), then as Jupyter Server leaves it: side by side, one run
+    runs = [(name, no_delay, start)
+            for name, start in (("JupyterLab", browser_test.start_lab),
+                                ("Voila", browser_test.start_voila))
+            for no_delay in (True, False)]
     with tempfile.TemporaryDirectory(prefix="bench-explorer-") as tmp, \
             sync_playwright() as playwright:
-        for name, start in (("JupyterLab", browser_test.start_lab),
-                            ("Voila", browser_test.start_voila)):
-            app, browser = start(playwright, Path(tmp) / name)
+        for name, no_delay, start in runs:
+            browser_test.NO_DELAY = no_delay
+            column = name if no_delay else f"{name} (Nagle on)"
+            app, browser = start(playwright, Path(tmp) / column.replace(" ", "-"))
             try:
                 app.page.locator(browser_test.MAP).first.scroll_into_view_if_needed()
                 natural, css = app.page.evaluate(
                     "() => { const i = document.querySelector('img.widget-image');"
                     " return [i.naturalWidth, i.getBoundingClientRect().width]; }")
-                results[name] = (in_page(app, steps), natural / css)
+                results[column] = (in_page(app, steps), natural / css)
             finally:
                 browser.close()
                 app.server.stop()
+    browser_test.NO_DELAY = True
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"explorer: picker change -> new picture, median of {changes} changes per picker "
           f"(load average {load} on {os.cpu_count()} cores)")
+    width = max(map(len, results)) + 3
     print(f"{'picker':<10} {'kernel-side':>12} {'(its CPU)':>10} "
-          + " ".join(f"{n + ' in-page':>20}" for n in results))
+          + " ".join(f"{n:>{width}}" for n in results))
     for label in PICKERS:
-        cells = " ".join(f"{statistics.median(t[label]):17.1f} ms" for t, _ in results.values())
+        cells = " ".join(f"{statistics.median(t[label]):{width - 3}.1f} ms"
+                         for t, _ in results.values())
         print(f"{label:<10} {statistics.median(kernel[label]):9.1f} ms "
               f"{statistics.median(kernel_cpu[label]):7.1f} ms {cells}")
     everything = {n: [x for v in t.values() for x in v] for n, (t, _) in results.items()}
-    cells = " ".join(f"{statistics.median(v):17.1f} ms" for v in everything.values())
+    cells = " ".join(f"{statistics.median(v):{width - 3}.1f} ms" for v in everything.values())
     all_kernel = [x for v in kernel.values() for x in v]
     all_cpu = [x for v in kernel_cpu.values() for x in v]
     print(f"{'all':<10} {statistics.median(all_kernel):9.1f} ms "
           f"{statistics.median(all_cpu):7.1f} ms {cells}")
+    print("90th percentile of all changes: " + ", ".join(
+        f"{n} {statistics.quantiles(v, n=10)[-1]:.1f} ms" for n, v in everything.items()))
     ratios = ", ".join(f"{n} {r:.2f}" for n, (_, r) in results.items())
     if same:
         print("changes that leave the picture as it was (made, not timed): " + "; ".join(same))

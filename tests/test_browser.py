@@ -37,6 +37,8 @@ from pathlib import Path
 
 import pytest
 
+from itclusters.server import CONNECTION_CLASS
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,6 +50,9 @@ NOTEBOOK = "04_explorer.ipynb"
 START_TIMEOUT = 180.0  # seconds: a cold first kernel on a busy CI machine
 MAP = "img.widget-image"
 SERVER_DEBUG = True  # servers log every message (evidence); the benchmark turns it off
+# the servers run as `make lab` and `make dashboard` start them: kernel websockets without
+# Nagle's delay (itclusters.server); the benchmark also runs them without, for comparison
+NO_DELAY = True
 
 pytestmark = [
     pytest.mark.browser,
@@ -263,6 +268,8 @@ def start_lab(playwright, folder: Path) -> tuple[App, object]:
                "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
                "--ServerApp.password=", "--ServerApp.disable_check_xsrf=True",
                f"--ServerApp.root_dir={work}", "--LabApp.news_url=",
+               *([f"--ServerApp.kernel_websocket_connection_class={CONNECTION_CLASS}"]
+                 if NO_DELAY else []),
                *(["--ServerApp.log_level=DEBUG"] if SERVER_DEBUG else []),
                *(["--allow-root"] if os.geteuid() == 0 else [])]
     server = Server("jupyterlab", command, work, fresh_environment(folder / "home"),
@@ -295,7 +302,9 @@ def start_voila(playwright, folder: Path) -> tuple[App, object]:
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [str(BIN / "voila"), "dashboard.ipynb", "--no-browser", f"--port={port}",
-               "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else [])]
+               "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else []),
+               *([f"--Voila.kernel_websocket_connection_class={CONNECTION_CLASS}"]
+                 if NO_DELAY else [])]
     server = Server("voila", command, ROOT / "notebooks", fresh_environment(folder / "home"),
                     folder / "voila.log", port)
     app = App("voila", server, folder)

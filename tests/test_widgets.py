@@ -71,9 +71,16 @@ def test_picture_has_the_maps_proportions_and_twice_its_css_pixels(widget):
     (x0, x1), (y0, y1) = widget.ax.get_xlim(), widget.ax.get_ylim()
     assert width / height == pytest.approx((x1 - x0) / (y1 - y0), rel=0.01)
     # shown at its CSS width, never stretched: height follows the picture
-    layout = widget.image.layout
+    layout = widget.map.layout
     assert (layout.width, layout.height, layout.max_width) == (f"{css_width}px", "auto", "100%")
     assert layout.align_self == "flex-start"
+    # the fills and the borders and labels over them: one size, one grid cell, the cell's width
+    overlay = np.asarray(Image.open(io.BytesIO(widget.overlay.value)))
+    assert overlay.shape == (height, width, 4)
+    assert list(widget.map.children) == [widget.image, widget.overlay]
+    for picture in widget.map.children:
+        assert (picture.layout.width, picture.layout.height) == ("100%", "auto")
+        assert picture.layout.grid_area == "1 / 1 / 2 / 2"
 
 
 def test_region_labels_read_at_the_target_size(widget):
@@ -83,14 +90,40 @@ def test_region_labels_read_at_the_target_size(widget):
     assert 10 <= LABEL_PX <= 11
 
 
-def test_picture_is_the_map_as_matplotlib_draws_it(widget):
-    # the fast path (regions drawn, labels pasted from a cached layer) against a plain draw
-    fast = _picture(widget).astype(int)
-    widget._credit.set_visible(False)
-    widget.canvas.draw()
-    full = np.asarray(widget.canvas.buffer_rgba())[..., :3].astype(int)
-    difference = np.abs(fast - full)
+def _as_shown(w) -> np.ndarray:
+    """The two pictures the page stacks, decoded from the widgets' PNGs and stacked."""
+    fill = Image.open(io.BytesIO(w.image.value)).convert("RGBA")
+    overlay = Image.open(io.BytesIO(w.overlay.value)).convert("RGBA")
+    return np.asarray(Image.alpha_composite(fill, overlay))
+
+
+def _plain_draw(w) -> np.ndarray:
+    w._credit.set_visible(False)
+    w.canvas.draw()
+    return np.asarray(w.canvas.buffer_rgba()).astype(int)
+
+
+@pytest.mark.parametrize("changes", [{}, {"year": 2010}, {"indicator": "it_production", "year": 2013},
+                                     {"indicator": "ksi", "scheme": "natural_breaks"}])
+def test_picture_is_the_map_as_matplotlib_draws_it(widget, changes):
+    # the fast path (a palette of fills under a fixed layer of borders and labels) against a
+    # plain matplotlib drawing of the same artists; 2013 has regions without data (hatched)
+    for name, value in changes.items():
+        getattr(widget, name).value = value
+    shown = _as_shown(widget).astype(int)
+    assert (shown == widget.map_picture()).all()  # what the page stacks is the saved picture
+    difference = np.abs(shown - _plain_draw(widget))
     assert difference.mean() < 0.5 and np.mean(difference.max(axis=2) > 24) < 0.002
+
+
+def test_the_fill_layer_is_a_small_palette_picture(widget):
+    png = widget.image.value
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "P" and len(png) < 30_000
+    widget.indicator.value = "it_production"
+    widget.year.value = 2013  # regions without data: hatched, in a few more palette entries
+    image = Image.open(io.BytesIO(widget.image.value))
+    assert image.mode == "P" and len(image.getpalette()) // 3 <= 256
 
 
 def test_no_text_is_drawn_twice_or_left_out(widget):
@@ -315,3 +348,39 @@ def test_every_location_quotient_defaults_to_classes_around_one():
     assert any("0.90" in t and "1.10" in t for t in labels), labels
     import matplotlib.pyplot as plt
     plt.close(fig)
+
+
+def test_the_new_picture_goes_out_before_the_pickers_follow(widget, monkeypatch):
+    # the page handles the kernel's messages in order: on a change of indicator, the years and
+    # classes it offers (and the note) are sent after the new picture, not before it
+    import ipywidgets
+
+    sent = []
+    real = ipywidgets.Widget._send
+
+    def record(self, msg, buffers=None):
+        sent.append(self)
+        return real(self, msg, buffers)
+
+    monkeypatch.setattr(ipywidgets.Widget, "_send", record)
+    widget.indicator.value = "it_production"  # other years, other classes
+    later = [widget.year, widget.scheme, widget.heading, widget.legend, widget.table]
+    assert widget.image in sent and all(w in sent for w in later)
+    assert all(sent.index(widget.image) < sent.index(w) for w in later)
+    assert widget.overlay not in sent  # same regions: the borders and labels stay
+
+
+def test_the_overlay_is_sent_again_only_for_other_regions():
+    from itclusters.today import explorer_panels
+
+    panels = explorer_panels()
+    w = Explorer(panels=panels, indicator="ict_share", year=2016)
+    overlay = w.overlay.value
+    w.year.value = 2015
+    assert w.overlay.value == overlay
+    w.year.value = 2019  # 17 units with Shymkent: another map, drawn once
+    assert w.overlay.value != overlay
+    assert (_as_shown(w) == w.map_picture()).all()
+    difference = np.abs(_as_shown(w).astype(int) - _plain_draw(w))
+    assert difference.mean() < 0.5 and np.mean(difference.max(axis=2) > 24) < 0.002
+    plt.close("all")

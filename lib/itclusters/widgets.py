@@ -1,7 +1,9 @@
 """The interactive explorer: pick a year, an indicator and a classification; see the map.
 
 The map is drawn once; a picker change only recolours it (:func:`~itclusters.maps.recolour`)
-and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  Without a live front
+and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  That picture is only the
+fills (a palette PNG of a few kB, :mod:`itclusters.mapimage`); the borders, city markers' rims
+and labels are a second picture stacked over it, sent again only with another set of regions.  Without a live front
 end (papermill, nbconvert, a plain Python process) the same call gives a static figure of
 every year instead, so that a batch report still shows each choice.
 
@@ -24,8 +26,7 @@ from __future__ import annotations
 
 import html
 import io
-import struct
-import zlib
+from contextlib import ExitStack
 from collections.abc import Mapping, Sequence
 
 import ipywidgets as W
@@ -38,10 +39,11 @@ from matplotlib.figure import Figure
 
 from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from . import maps as _maps
+from .mapimage import LayeredMap, png_bytes
 from .maps import choropleth, credit_line, recolour, small_multiples
 from .presentation import FORMATS, NO_DATA, column_header, display_name, format_value, grade_band
 
-__all__ = ["Explorer", "explorer", "has_live_frontend", "LABEL_PX", "PIXEL_RATIO"]
+__all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO"]
 
 #: Device pixels drawn per CSS pixel: 2 is crisp on high-density screens and on zoomed pages.
 PIXEL_RATIO = 2
@@ -117,48 +119,6 @@ def _title(code: str, year: int) -> str:
     return f"{_about(code).label}, {year}"
 
 
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """An 8-bit RGB or RGBA array as PNG bytes: no row filters, zlib level 1.
-
-    Pillow's encoder tries the PNG row filters on every row, which triples the cost for a
-    map's flat colours and gives a larger file; this is the whole PNG format for that case.
-
-    >>> from PIL import Image
-    >>> pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
-    >>> bool((np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))) == pixels).all())
-    True
-    """
-    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
-        raise ValueError("expected a (height, width, 3 or 4) uint8 array, got "
-                         f"{pixels.dtype} {pixels.shape}")
-    rows = _png_rows(pixels.shape[0], pixels.shape[1], pixels.shape[2])
-    _pixels_of(rows, pixels.shape[2])[...] = pixels
-    return _png_from_rows(rows, pixels.shape[1], pixels.shape[2])
-
-
-def _png_rows(height: int, width: int, channels: int) -> np.ndarray:
-    """Scanlines of a PNG image, each a filter byte (0: none) then the pixels."""
-    rows = np.empty((height, width * channels + 1), dtype=np.uint8)
-    rows[:, 0] = 0
-    return rows
-
-
-def _pixels_of(rows: np.ndarray, channels: int) -> np.ndarray:
-    return rows[:, 1:].reshape(rows.shape[0], -1, channels)
-
-
-def _png_from_rows(rows: np.ndarray, width: int, channels: int) -> bytes:
-    def chunk(tag: bytes, data) -> bytes:
-        data = bytes(data)
-        return (struct.pack(">I", len(data)) + tag + data
-                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
-
-    colour_type = 6 if channels == 4 else 2  # 8-bit RGBA or RGB
-    header = struct.pack(">IIBBBBB", width, rows.shape[0], 8, colour_type, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
-
-
 def _region_label(region_id: str) -> str:
     """The display name of a region; a unit of a later layout (e.g. Shymkent) by its name."""
     try:
@@ -196,8 +156,10 @@ class Explorer(W.VBox):
     """Pickers for year, indicator and scheme driving one map and a table of values and ranks.
 
     Attributes ``year``, ``indicator`` and ``scheme`` are the pickers (``ipywidgets.Dropdown``);
-    ``figure`` is the one matplotlib figure, recoloured in place; ``image`` shows it, with
+    ``figure`` is the one matplotlib figure, recoloured in place; ``map`` shows it as two
+    stacked pictures, ``image`` (the fills) under ``overlay`` (borders and labels), with
     ``heading``, ``legend`` and ``credit`` (HTML) around it and ``table`` beside or under it.
+    :meth:`map_picture` gives the map as shown, to save.
 
     ``panels`` (a mapping of labels to panels, e.g. each year's own region layout and one
     harmonised layout) adds a fourth picker, ``regions``, that swaps :attr:`panel`; it starts
@@ -256,9 +218,17 @@ class Explorer(W.VBox):
         self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="100%"))
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
         self._read_annotations()
-        self.image = W.Image(format="png", value=self._png(), layout=W.Layout(
+        # two pictures stacked in one grid cell: the fills, which every change redraws, and
+        # the borders and labels over them, which only another set of regions redraws
+        stacked = dict(width="100%", height="auto", grid_area="1 / 1 / 2 / 2",
+                       object_fit="contain")
+        self.image = W.Image(format="png", value=self._png(), layout=W.Layout(**stacked))
+        self.overlay = W.Image(format="png", value=self._layers.overlay_png,
+                               layout=W.Layout(**stacked))
+        self.map = W.GridBox([self.image, self.overlay], layout=W.Layout(
             width=f"{self.css_size[0]}px", max_width="100%", height="auto",
-            align_self="flex-start", flex="0 1 auto", object_fit="contain"))
+            grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto"))
+        self.map.add_class("itclusters-map")
         self.table = W.HTML(self._table_html(), layout=W.Layout(
             flex="1 1 300px", min_width="0", max_width="100%", overflow="auto"))
         self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
@@ -277,8 +247,8 @@ class Explorer(W.VBox):
             picker.layout.margin = "0 16px 4px 0"
         pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 8px 0"
-        self.image.layout.margin = "0 16px 8px 0"
-        picture = W.Box([self.image, self.legend], layout=W.Layout(**row))
+        self.map.layout.margin = "0 16px 8px 0"
+        picture = W.Box([self.map, self.legend], layout=W.Layout(**row))
         map_column = W.VBox([self.heading, picture, self.credit], layout=W.Layout(
             flex="0 1 auto", min_width="0", max_width="100%", margin="0 32px 12px 0"))
         body = W.Box([map_column, self.table], layout=W.Layout(**row, width="100%"))
@@ -304,7 +274,7 @@ class Explorer(W.VBox):
         self.dpi = self.pixel_ratio * css_per_inch
         self.figure.set_dpi(self.dpi)
         self.css_size = (css_width, css_height)
-        self._static_layer = self._render_static_layer()
+        self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
         # mapclassify (and scipy under it) is imported now, not at the reader's first change
         # of indicator or classes, which would otherwise stall for a second or more
         import mapclassify  # noqa: F401
@@ -318,45 +288,16 @@ class Explorer(W.VBox):
         # region labels never change: rendered once, pasted on every frame
         self._static_texts = [t for t in self.ax.texts if t is not self._credit]
 
-    def _render_static_layer(self):
-        """The region labels alone, as the pixels they cover and their colour and coverage."""
-        others = [a for a in (*self.ax.get_children(), *self.figure.get_children())
-                  if a not in self._static_texts and a is not self.ax and a.get_visible()]
-        for artist in others:
-            artist.set_visible(False)
-        alpha = self.figure.patch.get_alpha()
-        self.figure.patch.set_alpha(0.0)
-        try:
-            self.canvas.draw()
-            layer = np.asarray(self.canvas.buffer_rgba(), dtype=np.float32) / 255.0
-        finally:
-            for artist in others:
-                artist.set_visible(True)
-            self.figure.patch.set_alpha(alpha)
-        covered = np.nonzero(layer[..., 3] > 0)  # labels cover a few % of the picture
-        coverage = layer[covered][:, 3:4]
-        return covered, layer[covered][:, :3] * 255.0 * coverage + 0.5, 1.0 - coverage
-
     def _png(self) -> bytes:
-        # one Agg pass of the regions (no text: title, legend and credit are HTML), the
-        # labels' cached pixels blended on top, and a fast PNG encoding: the whole cost of a
-        # picker change.  RGBA is encoded as drawn: dropping alpha would cost a strided copy
-        # larger than the extra compression.
-        for artist in (*self._static_texts, self._credit):
-            artist.set_visible(False)
-        try:
-            self.canvas.draw()
-        finally:
-            for artist in self._static_texts:
-                artist.set_visible(True)
-        frame = np.asarray(self.canvas.buffer_rgba())
-        height, width, _ = frame.shape
-        rows = _png_rows(height, width, 4)
-        pixels = _pixels_of(rows, 4)
-        pixels[...] = frame
-        (rows_, columns), colour, keep = self._static_layer
-        pixels[rows_, columns, :3] = (colour + pixels[rows_, columns, :3] * keep).astype(np.uint8)
-        return _png_from_rows(rows, width, 4)
+        """The fill layer of the map as it is coloured now (a palette PNG of a few kB)."""
+        return self._layers.fill_png()
+
+    def map_picture(self) -> np.ndarray:
+        """The map as shown (fills, borders, labels) as an RGBA array of device pixels.
+
+        Save it with e.g. ``PIL.Image.fromarray(widget.map_picture()).save("map.png")``.
+        """
+        return self._layers.composite()
 
     def _read_annotations(self) -> None:
         """Title, legend and source line of the matplotlib map, as HTML around the picture."""
@@ -401,7 +342,15 @@ class Explorer(W.VBox):
 
     # -- state --------------------------------------------------------------------------------
     def _values(self) -> pd.Series:
-        return self.panel[self.indicator.value].xs(self.year.value, level="year")
+        code, cache = self.indicator.value, self.__dict__.setdefault("_columns", {})
+        panel, column = cache.get(code, (None, None))
+        if panel is not self.panel:
+            # without the panel's attrs (the indicator catalogue), which pandas would
+            # deep-copy on every selection: a few milliseconds of every picker change
+            column = self.panel[code].copy()
+            column.attrs = {}
+            cache[code] = (self.panel, column)
+        return column.xs(self.year.value, level="year")
 
     def _unit(self) -> str | None:
         return _about(self.indicator.value).unit or None
@@ -447,13 +396,25 @@ class Explorer(W.VBox):
     def _on_indicator(self, change) -> None:
         if self._busy:  # set by a swap of panels, which redraws itself
             return
-        self._busy = True  # several pickers change; redraw once at the end
-        try:
-            self._refresh_pickers(change["new"], keep_lq_scheme=False)
-        finally:
-            self._busy = False
-        self.note.value = self._note_html()
-        self.redraw()
+        self._new_column(change["new"], keep_lq_scheme=False)
+
+    def _new_column(self, code: str, keep_lq_scheme: bool, held: Sequence[W.Widget] = ()) -> None:
+        """Offer ``code``'s years and classes, then redraw once.
+
+        The pickers' (and ``held`` widgets') updates reach the page after the new picture:
+        the page handles the kernel's messages in order, and the picture is what the reader
+        waits for.
+        """
+        with ExitStack() as stack:
+            for widget in (*held, self.year, self.scheme, self.note):
+                stack.enter_context(widget.hold_sync())
+            self._busy = True  # several pickers change; redraw once at the end
+            try:
+                self._refresh_pickers(code, keep_lq_scheme=keep_lq_scheme)
+            finally:
+                self._busy = False
+            self.note.value = self._note_html()
+            self.redraw()
 
     def _refresh_pickers(self, code: str, keep_lq_scheme: bool) -> None:
         """Years and classes offered for ``code`` in :attr:`panel`, keeping the current ones
@@ -473,19 +434,18 @@ class Explorer(W.VBox):
     def _on_panel(self, change) -> None:
         """Another set of regions: the indicator and year stay where the new panel has them."""
         self.panel = self.panels[change["new"]]
-        self._busy = True
-        try:
-            code = self.indicator.value
-            codes = list(self.panel.columns)
-            if code not in codes:
-                code = codes[0]
-            self.indicator.options = [(_about(c).label, c) for c in codes]
-            self.indicator.value = code
-            self._refresh_pickers(code, keep_lq_scheme=True)
-        finally:
-            self._busy = False
-        self.note.value = self._note_html()
-        self.redraw()
+        code = self.indicator.value
+        codes = list(self.panel.columns)
+        if code not in codes:
+            code = codes[0]
+        with self.indicator.hold_sync():
+            self._busy = True
+            try:
+                self.indicator.options = [(_about(c).label, c) for c in codes]
+                self.indicator.value = code
+            finally:
+                self._busy = False
+            self._new_column(code, keep_lq_scheme=True)
 
     def _on_change(self, change) -> None:
         if not self._busy:
@@ -500,7 +460,8 @@ class Explorer(W.VBox):
             self.ax.clear()
             self.ax.set_axis_off()
             self._draw_regions(values)
-            self._static_layer = self._render_static_layer()
+            self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
+            self.overlay.value = self._layers.overlay_png  # before the fills that go under it
         recolour(self.ax, values, scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
         boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit

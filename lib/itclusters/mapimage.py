@@ -1,0 +1,328 @@
+"""A choropleth as two pictures: the fills a picker changes, and the lines and labels it never does.
+
+The explorer (:mod:`itclusters.widgets`) shows a map drawn by :func:`~itclusters.maps.choropleth`
+and recoloured by :func:`~itclusters.maps.recolour` at every picker change.  Drawing the whole
+map with Agg and sending it as an RGBA PNG would cost most of that change; here the map is split
+once, when it is drawn, into
+
+- a **fill layer**: which shape (region, or city marker) is on top at each device pixel, and
+  where the "no data" hatching of each shape falls, with its anti-aliased coverage;
+- an **overlay**: region borders, city markers' rims, labels and leader lines, anti-aliased,
+  on a transparent background.
+
+A change then only looks up each shape's new colour: the fill layer is a palette image (one byte
+a pixel, a few dozen colours, compressed in a millisecond or two) and the overlay is sent once
+per region layout.  The browser stacks the two pictures; :meth:`LayeredMap.composite` gives the
+same stacking in numpy, to save or to compare with a plain matplotlib drawing.
+
+Both layers are read off the map's own artists (face colours, hatch visibility), so the pictures
+show what :func:`~itclusters.maps.recolour` set, whatever the classification.
+"""
+from __future__ import annotations
+
+import struct
+import zlib
+from contextlib import contextmanager
+
+import numpy as np
+from matplotlib.colors import to_rgba
+
+__all__ = ["LayeredMap", "png_bytes", "indexed_png_bytes"]
+
+#: A face that fills nothing: unlike "none", it leaves Agg placing a marker as it does with a
+#: face (with "none" a marker's rim lands up to a pixel away from where the map draws it).
+_CLEAR = (0.0, 0.0, 0.0, 0.0)
+#: Coverage levels kept for the anti-aliased hatch lines of the fill layer (16: no visible step).
+HATCH_LEVELS = 16
+
+
+# -- PNG encoding ----------------------------------------------------------------------------
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An 8-bit RGB or RGBA array as PNG bytes: no row filters, zlib level 1.
+
+    Pillow's encoder tries the PNG row filters on every row, which triples the cost for a
+    map's flat colours and gives a larger file; this is the whole PNG format for that case.
+
+    >>> import io
+    >>> from PIL import Image
+    >>> pixels = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    >>> bool((np.asarray(Image.open(io.BytesIO(png_bytes(pixels)))) == pixels).all())
+    True
+    """
+    if pixels.dtype != np.uint8 or pixels.ndim != 3 or pixels.shape[2] not in (3, 4):
+        raise ValueError("expected a (height, width, 3 or 4) uint8 array, got "
+                         f"{pixels.dtype} {pixels.shape}")
+    height, width, channels = pixels.shape
+    rows = _rows(height, width * channels)
+    rows[:, 1:] = pixels.reshape(height, -1)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6 if channels == 4 else 2, 0, 0, 0)
+    return _png(header, rows)
+
+
+def indexed_png_bytes(indices: np.ndarray, palette: np.ndarray) -> bytes:
+    """A palette PNG: ``indices`` (height, width) uint8 into ``palette`` (n <= 256, RGBA uint8).
+
+    >>> import io
+    >>> from PIL import Image
+    >>> palette = np.array([[255, 255, 255, 0], [10, 20, 30, 255]], dtype=np.uint8)
+    >>> image = Image.open(io.BytesIO(indexed_png_bytes(np.array([[0, 1]], np.uint8), palette)))
+    >>> np.asarray(image.convert("RGBA")).tolist()
+    [[[255, 255, 255, 0], [10, 20, 30, 255]]]
+    """
+    if indices.dtype != np.uint8 or indices.ndim != 2:
+        raise ValueError(f"expected a (height, width) uint8 array, got {indices.dtype} "
+                         f"{indices.shape}")
+    palette = np.asarray(palette, dtype=np.uint8)
+    if palette.ndim != 2 or palette.shape[1] != 4 or not 1 <= len(palette) <= 256:
+        raise ValueError(f"expected a palette of 1 to 256 RGBA colours, got shape {palette.shape}")
+    if int(indices.max(initial=0)) >= len(palette):
+        raise ValueError(f"index {int(indices.max())} outside a palette of {len(palette)} colours")
+    height, width = indices.shape
+    rows = _rows(height, width)
+    rows[:, 1:] = indices
+    header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
+    chunks = [(b"PLTE", palette[:, :3].tobytes())]
+    alpha = palette[:, 3]
+    if (alpha < 255).any():  # tRNS: alpha of the entries up to the last non-opaque one
+        chunks.append((b"tRNS", alpha[:int(np.nonzero(alpha < 255)[0][-1]) + 1].tobytes()))
+    return _png(header, rows, chunks)
+
+
+def _rows(height: int, row_bytes: int) -> np.ndarray:
+    """PNG scanlines: each a filter byte (0: none), then the row's bytes."""
+    rows = np.empty((height, row_bytes + 1), dtype=np.uint8)
+    rows[:, 0] = 0
+    return rows
+
+
+def _png(header: bytes, rows: np.ndarray, chunks=()) -> bytes:
+    def chunk(tag: bytes, data) -> bytes:
+        data = bytes(data)
+        return (struct.pack(">I", len(data)) + tag + data
+                + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + b"".join(chunk(tag, data) for tag, data in chunks)
+            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+
+
+# -- the two layers --------------------------------------------------------------------------
+
+def _rgba8(colour) -> np.ndarray:
+    return np.round(np.asarray(to_rgba(colour)) * 255).astype(np.uint8)
+
+
+def _over(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """Straight-alpha RGBA ``top`` over ``bottom`` (float arrays in 0..1)."""
+    a_top, a_bottom = top[..., 3:4], bottom[..., 3:4]
+    alpha = a_top + a_bottom * (1.0 - a_top)
+    rgb = top[..., :3] * a_top + bottom[..., :3] * a_bottom * (1.0 - a_top)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rgb = np.where(alpha > 0, rgb / np.where(alpha > 0, alpha, 1.0), 0.0)
+    return np.concatenate([rgb, alpha], axis=-1)
+
+
+class LayeredMap:
+    """The fill layer and overlay of a map drawn by :func:`~itclusters.maps.choropleth` on ``ax``.
+
+    ``labels`` are the texts drawn on the map (region names, with their leader lines); every
+    other text of the axes or figure (title, legend, source line) is left out of both pictures.
+    Build a new one when the map is drawn anew (another region layout, another size).
+    """
+
+    def __init__(self, ax, canvas, labels):
+        state = getattr(ax, "_itclusters_map", None)
+        if state is None:
+            raise ValueError("this Axes has no map drawn by itclusters.choropleth")
+        self.ax, self.canvas, self.figure = ax, canvas, ax.figure
+        self._regions = state.regions
+        self._hatches = [state.hatches[rid] for rid in ax._itclusters_ids]
+        self._markers = list(state.cities.values())
+        self._labels = list(labels)
+        if len(self._hatches) + len(self._markers) >= 255:
+            raise ValueError("a map of more than 254 shapes does not fit one byte a pixel")
+        self.background = _rgba8(self.figure.get_facecolor())
+        self._shape_ids = self._draw_shape_ids()
+        self._hatch = self._draw_hatching()
+        self.overlay = self._draw_overlay()
+        self.overlay_png = png_bytes(self.overlay)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(height, width) of both pictures, in device pixels."""
+        return self._shape_ids.shape
+
+    # -- drawn once -------------------------------------------------------------------------
+    @contextmanager
+    def _alone(self, *artists):
+        """Draw only ``artists`` (shown even if hidden), on a transparent background."""
+        keep = set(map(id, artists))
+        children = [a for a in (*self.ax.get_children(), *self.figure.get_children())
+                    if a is not self.ax]
+        shown = {id(a): a.get_visible() for a in children}
+        shown.update({id(a): a.get_visible() for a in artists})
+        try:
+            for artist in children:
+                artist.set_visible(id(artist) in keep)
+            for artist in artists:
+                artist.set_visible(True)
+            yield
+        finally:
+            for artist in (*children, *artists):
+                artist.set_visible(shown[id(artist)])
+
+    def _render(self, *artists) -> np.ndarray:
+        with self._alone(*artists):
+            self.canvas.draw()
+            return np.array(self.canvas.buffer_rgba())
+
+    @contextmanager
+    def _restyled(self):
+        """Restore every style the drawings below change on the regions and markers."""
+        regions = self._regions
+        saved = (regions.get_facecolor().copy(), regions.get_edgecolor().copy(),
+                 regions.get_linewidth(), regions.get_antialiased())
+        markers = [(m.get_facecolor().copy(), m.get_edgecolor().copy(), m.get_linewidth(),
+                    m.get_hatch(), m.get_antialiased()) for m in self._markers]
+        try:
+            yield
+        finally:
+            face, edge, width, antialiased = saved
+            regions.set_facecolor(face)
+            regions.set_edgecolor(edge)
+            regions.set_linewidth(width)
+            regions.set_antialiased(antialiased)
+            for marker, (face, edge, width, hatch, antialiased) in zip(self._markers, markers):
+                marker.set_facecolor(face)
+                marker.set_edgecolor(edge)
+                marker.set_linewidth(width)
+                marker.set_hatch(hatch)
+                marker.set_antialiased(antialiased)
+
+    def _draw_shape_ids(self) -> np.ndarray:
+        """Which shape is on top at each pixel: 0 none, 1.. the regions, then the markers."""
+        count = len(self._hatches)
+        with self._restyled():
+            # regions without anti-aliasing, each in a colour that is its number: the borders
+            # drawn over them (the overlay) cover the steps this leaves along their edges
+            self._regions.set_facecolor([((i + 1) / 255, 0.0, 0.0, 1.0) for i in range(count)])
+            self._regions.set_linewidth(0)
+            self._regions.set_antialiased(False)
+            pixels = self._render(self._regions)
+            solid = pixels[..., 3] == 255
+            if not ((pixels[..., 3] == 0) | solid).all():  # pragma: no cover - Agg without AA
+                raise RuntimeError("regions drawn without anti-aliasing left partial pixels")
+            shape_ids = np.where(solid, pixels[..., 0], 0).astype(np.uint8)
+            # markers: Agg anti-aliases them whatever the setting; the pixels more than half
+            # covered are the marker's (its rim, in the overlay, covers the rest)
+            for number, marker in enumerate(self._markers, start=count + 1):
+                marker.set_facecolor("black")
+                marker.set_linewidth(0)
+                marker.set_hatch(None)
+                shape_ids[self._render(marker)[..., 3] >= 128] = number
+        return shape_ids
+
+    def _draw_hatching(self):
+        """Where each shape's "no data" hatching falls: its pixels and their coverage, the
+        pixels of shape ``s`` at ``starts[s]:starts[s + 1]``; and the hatch colours."""
+        first_marker = len(self._hatches) + 1
+        layers = [(self._render(*self._hatches), lambda s: (s > 0) & (s < first_marker))]
+        if self._markers:
+            with self._restyled():
+                for marker in self._markers:
+                    marker.set_facecolor(_CLEAR)
+                    marker.set_linewidth(0)
+                    marker.set_hatch(self._marker_hatch())
+                layers.append((self._render(*self._markers), lambda s: s >= first_marker))
+        flat_ids = self._shape_ids.ravel()
+        pixels, levels, palette = [], [], []
+        for layer, ours in layers:
+            alpha = layer[..., 3].ravel()
+            level = np.round(alpha.astype(np.float32) * ((HATCH_LEVELS - 1) / 255)).astype(np.intp)
+            where = np.nonzero((level > 0) & ours(flat_ids))[0]
+            pixels.append(where)
+            levels.append(level[where])
+            solid = layer.reshape(-1, 4)[alpha == alpha.max()]
+            palette.append(np.median(solid[:, :3], axis=0) if len(solid) else np.zeros(3))
+        where, levels = np.concatenate(pixels), np.concatenate(levels)
+        # grouped by shape: a change then touches only the hatching of the shapes without data
+        order = np.argsort(flat_ids[where], kind="stable")
+        where, levels = where[order], levels[order]
+        starts = np.searchsorted(flat_ids[where], np.arange(flat_ids.max() + 2))
+        return where, starts, levels, np.array(palette, dtype=np.float64)
+
+    def _marker_hatch(self) -> str:
+        from .maps import _HATCH
+
+        return _HATCH
+
+    def _draw_overlay(self) -> np.ndarray:
+        """Region borders (not under the city markers), markers' rims and labels, RGBA."""
+        edges = np.unique(np.round(self._regions.get_edgecolor() * 255), axis=0)
+        if len(edges) != 1:  # pragma: no cover - choropleth draws every border alike
+            raise ValueError("the regions' borders are not all of one colour")
+        with self._restyled():
+            # each region's face hides part of the borders drawn before it: drawn as on the
+            # map, in black under white borders, what stays white is the borders one sees
+            self._regions.set_facecolor("black")
+            self._regions.set_edgecolor("white")
+            seen = self._render(self._regions).astype(np.float64) / 255
+            for marker in self._markers:
+                marker.set_facecolor(_CLEAR)
+                marker.set_hatch(None)
+            rims_and_labels = self._render(*self._markers, *self._labels)
+        borders = np.empty_like(seen)
+        borders[..., :3] = edges[0, :3] / 255
+        borders[..., 3] = seen[..., 0] * seen[..., 3] * edges[0, 3] / 255
+        # a marker's face hides the borders under it on the map; so it does here
+        borders[self._shape_ids > len(self._hatches), 3] = 0.0
+        overlay = _over(rims_and_labels.astype(np.float64) / 255, borders)
+        return np.round(overlay * 255).astype(np.uint8)
+
+    # -- at every change --------------------------------------------------------------------
+    def fill(self) -> tuple[np.ndarray, np.ndarray]:
+        """Palette indices (height, width) and the palette (RGBA) of the fills as set now."""
+        faces = np.concatenate([self._regions.get_facecolor()]
+                               + [m.get_facecolor()[:1] for m in self._markers])
+        faces = np.round(np.clip(faces, 0, 1) * 255).astype(np.uint8)
+        hatched = np.array([False] + [h.get_visible() for h in self._hatches]
+                           + [m.get_hatch() is not None for m in self._markers])
+        colours = np.vstack([self.background, faces])
+        palette, lookup = np.unique(colours, axis=0, return_inverse=True)
+        lookup = lookup.ravel().astype(np.uint8)
+        indices = lookup[self._shape_ids]
+        pixels, starts, levels, hatch_rgb = self._hatch
+        if hatched.any():
+            # a run of HATCH_LEVELS - 1 palette entries for each (face, hatch colour) pair of
+            # the hatched shapes; each pixel of their hatching takes its coverage's entry
+            shape_numbers = np.nonzero(hatched)[0]
+            colour_of = (shape_numbers > len(self._hatches)).astype(int)  # markers' own
+            pairs, pair_of = np.unique(np.stack([lookup[shape_numbers], colour_of], axis=1),
+                                       axis=0, return_inverse=True)
+            if len(palette) + len(pairs) * (HATCH_LEVELS - 1) > 256:  # pragma: no cover
+                raise RuntimeError("too many hatched colours for a palette image")
+            run_of = np.zeros(len(hatched), dtype=np.intp)  # first entry of each shape's run
+            run_of[shape_numbers] = len(palette) + pair_of.ravel() * (HATCH_LEVELS - 1) - 1
+            coverage = np.arange(1, HATCH_LEVELS)[:, None] / (HATCH_LEVELS - 1)
+            blends = []
+            for face_index, colour in pairs:
+                face = palette[face_index].astype(np.float64)
+                rgb = face[:3] * (1 - coverage) + hatch_rgb[colour] * coverage
+                blends.append(np.column_stack([np.round(rgb), np.full(len(rgb), face[3])]))
+            palette = np.vstack([palette, *blends]).astype(np.uint8)
+            flat = indices.reshape(-1)
+            for shape in shape_numbers:
+                run = slice(starts[shape], starts[shape + 1])
+                flat[pixels[run]] = run_of[shape] + levels[run]
+        return indices, palette
+
+    def fill_png(self) -> bytes:
+        """The fill layer as a palette PNG."""
+        return indexed_png_bytes(*self.fill())
+
+    def composite(self) -> np.ndarray:
+        """The map as the browser shows it: the overlay over the fill layer (RGBA uint8)."""
+        indices, palette = self.fill()
+        fill = palette[indices].astype(np.float64) / 255
+        return np.round(_over(self.overlay.astype(np.float64) / 255, fill) * 255).astype(np.uint8)
