@@ -286,7 +286,7 @@ def lq_classes(values: pd.Series, ids=None) -> Classes:
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
              cmap: str = "YlGnBu", categories=None, colors=None, ids=None,
-             fmt=None) -> Classes:
+             fmt: str | NumberFormat | None = None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
@@ -500,7 +500,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
-               flag_label: str = "grade not robust", layout: str | None = None, fmt=None):
+               flag_label: str = "grade not robust", layout: str | None = None,
+               fmt: str | NumberFormat | None = None):
     """Draw one value per region on the map of the 16 regions (or of another layout).
 
     Parameters
@@ -645,7 +646,7 @@ def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
 @styled
 def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
              bins=None, cmap: str = "YlGnBu", title: str | None = None,
-             units: str | None = None, fmt=None):
+             units: str | None = None, fmt: str | NumberFormat | None = None):
     """Recolour a map drawn by :func:`choropleth` in place: new values, same artists.
 
     Only face colours, the "no data" hatching, the city markers, the legend and the title
@@ -707,7 +708,7 @@ def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0
 def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, shared: bool = True,
                     title: str | None = None, units: str | None = None,
                     source: str | None = None, cmap: str = "YlGnBu", ncols: int | None = None,
-                    fmt=None):
+                    fmt: str | NumberFormat | None = None):
     """The same indicator for several years, as many maps as years.
 
     With ``shared=True`` (the default) one set of classes, computed over all the years shown,
