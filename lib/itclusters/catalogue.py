@@ -24,6 +24,11 @@ _BNS = "Bureau of National Statistics of Kazakhstan"
 
 @dataclass(frozen=True)
 class Indicator:
+    """One indicator.  ``unit`` is what maps and the explorer print beside it: the unit its
+    values are *shown* in, the same as its format's in
+    :data:`itclusters.presentation.FORMATS` (shares are stored as fractions 0-1 and shown
+    as %, so their unit is a %)."""
+
     code: str
     label: str
     unit: str
@@ -33,20 +38,21 @@ class Indicator:
 
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in (
-    Indicator("index", "Index of innovative development (published)", "% (0-100)",
+    Indicator("index", "Index of innovative development (published)", "% of the leader",
               f"{_ARTICLE}, Table 1", "grade",
               "each year is normalised to its own leader: compare ranks, not levels, across years"),
     Indicator("grade", "Letter grade (published)", "symbolic scale", f"{_ARTICLE}, Table 1", "grade"),
     Indicator("it_production", "IT industrial production", "million KZT", f"{_ARTICLE}, Table 2"),
-    Indicator("ksi", "IT specialisation index, formula (5) (published)", "share of the national total",
+    Indicator("ksi", "IT specialisation index, formula (5) (published)", "% of national IT",
               f"{_ARTICLE}, Table 3"),
-    Indicator("it_share", "IT share, formula (5) recomputed", "share of the sum of the regions",
+    Indicator("it_share", "IT share, formula (5) recomputed", "% of the regions' IT",
               f"{_ARTICLE}, Table 2; computed"),
-    Indicator("ict_share", "ICT (section J) share of national GVA", "share (0-1)",
+    Indicator("ict_share", "ICT (section J) share of national GVA", "% of national ICT GVA",
               f"{_BNS}; computed"),
-    Indicator("ict_lq", "ICT (section J) location quotient", "LQ (1 = national structure)",
+    Indicator("ict_lq", "ICT (section J) location quotient", "LQ, 1 = national",
               f"{_BNS}; computed", note="region totals are GVA net of FISIM in every year"),
-    Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)", "0 (national) to 2",
+    Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)",
+              "0 = national structure, 2 = disjoint",
               f"{_BNS}; computed",
               note="on the 11 sections comparable over 2010-2016 (I, K, M-S merged into other "
                    "services), so that years can be compared; GVA net of FISIM in every year"),
@@ -54,7 +60,8 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
               "thousand KZT per employed person", f"{_BNS}; computed"),
     Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
     # computed by user_panel() from the user's own raw indicators
-    Indicator("your_index", "Your index of innovative development, formulas (1)-(4)", "% (0-100)",
+    Indicator("your_index", "Your index of innovative development, formulas (1)-(4)",
+              "% of the leader",
               "your indicators, computed", "grade",
               "each year is normalised to its own leader: compare ranks, not levels, across years"),
     Indicator("your_grade", "Your letter grade (inferred scale)", "symbolic scale",
@@ -73,13 +80,13 @@ USER_COLUMNS = {"your_index": "index", "your_grade": "grade",
 _SDG = f"{_BNS}, SDG platform"
 INDICATORS.update({i.code: i for i in (
     Indicator("ict_lq_grp", "ICT (section J) location quotient against GRP",
-              "LQ (1 = national structure)", f"{_BNS}; computed", "lq",
+              "LQ, 1 = national", f"{_BNS}; computed", "lq",
               note="ICT share of the region's GRP over the national one: GRP stands in for the "
                    "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
                    "keeps the sum-of-sections LQ for 2010-2016)"),
     Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
               f"{_BNS}; computed", note="current prices: inflation included"),
-    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "share (0-1)",
+    Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "% of GRP",
               f"{_BNS}; computed"),
     Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
               note="full precision 2010-2016, two decimals from 2017"),

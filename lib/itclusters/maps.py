@@ -9,6 +9,7 @@ fitted to Kazakhstan (standard parallels 42° and 54° N, central meridian 68° 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
 from .indices import DEFAULT_SCALE, grade
-from .presentation import NO_DATA, display_name, grade_band, styled
+from .presentation import NO_DATA, NumberFormat, display_name, grade_band, number_format, styled
 from .regions import REGION_IDS
 
 __all__ = [
@@ -113,6 +114,8 @@ class Classes:
     bins: np.ndarray | None = None
     scheme: str = ""
     note: str = ""  # what the legend must say about the classes (log scale, inferred bands)
+    #: how the edges read in the legend (a share as %); ``None``: as plain numbers
+    number_format: NumberFormat | None = None
     facecolors: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -135,27 +138,41 @@ def _significant(value: float, figures: int) -> str:
     return f"{round(value, decimals):,.{decimals}f}"
 
 
-def _log_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
+def _shown_edges(bins: np.ndarray, lowest: float | None,
+                 fmt: NumberFormat | None) -> tuple[np.ndarray, str]:
+    """The class edges as the legend shows them, and what follows each number: a share
+    (format kind ``"percent"``) reads x 100 with " %", as in the tables; the classes
+    themselves stay computed on the values."""
+    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins]).astype(float)
+    if fmt is not None and fmt.kind == "percent":
+        return edges * 100.0, " %"
+    return edges, ""
+
+
+def _log_labels(bins: np.ndarray, lowest: float | None,
+                fmt: NumberFormat | None = None) -> list[str]:
     """Labels of classes spanning orders of magnitude: each edge to 2 significant figures
     (more where two edges would read alike)."""
-    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
+    edges, suffix = _shown_edges(bins, lowest, fmt)
     figures = 2
     while figures < 8 and len({_significant(e, figures) for e in edges}) < len(set(edges)):
         figures += 1
-    text = [_significant(e, figures) for e in edges]
+    text = [_significant(e, figures) + suffix for e in edges]
     labels = [f"{lo} – {hi}" for lo, hi in zip(text[:-1], text[1:])]
     if lowest is None:
         labels[0] = f"≤ {text[1]}"
     return labels
 
 
-def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
+def _interval_labels(bins: np.ndarray, lowest: float | None,
+                     fmt: NumberFormat | None = None) -> list[str]:
     """Legend labels "low – high", with just enough decimals to tell the edges apart.
 
     Without ``lowest`` (user-defined bins, shared by several maps) the first class reads
-    "≤ high".
+    "≤ high".  A share (``fmt`` of kind ``"percent"``) reads as % like in the tables:
+    "1.2 % – 4.5 %".
     """
-    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins])
+    edges, suffix = _shown_edges(bins, lowest, fmt)
     span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
     nonzero = np.abs(edges[edges != 0])
@@ -165,10 +182,43 @@ def _interval_labels(bins: np.ndarray, lowest: float | None) -> list[str]:
     distinct = len(set(np.round(edges, 8)))
     while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
         digits += 1
-    labels = [f"{lo:,.{digits}f} – {hi:,.{digits}f}" for lo, hi in zip(edges[:-1], edges[1:])]
+    labels = [f"{lo:,.{digits}f}{suffix} – {hi:,.{digits}f}{suffix}"
+              for lo, hi in zip(edges[:-1], edges[1:])]
     if lowest is None:
-        labels[0] = f"≤ {edges[1]:,.{digits}f}"
+        labels[0] = f"≤ {edges[1]:,.{digits}f}{suffix}"
     return labels
+
+
+def _legend_format(values: pd.Series, fmt=None) -> NumberFormat | None:
+    """The number format of a map's legend: ``fmt`` when given, else that of the Series' name
+    in :data:`~itclusters.presentation.FORMATS` (an indicator of the catalogue), else plain.
+
+    A share named after an indicator must hold fractions 0-1 (the tables multiply it by 100):
+    values above 1 are refused, since they may be percentages already.
+    """
+    shown = number_format(fmt, values.name)
+    if fmt is None and shown is not None and shown.kind == "percent":
+        known = pd.to_numeric(values, errors="coerce").abs()
+        if known.max() > 1 + 1e-9:
+            where = known.idxmax()
+            raise ValueError(
+                f"{values.name!r} is a share shown as % (itclusters.presentation.FORMATS), so "
+                f"its values must be fractions 0-1, but {where!r} has {values[where]:,.4g}: as "
+                f"a fraction that reads {values[where] * 100:,.4g} %; if the values are already "
+                f"percentages, pass fmt='number:2' (or rename the Series)")
+    return shown
+
+
+_FRACTION_UNITS = re.compile(r"(?<![\d.])0\s*(?:-|–|—|to)\s*1(?![\d.])")
+
+
+def _check_units(units: str | None, fmt: NumberFormat | None) -> None:
+    """Refuse a legend title that says fractions 0-1 over labels that show %."""
+    if units and fmt is not None and fmt.kind == "percent" and _FRACTION_UNITS.search(units):
+        raise ValueError(
+            f"units {units!r} say the values are fractions 0-1, but the legend shows them as % "
+            f"(format {fmt.kind}:{fmt.decimals}, as in the tables); pass units={fmt.unit or '%'!r} "
+            f"to keep the %, or fmt='number:3' to show fractions")
 
 
 def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
@@ -235,13 +285,27 @@ def lq_classes(values: pd.Series, ids=None) -> Classes:
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
-             cmap: str = "YlGnBu", categories=None, colors=None, ids=None) -> Classes:
+             cmap: str = "YlGnBu", categories=None, colors=None, ids=None,
+             fmt: str | NumberFormat | None = None) -> Classes:
     """Put every region in a class of ``scheme`` (see :data:`SCHEMES`).
 
     ``values`` is a Series indexed by region id; regions absent or NaN are "no data".
     ``scheme="grade"`` takes index values or letters and uses the article's six letters
     (all six shown in the legend with their inferred bands, so maps of different years read
     alike); ``"lq"`` and ``"log_natural_breaks"`` are described at :data:`INDICATOR_SCHEMES`.
+
+    ``fmt`` is how the class edges read in the legend: a code of
+    :data:`~itclusters.presentation.FORMATS`, ``"percent:N"``, ``"number:N"`` or a
+    :class:`~itclusters.presentation.NumberFormat`; by default the format of the indicator the
+    Series is named after (``ict_share``, ``ksi``, ... read as % like in the tables), plain
+    numbers for any other name.  Only the labels change: classes are computed on the values.
+
+    >>> share = pd.Series({"akmola": 0.012, "astana": 0.045, "almaty_city": 0.5},
+    ...                   name="ict_share")
+    >>> classify(share, "user_defined", bins=[0.02, 0.5]).labels
+    ['≤ 2.0 %', '2.0 % – 50.0 %']
+    >>> classify(share.rename("my_ratio"), "user_defined", bins=[0.02, 0.5]).labels
+    ['≤ 0.020', '0.020 – 0.500']
     """
     series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids))
     colormap = matplotlib.colormaps[cmap]
@@ -265,6 +329,7 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     if scheme not in schemes and scheme != "log_natural_breaks":
         raise ValueError(f"unknown scheme {scheme!r}; available: "
                          f"{', '.join(SCHEMES + INDICATOR_SCHEMES)}")
+    shown = _legend_format(series, fmt)
     numbers = series.astype(float)
     known = numbers.dropna()
     note, own_bins = "", False
@@ -295,9 +360,9 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     lowest = None if (scheme == "user_defined" and not (note and own_bins)) or known.empty \
         else float(known.min())
     label = _log_labels if note == _LOG_NOTE else _interval_labels
-    labels = label(edges, lowest) if len(edges) else []
+    labels = label(edges, lowest, shown) if len(edges) else []
     colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(edges), 1))][:len(edges)]
-    return Classes(codes, labels, colors, edges, scheme, note)
+    return Classes(codes, labels, colors, edges, scheme, note, shown)
 
 
 # --- geometry ---------------------------------------------------------------------------------
@@ -366,6 +431,7 @@ class _MapState:
     units: str | None
     legend: bool
     legend_options: dict
+    fmt: object = None  # the legend's number format when the caller gave one
 
 
 def _legend_handles(classes: Classes) -> list[Patch]:
@@ -388,6 +454,7 @@ def _flag_handle(label: str) -> Patch:
 
 def _legend_title(units: str | None, classes: Classes) -> str | None:
     """Units, then what the reader must know about the classes (log scale, inferred bands)."""
+    _check_units(units, classes.number_format)
     parts = [p for p in (units, classes.note) if p]
     return "\n".join(parts) if parts else None
 
@@ -433,7 +500,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
-               flag_label: str = "grade not robust", layout: str | None = None):
+               flag_label: str = "grade not robust", layout: str | None = None,
+               fmt: str | NumberFormat | None = None):
     """Draw one value per region on the map of the 16 regions (or of another layout).
 
     Parameters
@@ -465,6 +533,12 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         bureau's SDG platform, repaired); inferred from the region ids when omitted.  Data of
         the 20 units of 2022 are drawn on the ``kz17`` map after :func:`~itclusters.harmonise`
         (say so in ``units``).  Astana, Almaty and (from 2018) Shymkent get a city marker.
+    fmt : str or NumberFormat, optional
+        How the legend's class edges read (see :func:`classify`): by default the format the
+        tables give the indicator the Series is named after, so that ``ict_share``, ``ksi``,
+        ``it_share`` and ``manufacturing_share`` read as % ("1.2 % – 4.5 %"; give ``units``
+        in % too, e.g. the catalogue's unit), anything else as plain numbers.  Units that say
+        "0-1" over a legend in % are refused.
 
     Notes
     -----
@@ -483,7 +557,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     layout = layout or _infer_layout(series.index)
     ids = _layout_ids(layout)
     classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, categories=categories,
-                       colors=colors, ids=ids)
+                       colors=colors, ids=ids, fmt=fmt)
+    _check_units(units, classes.number_format)
     paths, points, bounds, names, _ = _projected(layout)
     own_figure = ax is None
     if own_figure:
@@ -533,7 +608,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     if credit:
         ax.text(1.0, 0.0, credit_line(source, _boundary_credit(layout)), transform=ax.transAxes,
                 ha="right", va="top", fontsize=9, color="0.3", gid="credit", wrap=True)
-    ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options)
+    ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options, fmt)
     ax._itclusters_classes = classes
     ax._itclusters_ids = ids
     ax._itclusters_boundaries = _boundary_credit(layout)
@@ -571,17 +646,23 @@ def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
 @styled
 def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
              bins=None, cmap: str = "YlGnBu", title: str | None = None,
-             units: str | None = None):
+             units: str | None = None, fmt: str | NumberFormat | None = None):
     """Recolour a map drawn by :func:`choropleth` in place: new values, same artists.
 
     Only face colours, the "no data" hatching, the city markers, the legend and the title
-    change; the axes and the region drawings are kept.  Returns the ``Axes``.
+    change; the axes and the region drawings are kept.  The legend's number format is
+    ``fmt``, else that of the indicator the Series is named after, else the one given to
+    :func:`choropleth`.  Returns the ``Axes``.
     """
     state: _MapState | None = getattr(ax, "_itclusters_map", None)
     if state is None:
         raise ValueError("this Axes has no map drawn by itclusters.choropleth")
     ids = getattr(ax, "_itclusters_ids", list(REGION_IDS))
-    classes = classify(_select(values, year), scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids)
+    series = _select(values, year)
+    if fmt is None and number_format(name=series.name) is None:
+        fmt = getattr(state, "fmt", None)
+    classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids, fmt=fmt)
+    _check_units(units if units is not None else state.units, classes.number_format)
     state.regions.set_facecolor(classes.facecolors)
     missing = set(classes.missing)
     for rid, hatch in state.hatches.items():
@@ -626,18 +707,22 @@ def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0
 @styled
 def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, shared: bool = True,
                     title: str | None = None, units: str | None = None,
-                    source: str | None = None, cmap: str = "YlGnBu", ncols: int | None = None):
+                    source: str | None = None, cmap: str = "YlGnBu", ncols: int | None = None,
+                    fmt: str | NumberFormat | None = None):
     """The same indicator for several years, as many maps as years.
 
     With ``shared=True`` (the default) one set of classes, computed over all the years shown,
     is used on every map, so that equal colours mean equal values.  The figure is as wide as
     a notebook column (:data:`~itclusters.presentation.DISPLAY_WIDTH_IN`); more years give
-    more rows (two maps a row by default), never smaller text.  Returns the Figure.
+    more rows (two maps a row by default), never smaller text.  The legend reads like the
+    tables (a share in %): see ``fmt`` at :func:`choropleth`.  Returns the Figure.
     """
     series = pd.Series(values) if not isinstance(values, pd.DataFrame) else values.iloc[:, 0]
     years = list(years)
     for year in years:
         _select(series, year)  # validates
+    if scheme not in ("grade", "lq", "categories"):  # refused before any figure is made
+        _check_units(units, _legend_format(series, fmt))
     use_scheme, bins = scheme, None
     if shared and scheme not in ("grade", "user_defined", "lq", "categories"):
         pooled = pd.concat([_select(series, y) for y in years])
@@ -648,7 +733,8 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                                  legend_height=1.0 if one_legend else 0.0)
     for ax, year in zip(maps, years):
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
-                   units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend)
+                   units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend,
+                   fmt=fmt)
     layouts = sorted({_infer_layout(_select(series, y).index) for y in years})
     if one_legend:
         # one legend for the figure, under the maps; "no data" is listed if any year lacks one
@@ -669,16 +755,18 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
 @styled
 def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str = "quantiles",
                    k: int = 5, titles: dict | None = None, source: str | None = None,
-                   cmap: str = "YlGnBu", ncols: int = 2):
+                   cmap: str = "YlGnBu", ncols: int = 2, formats: dict | None = None):
     """A grid of maps, one per indicator column of ``frame`` for one year, each with its
-    legend under it.  Returns the Figure."""
+    legend under it.  A column's legend reads like the tables (``formats``: column ->
+    format, see ``fmt`` at :func:`choropleth`; by default from the column's name).  Returns
+    the Figure."""
     columns = list(frame.columns if columns is None else columns)
     fig, maps, _ = _grid(len(columns), ncols, row_height=3.6)
     for ax, column in zip(maps, columns):
         column_scheme = "grade" if column == "grade" else scheme
         choropleth(frame[column], year=year, scheme=column_scheme, k=k, ax=ax,
                    title=(titles or {}).get(column, column), cmap=cmap, labels=False,
-                   credit=False, legend=False)
+                   credit=False, legend=False, fmt=(formats or {}).get(column))
         _draw_legend(ax, ax._itclusters_classes, None, loc="upper center",
                      bbox_to_anchor=(0.5, 0.0), ncols=2)
     _figure_header(fig, f"{year}", source, False)

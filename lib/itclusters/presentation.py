@@ -37,6 +37,7 @@ __all__ = [
     "NO_DATA",
     "NumberFormat",
     "FORMATS",
+    "number_format",
     "figure_style",
     "display_name",
     "display_names",
@@ -240,6 +241,25 @@ def _as_format(spec) -> NumberFormat:
             return NumberFormat(match.group(1), int(match.group(2)))
     raise ValueError(f"unknown format {spec!r}: use a NumberFormat, one of "
                      f"{', '.join(FORMATS)}, or 'number:N', 'percent:N', 'threshold:N'")
+
+
+def number_format(spec=None, name=None) -> NumberFormat | None:
+    """The format a column is shown in: ``spec`` when given, else that of ``name`` in
+    :data:`FORMATS` (an indicator code of the catalogue or a generic kind), else ``None``.
+
+    Maps take their legend's number format from here, so that a map and the table beside it
+    show an indicator alike (a share as %, with the table's unit).
+
+    >>> number_format(name="ict_share")
+    NumberFormat(kind='percent', decimals=2, unit='% of national ICT GVA')
+    >>> number_format("number:3", name="ict_share").kind, number_format(name="my_ratio")
+    ('number', None)
+    """
+    if spec is not None:
+        return _as_format(spec)
+    if isinstance(name, str) and name in FORMATS:
+        return FORMATS[name]
+    return None
 
 
 def format_value(value, spec="number:2") -> str:

@@ -1,0 +1,216 @@
+"""Issue 10: a map's legend shows an indicator as the table beside it does (shares as %).
+
+Classes are computed on the stored values (fractions 0-1 for a share); only the legend's text
+changes, so each label must read 100 x its class edges, to the decimals shown.
+"""
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from itclusters.catalogue import INDICATORS, indicator_panel  # noqa: E402
+from itclusters.maps import (choropleth, class_breaks, classify, indicator_grid,  # noqa: E402
+                             recolour, small_multiples)
+from itclusters.presentation import FORMATS, column_header, format_value  # noqa: E402
+
+#: Every indicator the tables show as % and where the maps find it.
+PERCENT_CODES = sorted(c for c, f in FORMATS.items() if f.kind == "percent" and c in INDICATORS)
+_LABEL = re.compile(r"≤ (?P<hi>[\d,.]+) %|(?P<lo>[\d,.]+) % – (?P<hi2>[\d,.]+) %")
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def panels():
+    from itclusters.today import NATIONAL, today_panel
+
+    return {"article": indicator_panel(),
+            "today": today_panel("kz16").drop(NATIONAL, level="region_id")}
+
+
+def _values(panels, code) -> pd.Series:
+    """The code's column, from the article's panel where it lives, else from today's."""
+    panel = panels["article"] if code in panels["article"] else panels["today"]
+    return panel[code].dropna()
+
+
+def _map_years(values) -> list[int]:
+    years = sorted(set(values.index.get_level_values("year")))
+    return [years[0], 2016 if 2016 in years else years[-1]]
+
+
+def _assert_reads_as_percent(labels, bins, lowest):
+    """Each label is "lo % – hi %" (or "≤ hi %") with lo, hi = 100 x the class edges."""
+    edges = [bins[0] if lowest is None else lowest, *bins]
+    assert len(labels) == len(bins)
+    for i, label in enumerate(labels):
+        match = _LABEL.fullmatch(label)
+        assert match, f"{label!r} does not read as a percentage"
+        if match["hi"] is not None:
+            assert i == 0 and lowest is None
+            shown = [(match["hi"], edges[1])]
+        else:
+            shown = [(match["lo"], edges[i]), (match["hi2"], edges[i + 1])]
+        for text, edge in shown:
+            decimals = len(text.split(".")[1]) if "." in text else 0
+            number = float(text.replace(",", ""))
+            assert abs(number - 100 * edge) <= 0.5 * 10 ** -decimals + 1e-9, (label, edge)
+    assert len(set(labels)) == len(labels)  # edges told apart
+
+
+def _unit_line(title: str) -> str:
+    return title.split("\n")[0]
+
+
+def test_every_share_of_the_tables_is_among_the_map_indicators():
+    assert {"ict_share", "it_share", "ksi", "manufacturing_share"} <= set(PERCENT_CODES)
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "log_natural_breaks"])
+@pytest.mark.parametrize("code", PERCENT_CODES)
+def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
+    values = _values(panels, code)
+    year = _map_years(values)[-1]
+    one_year = values.xs(year, level="year")
+    if scheme == "log_natural_breaks":
+        one_year = one_year[one_year > 0]
+    ax = choropleth(one_year, scheme=scheme, k=5, units=INDICATORS[code].unit)
+    classes = ax._itclusters_classes
+    # the classes are those of the stored fractions: only the text is x 100
+    assert classes.bins.max() <= 1
+    assert np.allclose(classes.bins, class_breaks(one_year, scheme, k=5))
+    assert np.allclose(classes.facecolors,
+                       classify(one_year.rename("plain"), scheme, k=5).facecolors)
+    legend = ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
+    _assert_reads_as_percent(labels, classes.bins, float(one_year.min()))
+    # the largest value reads as in the table (same unit, one decimal or more)
+    assert format_value(one_year.max(), code).endswith(" %")
+    unit = _unit_line(legend.get_title().get_text())
+    assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
+
+
+@pytest.mark.parametrize("code", PERCENT_CODES)
+def test_small_multiples_legend_reads_shares_as_the_table_does(panels, code):
+    values = _values(panels, code)
+    years = _map_years(values)
+    fig = small_multiples(values, years, scheme="quantiles", k=5, units=INDICATORS[code].unit)
+    (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
+    legend = legend_ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
+    pooled = pd.concat([values.xs(y, level="year") for y in years])
+    bins = class_breaks(pooled, "quantiles", k=5)
+    _assert_reads_as_percent(labels, bins, None)  # shared classes: the first reads "≤ x %"
+    unit = _unit_line(legend.get_title().get_text())
+    assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
+
+
+def test_log_scale_small_multiples_of_the_ict_share(panels):
+    share = panels["article"]["ict_share"]
+    years = list(range(2010, 2017))
+    fig = small_multiples(share, years, scheme="log_natural_breaks", k=5,
+                          units=INDICATORS["ict_share"].unit)
+    (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
+    legend = legend_ax.get_legend()
+    labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
+    _assert_reads_as_percent(labels, class_breaks(share.dropna(), "log_natural_breaks", k=5), None)
+    assert legend.get_title().get_text().split("\n") == ["% of national ICT GVA",
+                                                         "classes: natural breaks on a log scale"]
+
+
+def test_recolour_keeps_the_table_format(panels):
+    share = panels["article"]["ict_share"]
+    ax = choropleth(share, year=2010, units=INDICATORS["ict_share"].unit)
+    recolour(ax, share, year=2016, scheme="natural_breaks", k=4)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    _assert_reads_as_percent(labels, ax._itclusters_classes.bins,
+                             float(share.xs(2016, level="year").min()))
+    # a format given to the map (a Series with no indicator's name) outlives a recolouring
+    plain = share.rename(None)
+    ax = choropleth(plain, year=2010, fmt="ict_share")
+    recolour(ax, plain, year=2016)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert all(label.endswith(" %") for label in labels)
+
+
+def test_other_indicators_keep_plain_numbers_like_their_tables(panels):
+    article = panels["article"]
+    for code in ("index", "it_production", "ict_lq", "krugman", "labour_productivity",
+                 "grp_per_capita"):
+        assert FORMATS[code].kind == "number"
+        ax = choropleth(article[code], year=2016, scheme="quantiles", k=4)
+        labels = [t.get_text() for t in ax.get_legend().get_texts() if t.get_text() != "no data"]
+        assert not any("%" in label for label in labels), (code, labels)
+        # thousands separators, as in the tables
+        if article[code].xs(2016, level="year").max() >= 10_000:
+            assert any("," in label for label in labels), (code, labels)
+
+
+def test_a_format_can_be_given_or_kept_plain(panels):
+    share = panels["article"]["ict_share"].xs(2016, level="year")
+    bins = [0.01, 0.02, 0.6]
+    named = classify(share, "user_defined", bins=bins).labels
+    assert named == ["≤ 1.0 %", "1.0 % – 2.0 %", "2.0 % – 60.0 %"]
+    assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:1").labels == named
+    # fractions on request, and for a column no table knows
+    plain = ["≤ 0.010", "0.010 – 0.020", "0.020 – 0.600"]
+    assert classify(share, "user_defined", bins=bins, fmt="number:3").labels == plain
+    assert classify(share.rename("my_ratio"), "user_defined", bins=bins).labels == plain
+
+
+def test_units_saying_fractions_are_refused_over_a_legend_in_percent(panels):
+    share = panels["article"]["ict_share"]
+    for units in ("share (0-1)", "share (0–1)", "share, 0 to 1"):
+        with pytest.raises(ValueError, match=r"fractions 0-1.*% of national ICT GVA"):
+            choropleth(share, year=2016, units=units)
+        with pytest.raises(ValueError, match="fractions 0-1"):
+            small_multiples(share, [2010, 2016], units=units)
+    assert plt.get_fignums() == []  # refused before anything was drawn
+    # fractions shown as fractions may say so; an index in % (0-100) is not a 0-1 unit
+    ax = choropleth(share, year=2016, units="share (0-1)", fmt="number:3")
+    assert ax.get_legend().get_title().get_text() == "share (0-1)"
+    choropleth(panels["article"]["index"], year=2016, units="index, % (0-100)")
+
+
+def test_a_share_already_in_percent_is_refused(panels):
+    percent = panels["article"]["ict_share"] * 100  # still named ict_share
+    with pytest.raises(ValueError, match=r"'almaty_city' has 50\.5.*fmt='number:2'"):
+        choropleth(percent, year=2016)
+    ax = choropleth(percent, year=2016, fmt="number:2")
+    assert "%" not in "".join(t.get_text() for t in ax.get_legend().get_texts())
+
+
+def test_indicator_grid_formats_each_column_as_its_table(panels):
+    frame = panels["article"][["ict_share", "krugman"]]
+    fig = indicator_grid(frame, 2016, k=4)
+    maps = {ax.get_title(loc="left"): ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")}
+    share = [t.get_text() for t in maps["ict_share"].get_legend().get_texts()]
+    krugman = [t.get_text() for t in maps["krugman"].get_legend().get_texts()]
+    _assert_reads_as_percent(share, maps["ict_share"]._itclusters_classes.bins,
+                             float(frame["ict_share"].xs(2016, level="year").min()))
+    assert not any("%" in t for t in krugman)
+    fig = indicator_grid(frame, 2016, k=4, formats={"ict_share": "number:3"})
+    maps = [ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
+    assert not any("%" in t.get_text() for t in maps[0].get_legend().get_texts())
+
+
+def test_catalogue_units_are_the_units_the_tables_and_legends_show():
+    from itclusters.today import TODAY_INDICATORS
+
+    for catalogue in (INDICATORS, TODAY_INDICATORS):
+        for code, indicator in catalogue.items():
+            fmt = FORMATS.get(code)
+            if fmt is None or fmt.kind == "text":  # letters: their band is the unit
+                continue
+            assert indicator.unit == fmt.unit, code
+            if fmt.kind == "percent":  # shown x 100: the unit is a %, not "share (0-1)"
+                assert indicator.unit.startswith("%"), code
