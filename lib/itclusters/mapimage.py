@@ -27,6 +27,8 @@ from contextlib import contextmanager
 import numpy as np
 from matplotlib.colors import to_rgba
 
+from .maps import _HATCH
+
 __all__ = ["LayeredMap", "png_bytes", "indexed_png_bytes"]
 
 #: A face that fills nothing: unlike "none", it leaves Agg placing a marker as it does with a
@@ -148,11 +150,6 @@ class LayeredMap:
         self.overlay = self._draw_overlay()
         self.overlay_png = png_bytes(self.overlay)
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(height, width) of both pictures, in device pixels."""
-        return self._shape_ids.shape
-
     # -- drawn once -------------------------------------------------------------------------
     @contextmanager
     def _alone(self, *artists):
@@ -233,7 +230,7 @@ class LayeredMap:
                 for marker in self._markers:
                     marker.set_facecolor(_CLEAR)
                     marker.set_linewidth(0)
-                    marker.set_hatch(self._marker_hatch())
+                    marker.set_hatch(_HATCH)
                 layers.append((self._render(*self._markers), lambda s: s >= first_marker))
         flat_ids = self._shape_ids.ravel()
         pixels, levels, palette = [], [], []
@@ -251,11 +248,6 @@ class LayeredMap:
         where, levels = where[order], levels[order]
         starts = np.searchsorted(flat_ids[where], np.arange(flat_ids.max() + 2))
         return where, starts, levels, np.array(palette, dtype=np.float64)
-
-    def _marker_hatch(self) -> str:
-        from .maps import _HATCH
-
-        return _HATCH
 
     def _draw_overlay(self) -> np.ndarray:
         """Region borders (not under the city markers), markers' rims and labels, RGBA."""
@@ -283,8 +275,8 @@ class LayeredMap:
     # -- at every change --------------------------------------------------------------------
     def fill(self) -> tuple[np.ndarray, np.ndarray]:
         """Palette indices (height, width) and the palette (RGBA) of the fills as set now."""
-        faces = np.concatenate([self._regions.get_facecolor()]
-                               + [m.get_facecolor()[:1] for m in self._markers])
+        regions = np.broadcast_to(self._regions.get_facecolor(), (len(self._hatches), 4))
+        faces = np.concatenate([regions] + [m.get_facecolor()[:1] for m in self._markers])
         faces = np.round(np.clip(faces, 0, 1) * 255).astype(np.uint8)
         hatched = np.array([False] + [h.get_visible() for h in self._hatches]
                            + [m.get_hatch() is not None for m in self._markers])
