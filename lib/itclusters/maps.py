@@ -486,9 +486,11 @@ def _select(values, year) -> pd.Series:
             raise ValueError(f"no values for {year}; available: "
                              f"{', '.join(map(str, sorted(available)))}")
         series = series.xs(year, level="year")
-    from .layouts import units
+    unknown = set(series.index) - set(REGION_IDS)
+    if unknown:  # units of later layouts (Shymkent, ...): read the table only for those
+        from .layouts import units
 
-    unknown = sorted(set(series.index) - set(REGION_IDS) - set(units().index))
+        unknown = sorted(unknown - set(units().index))
     if unknown:
         raise ValueError(f"unknown region ids {unknown}; use itclusters.resolve_region first")
     return series
