@@ -1,11 +1,11 @@
 """The interactive explorer: pick a year, an indicator and a classification; see the map.
 
 The map is drawn once; a picker change only recolours it (:func:`~itclusters.maps.recolour`)
-and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  That picture is only the
-fills (a palette PNG of a few kB, :mod:`itclusters.mapimage`); the borders, city markers' rims
-and labels are a second picture stacked over it, sent again only with another set of regions.  Without a live front
-end (papermill, nbconvert, a plain Python process) the same call gives a static figure of
-every year instead, so that a batch report still shows each choice.
+and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  That picture is only
+the fills (a palette PNG of a few kB, :mod:`itclusters.mapimage`); the borders, city markers'
+rims and labels are a second picture stacked over it, sent again only with another set of
+regions.  Without a live front end (papermill, nbconvert, a plain Python process) the same call
+gives a static figure of every year instead, so that a batch report still shows each choice.
 
 What a reader sees, and why it is built this way:
 
@@ -183,6 +183,7 @@ class Explorer(W.VBox):
             start = labels[0] if labels else next(iter(self.panels))
             panel = self.panels[start]
         self.static_years = None if static_years is None else list(static_years)
+        self._columns: dict = {}  # indicator -> (its panel, its column without attrs)
         self.panel = indicator_panel() if panel is None else panel
         if indicator not in self.panel.columns:
             raise ValueError(f"unknown indicator {indicator!r}; available: "
@@ -342,14 +343,14 @@ class Explorer(W.VBox):
 
     # -- state --------------------------------------------------------------------------------
     def _values(self) -> pd.Series:
-        code, cache = self.indicator.value, self.__dict__.setdefault("_columns", {})
-        panel, column = cache.get(code, (None, None))
+        code = self.indicator.value
+        panel, column = self._columns.get(code, (None, None))
         if panel is not self.panel:
             # without the panel's attrs (the indicator catalogue), which pandas would
             # deep-copy on every selection: a few milliseconds of every picker change
             column = self.panel[code].copy()
             column.attrs = {}
-            cache[code] = (self.panel, column)
+            self._columns[code] = (self.panel, column)
         return column.xs(self.year.value, level="year")
 
     def _unit(self) -> str | None:
@@ -398,15 +399,14 @@ class Explorer(W.VBox):
             return
         self._new_column(change["new"], keep_lq_scheme=False)
 
-    def _new_column(self, code: str, keep_lq_scheme: bool, held: Sequence[W.Widget] = ()) -> None:
+    def _new_column(self, code: str, keep_lq_scheme: bool) -> None:
         """Offer ``code``'s years and classes, then redraw once.
 
-        The pickers' (and ``held`` widgets') updates reach the page after the new picture:
-        the page handles the kernel's messages in order, and the picture is what the reader
-        waits for.
+        The pickers' updates reach the page after the new picture: the page handles the
+        kernel's messages in order, and the picture is what the reader waits for.
         """
         with ExitStack() as stack:
-            for widget in (*held, self.year, self.scheme, self.note):
+            for widget in (self.year, self.scheme, self.note):
                 stack.enter_context(widget.hold_sync())
             self._busy = True  # several pickers change; redraw once at the end
             try:
