@@ -159,8 +159,9 @@ def test_a_format_can_be_given_or_kept_plain(panels):
     share = panels["article"]["ict_share"].xs(2016, level="year")
     bins = [0.01, 0.02, 0.6]
     named = classify(share, "user_defined", bins=bins).labels
-    assert named == ["≤ 1.0 %", "1.0 % – 2.0 %", "2.0 % – 60.0 %"]
-    assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:1").labels == named
+    assert named == ["≤ 1.00 %", "1.00 % – 2.00 %", "2.00 % – 60.00 %"]  # the table's 2 decimals
+    assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:2").labels == named
+    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "≤ 1.0 %"
     # fractions on request, and for a column no table knows
     plain = ["≤ 0.010", "0.010 – 0.020", "0.020 – 0.600"]
     assert classify(share, "user_defined", bins=bins, fmt="number:3").labels == plain
@@ -214,3 +215,31 @@ def test_catalogue_units_are_the_units_the_tables_and_legends_show():
             assert indicator.unit == fmt.unit, code
             if fmt.kind == "percent":  # shown x 100: the unit is a %, not "share (0-1)"
                 assert indicator.unit.startswith("%"), code
+
+
+@pytest.mark.parametrize("code, scheme", [
+    ("ict_share", "quantiles"), ("ict_share", "natural_breaks"), ("ict_share", "log_natural_breaks"),
+    ("it_share", "quantiles"), ("index", "quantiles"), ("it_production", "equal_interval"),
+])
+def test_every_region_reads_inside_its_class_as_the_table_shows_it(panels, code, scheme):
+    # the legend never rounds coarser than the table: a region the table shows at 1.04 % is
+    # not put in a class labelled "0.7 % – 1.0 %" (2016 quantiles of the ICT share did that)
+    from itclusters.presentation import format_value
+
+    def numbers(text):
+        return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\.?\d*", text)]
+
+    for year in (2010, 2016):
+        values = panels["article"][code].xs(year, level="year").dropna()
+        classes = classify(values, scheme)
+        for region, value in values.items():
+            label = classes.labels[classes.codes[region]]
+            text = format_value(value, code)
+            shown = numbers(text)[0]
+            # the table's own rounding (half its last decimal) aside: 0.0006 % shows as 0.00 %
+            decimals = len(re.search(r"\d+(?:\.(\d+))?", text.replace(",", "")).group(1) or "")
+            tolerance = 0.5 * 10 ** -decimals
+            bounds = numbers(label)
+            low, high = (-np.inf, bounds[0]) if label.startswith("≤") else bounds
+            assert low - tolerance <= shown <= high + tolerance, \
+                f"{region} {year}: table {text}, legend {label!r}"

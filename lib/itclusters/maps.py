@@ -152,7 +152,10 @@ def _shown_edges(bins: np.ndarray, lowest: float | None,
 def _log_labels(bins: np.ndarray, lowest: float | None,
                 fmt: NumberFormat | None = None) -> list[str]:
     """Labels of classes spanning orders of magnitude: each edge to 2 significant figures
-    (more where two edges would read alike)."""
+    (more where two edges would read alike); with a known format, its decimals as in the
+    tables (see :func:`_interval_labels`)."""
+    if fmt is not None and fmt.kind in ("number", "percent", "threshold"):
+        return _interval_labels(bins, lowest, fmt)
     edges, suffix = _shown_edges(bins, lowest, fmt)
     figures = 2
     while figures < 8 and len({_significant(e, figures) for e in edges}) < len(set(edges)):
@@ -175,6 +178,10 @@ def _interval_labels(bins: np.ndarray, lowest: float | None,
     edges, suffix = _shown_edges(bins, lowest, fmt)
     span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
+    if fmt is not None and fmt.kind in ("number", "percent", "threshold"):
+        # never fewer decimals than the table: an edge of 1.04 % read as "1.0 %" would put
+        # a region the table shows at 1.04 % in a class that seems to end below it
+        digits = max(digits, fmt.decimals)
     nonzero = np.abs(edges[edges != 0])
     if nonzero.size and nonzero.min() < 1:
         # no edge may read as 0: at least one significant figure for the smallest
