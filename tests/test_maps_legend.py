@@ -236,7 +236,7 @@ def test_every_region_reads_inside_its_class_as_the_table_shows_it(panels, code,
             label = classes.labels[classes.codes[region]]
             text = format_value(value, code)
             shown = numbers(text)[0]
-            # the table's own rounding (half its last decimal) aside: 0.0006 % shows as 0.00 %
+            # the table's own rounding (half its last decimal) aside: 0.0006 % reads "< 0.01 %"
             decimals = len(re.search(r"\d+(?:\.(\d+))?", text.replace(",", "")).group(1) or "")
             tolerance = 0.5 * 10 ** -decimals
             bounds = numbers(label)

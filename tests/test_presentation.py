@@ -56,7 +56,11 @@ def test_formats_per_indicator():
     assert format_value(float("inf"), "threshold") == "no cut above"
     assert format_value(float("inf"), "ict_lq") == "∞"
     assert format_value(False, "bool") == "—" and format_value(np.True_, "bool") == "✓"
-    assert format_value(-0.0001, "number:2") == "0.00"
+    # a value that is not zero never reads as one; zero (or float residue) never as "-0.00"
+    assert format_value(-0.0001, "number:2") == "> −0.01"
+    assert format_value(0.00004, "ict_share") == "< 0.01 %"
+    assert format_value(0.4, "integer") == "< 1"
+    assert format_value(-1e-17, "number:2") == "0.00" and format_value(0.0, "ict_share") == "0.00 %"
     with pytest.raises(ValueError, match="unknown format 'pct'"):
         format_value(1.0, "pct")
 

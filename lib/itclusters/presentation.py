@@ -278,6 +278,11 @@ def format_value(value, spec="number:2") -> str:
     ('no data', '∞', 'no cut above')
     >>> format_value(1234567.0, "integer")
     '1,234,567'
+
+    A value that is not zero never reads as one:
+
+    >>> format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"), format_value(0.0)
+    ('< 0.01 %', '> −0.01', '0.00')
     """
     fmt = _as_format(spec)
     if value is None or value is pd.NA or value is pd.NaT:
@@ -302,12 +307,17 @@ def format_value(value, spec="number:2") -> str:
         return "∞" if number > 0 else "−∞"
     if fmt.kind == "rank":
         return f"{int(math.floor(number)):d}"
-    if fmt.kind == "percent":
-        return f"{number * 100:,.{fmt.decimals}f} %"
     if fmt.kind == "text":
         return f"{number:,g}"
-    text = f"{number:,.{fmt.decimals}f}"
-    return "0" + text[2:] if text.startswith("-0") and float(text.replace(",", "")) == 0 else text
+    scaled, suffix = (number * 100, " %") if fmt.kind == "percent" else (number, "")
+    text = f"{scaled:,.{fmt.decimals}f}"
+    if float(text.replace(",", "")) == 0:
+        if abs(number) < 1e-12:  # zero, or a floating-point residue of one: no "-0.00"
+            return f"{0.0:,.{fmt.decimals}f}{suffix}"
+        # not zero, only smaller than the last decimal shown: never printed as a zero
+        step = f"{10.0 ** -fmt.decimals:.{fmt.decimals}f}"
+        return f"< {step}{suffix}" if scaled > 0 else f"> −{step}{suffix}"
+    return text + suffix
 
 
 def _names_for_ids(text: str) -> str:
