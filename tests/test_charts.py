@@ -72,3 +72,28 @@ def test_rank_slope_joins_regions_ranked_in_both_years():
     assert len(lines) == int(both.sum())
     almaty = next(l for l in lines if l.get_gid() == "slope:almaty_city")
     assert list(almaty.get_ydata()) == [1, 1]
+
+
+def test_scatter_labels_are_placed_the_same_on_a_busy_machine(monkeypatch):
+    # adjustText stops after 1 s by default: on a busy machine it stopped early and 2010's
+    # labels overlapped (CI failed once so).  A clock that runs 20 ms a step stands in for a
+    # slow machine; the placement must not change.
+    import adjustText
+
+    from itclusters.catalogue import indicator_panel
+
+    panel = indicator_panel()
+    groups = cluster_candidates(panel["index"].xs(2010, level="year"),
+                                panel["ksi"].xs(2010, level="year"),
+                                index_threshold=50, share_threshold=1 / 16)
+
+    def placed():
+        ax = candidate_scatter(groups, index_threshold=50, share_threshold=1 / 16)
+        positions = {t.get_gid(): t.get_position() for t in ax.texts}
+        plt.close(ax.figure)
+        return positions
+
+    quick = placed()
+    clock = iter(range(10**9))
+    monkeypatch.setattr(adjustText, "timer", lambda: next(clock) * 0.02)
+    assert placed() == quick

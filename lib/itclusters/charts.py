@@ -62,6 +62,10 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
     return ax
 
 
+#: Most steps adjustText may take to place the scatter's labels (it stops once none overlap).
+LABEL_STEPS = 3000
+
+
 @styled
 def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_threshold: float,
                       ax=None, title: str | None = None, xlabel: str = "index of innovative development",
@@ -133,6 +137,9 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
                 y=np.where(frame["specialisation"].isna(), floor,
                            frame["specialisation"]).astype(float),
                 objects=[ax.get_legend()], ax=ax, expand=(1.1, 1.3),
+                # a number of steps, not adjustText's default 1 s: the same figure on a fast
+                # or a busy machine (2010 needs about 770 steps, about 1 s here)
+                time_lim=None, iter_lim=LABEL_STEPS,
                 arrowprops=dict(arrowstyle="-", color="0.55", linewidth=0.5))
     return ax
 
