@@ -83,8 +83,69 @@ def test_fills_take_each_regions_colour_and_hatching_only_where_data_are_missing
         assert (colours[plain] == faces[number - 1]).all()
         if number in hatched:
             assert hatching.any() and not (colours[hatching] == faces[number - 1]).all()
-    # a palette of the classes' colours, the background and the blends of the hatch lines
-    assert len(palette) <= 1 + len(np.unique(faces, axis=0)) + 2 * (HATCH_LEVELS - 1)
+    # a palette entry for the background and each shape, then a run of blends of face and
+    # hatch line for each hatched shape (markers: their own hatching too)
+    shapes = 1 + len(layers._hatches) + len(layers._markers)
+    runs = len(hatched) + sum(m.get_hatch() is not None for m in layers._markers)
+    assert len(palette) == shapes + runs * (HATCH_LEVELS - 1) <= 256
+
+
+def _decoded(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def _idat(png: bytes) -> bytes:
+    image = Image.open(io.BytesIO(png))
+    image.load()
+    chunks, at = {}, 8
+    while at < len(png):
+        length = int.from_bytes(png[at:at + 4], "big")
+        chunks[png[at + 4:at + 8]] = png[at + 8:at + 8 + length]
+        at += 12 + length
+    return chunks[b"IDAT"]
+
+
+def test_the_fill_png_is_the_fill_layer_with_the_same_hatching_compressed_once(explorer_map):
+    layers = explorer_map._layers
+    first = layers.fill_png()
+    indices, palette = layers.fill()
+    assert (_decoded(first) == palette[indices]).all()
+    # other colours, the same regions without data: a new palette before the same image data
+    explorer_map.scheme.value = "equal_interval"
+    second = layers.fill_png()
+    indices, palette = layers.fill()
+    assert (_decoded(second) == palette[indices]).all()
+    assert second != first and _idat(second) == _idat(first)
+    # other regions without data: other image data
+    explorer_map.year.value = 2016
+    third = layers.fill_png()
+    indices, palette = layers.fill()
+    assert (_decoded(third) == palette[indices]).all() and _idat(third) != _idat(first)
+
+
+def test_more_hatched_shapes_than_runs_of_a_palette_share_their_entries(explorer_map):
+    # every shape hatched: 19 shapes and 18 runs of 15 blends would need 289 entries
+    layers = explorer_map._layers
+    faces = np.round(layers._regions.get_facecolor() * 255).astype(np.uint8)
+    for hatch in layers._hatches:
+        hatch.set_visible(True)
+    for marker in layers._markers:
+        marker.set_hatch(layers._markers[0].get_hatch() or "//")
+    indices, palette = layers.fill()
+    assert len(palette) <= 256
+    assert (_decoded(layers.fill_png()) == palette[indices]).all()
+    colours = palette[indices]
+    pixels, starts, _, _ = layers._hatch
+    for number in range(1, len(layers._hatches) + 1):
+        inside = layers._shape_ids == number
+        hatching = np.zeros(inside.size, bool)
+        hatching[pixels[starts[number]:starts[number + 1]]] = True
+        hatching = hatching.reshape(inside.shape) & inside
+        if not inside.any():  # a city's polygon, under its marker
+            continue
+        assert hatching.any()
+        assert (colours[inside & ~hatching] == faces[number - 1]).all()
+        assert not (colours[hatching] == faces[number - 1]).all()
 
 
 def test_a_layered_map_needs_a_map_drawn_by_choropleth():

@@ -36,6 +36,8 @@ __all__ = ["LayeredMap", "png_bytes", "indexed_png_bytes"]
 _CLEAR = (0.0, 0.0, 0.0, 0.0)
 #: Coverage levels kept for the anti-aliased hatch lines of the fill layer (16: no visible step).
 HATCH_LEVELS = 16
+#: Fill pictures kept, compressed, for as many sets of hatched ("no data") shapes.
+_CACHED_HATCHINGS = 8
 
 
 # -- PNG encoding ----------------------------------------------------------------------------
@@ -80,15 +82,25 @@ def indexed_png_bytes(indices: np.ndarray, palette: np.ndarray) -> bytes:
         raise ValueError(f"expected a palette of 1 to 256 RGBA colours, got shape {palette.shape}")
     if int(indices.max(initial=0)) >= len(palette):
         raise ValueError(f"index {int(indices.max())} outside a palette of {len(palette)} colours")
+    return _indexed_png(indices.shape, palette, _idat(indices))
+
+
+def _idat(indices: np.ndarray) -> bytes:
+    """The compressed image data of a (height, width) uint8 palette picture."""
     height, width = indices.shape
     rows = _rows(height, width)
     rows[:, 1:] = indices
+    return zlib.compress(rows, 1)
+
+
+def _indexed_png(shape: tuple[int, int], palette: np.ndarray, idat: bytes) -> bytes:
+    height, width = shape
     header = struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0)
     chunks = [(b"PLTE", palette[:, :3].tobytes())]
     alpha = palette[:, 3]
     if (alpha < 255).any():  # tRNS: alpha of the entries up to the last non-opaque one
         chunks.append((b"tRNS", alpha[:int(np.nonzero(alpha < 255)[0][-1]) + 1].tobytes()))
-    return _png(header, rows, chunks)
+    return _png_file(header, chunks, idat)
 
 
 def _rows(height: int, row_bytes: int) -> np.ndarray:
@@ -98,7 +110,11 @@ def _rows(height: int, row_bytes: int) -> np.ndarray:
     return rows
 
 
-def _png(header: bytes, rows: np.ndarray, chunks=()) -> bytes:
+def _png(header: bytes, rows: np.ndarray) -> bytes:
+    return _png_file(header, (), zlib.compress(rows, 1))
+
+
+def _png_file(header: bytes, chunks, idat: bytes) -> bytes:
     def chunk(tag: bytes, data) -> bytes:
         data = bytes(data)
         return (struct.pack(">I", len(data)) + tag + data
@@ -106,7 +122,7 @@ def _png(header: bytes, rows: np.ndarray, chunks=()) -> bytes:
 
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + b"".join(chunk(tag, data) for tag, data in chunks)
-            + chunk(b"IDAT", zlib.compress(rows, 1)) + chunk(b"IEND", b""))
+            + chunk(b"IDAT", idat) + chunk(b"IEND", b""))
 
 
 # -- the two layers --------------------------------------------------------------------------
@@ -147,6 +163,7 @@ class LayeredMap:
         self.background = _rgba8(self.figure.get_facecolor())
         self._shape_ids = self._draw_shape_ids()
         self._hatch = self._draw_hatching()
+        self._per_shape_cache: dict[bytes, tuple[np.ndarray, bytes]] = {}
         self.overlay = self._draw_overlay()
         self.overlay_png = png_bytes(self.overlay)
 
@@ -273,45 +290,97 @@ class LayeredMap:
         return np.round(overlay * 255).astype(np.uint8)
 
     # -- at every change --------------------------------------------------------------------
-    def fill(self) -> tuple[np.ndarray, np.ndarray]:
-        """Palette indices (height, width) and the palette (RGBA) of the fills as set now."""
+    def _shape_colours(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each shape's fill as set now (RGBA uint8, 0 the background) and whether it is hatched."""
         regions = np.broadcast_to(self._regions.get_facecolor(), (len(self._hatches), 4))
         faces = np.concatenate([regions] + [m.get_facecolor()[:1] for m in self._markers])
         faces = np.round(np.clip(faces, 0, 1) * 255).astype(np.uint8)
         hatched = np.array([False] + [h.get_visible() for h in self._hatches]
                            + [m.get_hatch() is not None for m in self._markers])
-        colours = np.vstack([self.background, faces])
+        return np.vstack([self.background, faces]), hatched
+
+    def _blends(self, faces: np.ndarray, hatch_colours: np.ndarray) -> np.ndarray:
+        """For each (face, hatch colour) pair, the ``HATCH_LEVELS - 1`` palette entries of its
+        hatching, from the faintest coverage to a solid hatch line (RGBA uint8)."""
+        coverage = np.arange(1, HATCH_LEVELS)[None, :, None] / (HATCH_LEVELS - 1)
+        face = faces.astype(np.float64)[:, None, :]
+        rgb = face[..., :3] * (1 - coverage) + hatch_colours[:, None, :] * coverage
+        alpha = np.broadcast_to(face[..., 3:], rgb.shape[:2] + (1,))
+        return np.round(np.concatenate([rgb, alpha], axis=2)).reshape(-1, 4).astype(np.uint8)
+
+    def _hatch_colours(self, shapes: np.ndarray) -> np.ndarray:
+        """The hatch colour of each shape: the regions' own, the markers' own."""
+        _, _, _, hatch_rgb = self._hatch
+        return hatch_rgb[(shapes > len(self._hatches)).astype(int)]
+
+    def _paint_hatching(self, flat: np.ndarray, shapes, first_entries) -> None:
+        """Give each pixel of the hatching of ``shapes`` its coverage's entry of the shape's
+        run of palette entries (which starts at ``first_entries``)."""
+        pixels, starts, levels, _ = self._hatch
+        for shape, first in zip(shapes, first_entries):
+            run = slice(starts[shape], starts[shape + 1])
+            flat[pixels[run]] = first - 1 + levels[run]
+
+    def _per_shape(self, hatched: np.ndarray):
+        """Palette indices when every shape has its own palette entries: the picture depends
+        only on which shapes are hatched, so it is made (and compressed) once for each set;
+        ``None`` if a palette of 256 entries cannot hold them all."""
+        shapes = len(hatched)
+        if shapes + int(hatched.sum()) * (HATCH_LEVELS - 1) > 256:
+            return None
+        key = hatched.tobytes()
+        if key not in self._per_shape_cache:
+            indices = self._shape_ids.copy()
+            hatched_shapes = np.nonzero(hatched)[0]
+            firsts = shapes + np.arange(len(hatched_shapes)) * (HATCH_LEVELS - 1)
+            self._paint_hatching(indices.reshape(-1), hatched_shapes, firsts)
+            indices.setflags(write=False)
+            if len(self._per_shape_cache) >= _CACHED_HATCHINGS:
+                self._per_shape_cache.pop(next(iter(self._per_shape_cache)))
+            self._per_shape_cache[key] = (indices, _idat(indices))
+        return self._per_shape_cache[key]
+
+    def _fill(self):
+        """Palette indices, palette and (if cached) the compressed image data of the fills."""
+        colours, hatched = self._shape_colours()
+        per_shape = self._per_shape(hatched)
+        shapes = np.nonzero(hatched)[0]
+        if per_shape is not None:
+            indices, idat = per_shape
+            blends = self._blends(colours[shapes], self._hatch_colours(shapes))
+            return indices, np.vstack([colours, blends]), idat
+        # more hatched shapes than a palette holds with one run each: shapes of one colour
+        # share their entries, and so do the hatchings of one (face, hatch colour) pair
         palette, lookup = np.unique(colours, axis=0, return_inverse=True)
         lookup = lookup.ravel().astype(np.uint8)
         indices = lookup[self._shape_ids]
-        pixels, starts, levels, hatch_rgb = self._hatch
-        if hatched.any():
-            # a run of HATCH_LEVELS - 1 palette entries for each (face, hatch colour) pair of
-            # the hatched shapes; each pixel of their hatching takes its coverage's entry
-            shape_numbers = np.nonzero(hatched)[0]
-            colour_of = (shape_numbers > len(self._hatches)).astype(int)  # markers' own
-            pairs, pair_of = np.unique(np.stack([lookup[shape_numbers], colour_of], axis=1),
-                                       axis=0, return_inverse=True)
-            if len(palette) + len(pairs) * (HATCH_LEVELS - 1) > 256:  # pragma: no cover
-                raise RuntimeError("too many hatched colours for a palette image")
-            run_of = np.zeros(len(hatched), dtype=np.intp)  # first entry of each shape's run
-            run_of[shape_numbers] = len(palette) + pair_of.ravel() * (HATCH_LEVELS - 1) - 1
-            coverage = np.arange(1, HATCH_LEVELS)[:, None] / (HATCH_LEVELS - 1)
-            blends = []
-            for face_index, colour in pairs:
-                face = palette[face_index].astype(np.float64)
-                rgb = face[:3] * (1 - coverage) + hatch_rgb[colour] * coverage
-                blends.append(np.column_stack([np.round(rgb), np.full(len(rgb), face[3])]))
-            palette = np.vstack([palette, *blends]).astype(np.uint8)
-            flat = indices.reshape(-1)
-            for shape in shape_numbers:
-                run = slice(starts[shape], starts[shape + 1])
-                flat[pixels[run]] = run_of[shape] + levels[run]
+        pairs, pair_of = np.unique(
+            np.stack([lookup[shapes], (shapes > len(self._hatches)).astype(int)], axis=1),
+            axis=0, return_inverse=True)
+        if len(palette) + len(pairs) * (HATCH_LEVELS - 1) > 256:  # pragma: no cover
+            raise RuntimeError("too many hatched colours for a palette image")
+        _, _, _, hatch_rgb = self._hatch
+        blends = self._blends(palette[pairs[:, 0]], hatch_rgb[pairs[:, 1]])
+        firsts = len(palette) + pair_of.ravel() * (HATCH_LEVELS - 1)
+        self._paint_hatching(indices.reshape(-1), shapes, firsts)
+        return indices, np.vstack([palette, blends]), None
+
+    def fill(self) -> tuple[np.ndarray, np.ndarray]:
+        """Palette indices (height, width; read-only) and the palette (RGBA) of the fills as
+        set now."""
+        indices, palette, _ = self._fill()
         return indices, palette
 
     def fill_png(self) -> bytes:
-        """The fill layer as a palette PNG."""
-        return indexed_png_bytes(*self.fill())
+        """The fill layer as a palette PNG.
+
+        A change of colours with the same shapes hatched as before only writes a new palette
+        in front of the image data compressed the first time.
+        """
+        indices, palette, idat = self._fill()
+        if idat is None:
+            return indexed_png_bytes(indices, palette)
+        return _indexed_png(indices.shape, palette, idat)
 
     def composite(self) -> np.ndarray:
         """The map as the browser shows it: the overlay over the fill layer (RGBA uint8)."""
