@@ -19,6 +19,13 @@ Each app runs twice, side by side in one run: as ``make lab`` / ``make dashboard
 (kernel websockets without Nagle's delay, :mod:`itclusters.server`) and as Jupyter Server
 leaves it ("Nagle on"), where a small picture can wait up to 40 ms for an acknowledgement.
 
+A third run of each app gives the platform's share ("floor"): the same explorer on the same
+page, but each picker change only swaps two pictures drawn beforehand (the kernel computes
+nothing and sends no legend or table).  What the floor takes is the browser, the server, the
+kernel's messaging and the app's own handling of a kernel message (JupyterLab updates its
+toolbar, status bar and tab icon at every busy/idle), which the suite does not control; the
+difference from the first column is the suite's share.
+
 The machine's load average is printed: on a shared machine every wall-clock figure grows with
 it, the CPU figure much less.
 
@@ -91,6 +98,57 @@ OPTIONS = """label => {
 }"""
 
 
+# the floor: the explorer as shown, but a change only swaps two pictures drawn beforehand
+FLOOR_CELL = """\
+from itclusters.widgets import Explorer
+
+explorer = Explorer()
+pictures = [explorer.image.value]
+explorer.scheme.value = next(s for _, s in explorer.scheme.options if s != explorer.scheme.value)
+pictures.append(explorer.image.value)
+assert pictures[0] != pictures[1], "two colourings gave one picture"
+
+
+def swap(change):
+    explorer.image.value = pictures[explorer.image.value == pictures[0]]
+
+
+for picker, handler in ((explorer.indicator, explorer._on_indicator),
+                        (explorer.year, explorer._on_change),
+                        (explorer.scheme, explorer._on_change)):
+    picker.unobserve(handler, names="value")
+    picker.observe(swap, names="value")
+explorer
+"""
+
+
+def floor_notebook(folder: Path) -> Path:
+    """A notebook of :data:`FLOOR_CELL`, written into ``folder``."""
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR_CELL)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    path = folder / "explorer_floor.ipynb"
+    nbformat.write(notebook, path)
+    return path
+
+
+def in_page_floor(app, changes: int) -> dict[str, list[float]]:
+    """``changes`` timed changes of each picker of the floor notebook (each swaps the picture)."""
+    page, timings = app.page, {}
+    for label in PICKERS:
+        values = []
+        for _ in range(changes):
+            shown = page.evaluate(OPTIONS, label)
+            value = _next_value(shown["options"], shown["value"])
+            values.append(page.evaluate(CHANGE, {"label": label, "value": value}))
+            browser_test.kernel_idle(app, f"the kernel to finish {label} = {value}")
+        timings[label] = values
+    return timings
+
+
 def _next_value(options: list[str], current: str) -> str:
     """The option after ``current`` (cycling): always a change."""
     return options[(options.index(current) + 1) % len(options)] if current in options \
@@ -151,22 +209,26 @@ def main(changes: int = 10) -> None:
     results = {}
     # each app as `make lab` / `make dashboard` start it (kernel websockets without Nagle's
     # delay, itclusters.server), then as Jupyter Server leaves it: side by side, one run
-    runs = [(name, no_delay, start)
+    # then the floor of each app: the same page, a kernel that only swaps two pictures
+    runs = [(name, no_delay, floor, start)
             for name, start in (("JupyterLab", browser_test.start_lab),
                                 ("Voila", browser_test.start_voila))
-            for no_delay in (True, False)]
+            for no_delay, floor in ((True, False), (False, False), (True, True))]
     with tempfile.TemporaryDirectory(prefix="bench-explorer-") as tmp, \
             sync_playwright() as playwright:
-        for name, no_delay, start in runs:
+        for name, no_delay, floor, start in runs:
             browser_test.NO_DELAY = no_delay
-            column = name if no_delay else f"{name} (Nagle on)"
-            app, browser = start(playwright, Path(tmp) / column.replace(" ", "-"))
+            column = f"{name} (floor)" if floor else name if no_delay else f"{name} (Nagle on)"
+            folder = Path(tmp) / column.replace(" ", "-").replace("(", "").replace(")", "")
+            app, browser = (start(playwright, folder, floor_notebook(Path(tmp) / "floor"))
+                            if floor else start(playwright, folder))
             try:
                 app.page.locator(browser_test.MAP).first.scroll_into_view_if_needed()
                 natural, css = app.page.evaluate(
                     "() => { const i = document.querySelector('img.widget-image');"
                     " return [i.naturalWidth, i.getBoundingClientRect().width]; }")
-                results[column] = (in_page(app, steps), natural / css)
+                timings = in_page_floor(app, changes) if floor else in_page(app, steps)
+                results[column] = (timings, natural / css)
             finally:
                 browser.close()
                 app.server.stop()

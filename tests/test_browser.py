@@ -258,11 +258,14 @@ def _notebook_kernel(server: Server, path: str):
     return None
 
 
-def start_lab(playwright, folder: Path) -> tuple[App, object]:
+def start_lab(playwright, folder: Path,
+              notebook: Path = ROOT / "notebooks" / NOTEBOOK) -> tuple[App, object]:
+    """JupyterLab on a copy of ``notebook``, run with "Run All", its map on the page."""
+    name = notebook.name
     work = folder / "work"
     work.mkdir(parents=True)
     # a copy: JupyterLab autosaves, and the committed notebook must stay without outputs
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, work / NOTEBOOK)
+    shutil.copy(notebook, work / name)
     port = free_port()
     command = [str(BIN / "jupyter-lab"), "--no-browser", f"--port={port}",
                "--ServerApp.ip=127.0.0.1", "--IdentityProvider.token=",
@@ -280,11 +283,11 @@ def start_lab(playwright, folder: Path) -> tuple[App, object]:
         server.start("/api/status")
         page = browser.pages[0] if browser.pages else browser.new_page()
         app.watch(page)
-        page.goto(f"{server.url}/lab/tree/{NOTEBOOK}", timeout=START_TIMEOUT * 1000)
+        page.goto(f"{server.url}/lab/tree/{name}", timeout=START_TIMEOUT * 1000)
         page.wait_for_selector(".jp-Notebook", timeout=START_TIMEOUT * 1000)
         # the kernel of this notebook, started, idle and connected to the page: only then
         # is "Run All" safe (see the module's docstring)
-        kernel = wait_for(lambda: _notebook_kernel(server, NOTEBOOK),
+        kernel = wait_for(lambda: _notebook_kernel(server, name),
                           "the notebook's kernel to be idle and connected")
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']",
                                timeout=START_TIMEOUT * 1000)
@@ -293,19 +296,21 @@ def start_lab(playwright, folder: Path) -> tuple[App, object]:
         wait_for_picture(page)
         wait_for(lambda: server.get(f"/api/kernels/{kernel}")["execution_state"] == "idle",
                  "the kernel to finish running the notebook")
-        assert _notebook_kernel(server, NOTEBOOK) == kernel, "the notebook's kernel changed"
+        assert _notebook_kernel(server, name) == kernel, "the notebook's kernel changed"
         app.kernel = kernel
     return app, browser
 
 
-def start_voila(playwright, folder: Path) -> tuple[App, object]:
+def start_voila(playwright, folder: Path,
+                notebook: Path = ROOT / "notebooks" / "dashboard.ipynb") -> tuple[App, object]:
+    """Voilà serving ``notebook``, its map on the page."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    command = [str(BIN / "voila"), "dashboard.ipynb", "--no-browser", f"--port={port}",
+    command = [str(BIN / "voila"), notebook.name, "--no-browser", f"--port={port}",
                "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else []),
                *([f"--Voila.kernel_websocket_connection_class={CONNECTION_CLASS}"]
                  if NO_DELAY else [])]
-    server = Server("voila", command, ROOT / "notebooks", fresh_environment(folder / "home"),
+    server = Server("voila", command, notebook.parent, fresh_environment(folder / "home"),
                     folder / "voila.log", port)
     app = App("voila", server, folder)
     browser = _browser(playwright, folder / "chromium-profile")
