@@ -40,7 +40,8 @@ lab: $(VENV)/.installed  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/ --ServerApp.$(NO_DELAY) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voila
-	$(BIN)/voila notebooks/dashboard.ipynb --Voila.$(NO_DELAY)
+	JUPYTER_PATH=$(CURDIR)/lib/itclusters/share/jupyter $(BIN)/voila notebooks/dashboard.ipynb \
+		--template=itclusters --Voila.$(NO_DELAY)
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
 	$(BIN)/python -c "from itclusters.data import write_shapefile, write_kz17_shapefile; print(write_shapefile(), write_kz17_shapefile())"

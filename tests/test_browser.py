@@ -30,6 +30,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from pathlib import Path
 
 import pytest
 
-from itclusters.server import CONNECTION_CLASS
+from itclusters.server import CONNECTION_CLASS, JUPYTER_DATA, VOILA_TEMPLATE
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -171,9 +172,11 @@ class App:
     page: object = None
     kernel: str = ""  # id of the kernel behind the page
     console: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)  # every URL the page asked for
 
     def watch(self, page) -> None:
         self.page = page
+        page.on("request", lambda r: self.requests.append(r.url))
         page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
         page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
         page.on("requestfailed", lambda r: self.console.append(
@@ -307,11 +310,13 @@ def start_voila(playwright, folder: Path,
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [str(BIN / "voila"), notebook.name, "--no-browser", f"--port={port}",
+               f"--template={VOILA_TEMPLATE}",
                "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else []),
                *([f"--Voila.kernel_websocket_connection_class={CONNECTION_CLASS}"]
                  if NO_DELAY else [])]
-    server = Server("voila", command, notebook.parent, fresh_environment(folder / "home"),
-                    folder / "voila.log", port)
+    environment = fresh_environment(folder / "home")
+    environment["JUPYTER_PATH"] = str(JUPYTER_DATA)  # as `make dashboard` serves it
+    server = Server("voila", command, notebook.parent, environment, folder / "voila.log", port)
     app = App("voila", server, folder)
     browser = _browser(playwright, folder / "chromium-profile")
     with explained(app, "first-start"):
@@ -463,6 +468,18 @@ def test_voila_page_has_a_real_title(voila):
         title = voila.page.title()
         assert title.strip().lower() not in ("dashboard", "notebook", "voilà", "voila", ""), title
         assert "Kazakhstan" in title, title
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_page_loads_nothing_from_outside_its_server(name, request):
+    # a seminar room may have no internet: Voilà's page asked a CDN for two stylesheets
+    app = request.getfixturevalue(name)
+    with explained(app, "offline"):
+        server = urllib.parse.urlsplit(app.server.url).netloc
+        outside = [url for url in app.requests
+                   if urllib.parse.urlsplit(url).scheme in ("http", "https", "ws", "wss")
+                   and urllib.parse.urlsplit(url).netloc != server]
+        assert app.requests and not outside, "\n".join(outside)
 
 
 @pytest.mark.parametrize("name", ["lab", "voila"])

@@ -13,13 +13,27 @@ Use it with JupyterLab and Voilà (``make lab`` and ``make dashboard`` do)::
     jupyter lab --ServerApp.kernel_websocket_connection_class=itclusters.server.NoDelayConnection
     voila notebooks/dashboard.ipynb --Voila.kernel_websocket_connection_class=itclusters.server.NoDelayConnection
 
-``benchmarks/bench_explorer_browser.py`` measures the difference (``--nagle`` runs without it).
+``benchmarks/bench_explorer_browser.py`` measures the difference (each app runs with and
+without it).
+
+The dashboard's page is Voilà's "lab" page without the two stylesheets it asks of a CDN (Voilà's
+own script carries the same icons): the template ``itclusters`` under :data:`JUPYTER_DATA`, so
+that the page opens where there is no internet::
+
+    JUPYTER_PATH=lib/itclusters/share/jupyter voila notebooks/dashboard.ipynb --template=itclusters
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
 
-__all__ = ["NoDelayConnection", "CONNECTION_CLASS"]
+__all__ = ["NoDelayConnection", "CONNECTION_CLASS", "JUPYTER_DATA", "VOILA_TEMPLATE"]
+
+#: A Jupyter data folder (for ``JUPYTER_PATH``) holding the dashboard's Voilà template.
+JUPYTER_DATA = Path(__file__).resolve().parent / "share" / "jupyter"
+#: The name of that template (Voilà's ``--template``).
+VOILA_TEMPLATE = "itclusters"
 
 #: The dotted name to give ``kernel_websocket_connection_class``.
 CONNECTION_CLASS = "itclusters.server.NoDelayConnection"
