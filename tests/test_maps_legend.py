@@ -210,7 +210,7 @@ def test_catalogue_units_are_the_units_the_tables_and_legends_show():
     for catalogue in (INDICATORS, TODAY_INDICATORS):
         for code, indicator in catalogue.items():
             fmt = FORMATS.get(code)
-            if fmt is None or fmt.kind == "text":  # letters: their band is the unit
+            if fmt is None:
                 continue
             assert indicator.unit == fmt.unit, code
             if fmt.kind == "percent":  # shown x 100: the unit is a %, not "share (0-1)"

@@ -83,3 +83,14 @@ def test_static_explorer_of_shares_reads_percent():
         assert legend.get_title().get_text().split("\n")[0] == FORMATS["manufacturing_share"].unit
     finally:
         plt.close(fig)
+
+
+@pytest.mark.parametrize("code", ["index", "grade", "it_production", "ksi", "ict_lq"])
+def test_every_indicator_names_one_unit_in_legend_and_table(panel, code):
+    # letters too: the legend said "symbolic scale" over a table headed "Letter (band ...)"
+    w = Explorer(panel, indicator=code, year=2016)
+    try:
+        title, _ = _legend(w)
+        assert title[0] == _header_unit(w) == FORMATS[code].unit
+    finally:
+        plt.close("all")

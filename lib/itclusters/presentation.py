@@ -197,7 +197,7 @@ class NumberFormat:
 #: :data:`~itclusters.catalogue.INDICATORS`), and of a few generic column kinds.
 FORMATS: dict[str, NumberFormat] = {
     "index": NumberFormat("number", 2, "% of the leader"),
-    "grade": NumberFormat("text", 0, "letter"),
+    "grade": NumberFormat("text", 0, "letter, band in % of the leader"),
     "it_production": NumberFormat("number", 1, "million KZT"),
     "ksi": NumberFormat("percent", 1, "% of national IT"),
     "it_share": NumberFormat("percent", 2, "% of the regions' IT"),
@@ -215,7 +215,7 @@ FORMATS: dict[str, NumberFormat] = {
     "internet_users": NumberFormat("number", 1, "% of individuals"),
     # a user's own index (catalogue.user_panel): the same formats as the article's
     "your_index": NumberFormat("number", 2, "% of the leader"),
-    "your_grade": NumberFormat("text", 0, "letter"),
+    "your_grade": NumberFormat("text", 0, "letter, band in % of the leader"),
     "your_susceptibility": NumberFormat("number", 2, "% of the leader"),
     "your_activity": NumberFormat("number", 2, "% of the leader"),
     # generic kinds, for columns outside the catalogue

@@ -387,7 +387,7 @@ class Explorer(W.VBox):
                  grade_band(letters[r]) if isinstance(letters[r], str) else NO_DATA)
                 for r in order]
         caption = f"{_about(self.indicator.value).label}, {self.year.value}"
-        return _html_table(["Rank", "Region", "Letter (band of the index)"], rows, caption)
+        return _html_table(["Rank", "Region", FORMATS["grade"].unit], rows, caption)
 
     def _note_html(self) -> str:
         note = _about(self.indicator.value).note
