@@ -366,11 +366,14 @@ MEASURE = """() => {
   const scrollers = [root, ...document.querySelectorAll('.jp-WindowedPanel-outer')].map(e => ({
       name: e === root ? 'page' : 'notebook panel', scroll: e.scrollWidth, client: e.clientWidth}));
   const table = explorer.querySelector('table');
+  const tableBox = table ? table.closest('.widget-html') : null;
   const rows = table ? [...table.querySelectorAll('tbody tr')].map(
       tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim())) : [];
   return {width: box.width, height: box.height, left: box.left, right: box.right,
           natural: [img.naturalWidth, img.naturalHeight], viewport: window.innerWidth,
           pickers, scrollers, rows, table: table ? table.innerText : '',
+          tableBox: tableBox ? {scroll: tableBox.scrollWidth, client: tableBox.clientWidth,
+                               right: tableBox.getBoundingClientRect().right} : null,
           explorerText: explorer.innerText, title: document.title};
 }"""
 
@@ -431,6 +434,10 @@ def problems(shown: dict, viewport: str) -> list[str]:
                 found.append(f"picker {picker['label']!r} outside the screen: "
                              f"{picker['left']:.0f}–{picker['right']:.0f} of "
                              f"{shown['viewport']} px")
+    box = shown["tableBox"]
+    if box and (box["scroll"] > box["client"] + 1 or box["right"] > shown["viewport"] + 0.5):
+        found.append(f"the table is cut off: {box['scroll']} px of table in {box['client']} px, "
+                     f"its box ends at {box['right']:.0f} of {shown['viewport']} px")
     if len(shown["pickers"]) != 3:
         found.append(f"{len(shown['pickers'])} pickers instead of 3")
     names = display_names()
@@ -461,6 +468,38 @@ def test_the_explorer_as_a_reader_sees_it(name, viewport, request):
     with explained(app, viewport):
         found = problems(measure(app, viewport), viewport)
         assert not found, "\n".join(found)
+
+
+# the widest table: a letter and its band for every region (it was cut off at 1280 px)
+CHOOSE = """({label, value}) => {
+  const box = [...document.querySelectorAll('.widget-dropdown')]
+      .find(d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
+  const select = box.querySelector('select');
+  const option = [...select.options].find(o => [o.value, o.text.trim()].includes(value));
+  if (!option) throw new Error(`no option ${value} for ${label}`);
+  select.value = option.value;
+  select.dispatchEvent(new Event('change', {bubbles: true}));
+}"""
+
+
+@pytest.mark.parametrize("viewport", ["1280x720", "390x844"])
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_letter_grades_table_is_shown_whole(name, viewport, request):
+    app = request.getfixturevalue(name)
+    with explained(app, f"grades-{viewport}"):
+        app.page.evaluate(CHOOSE, {"label": "Indicator", "value": "Letter grade (published)"})
+        app.page.wait_for_function("() => document.querySelector('.itclusters-explorer table')"
+                                   ".innerText.includes('Letter grade')")
+        kernel_idle(app)
+        try:
+            found = problems(measure(app, viewport), viewport)
+            assert not found, "\n".join(found)
+        finally:
+            app.page.evaluate(CHOOSE, {"label": "Indicator",
+                                       "value": "Index of innovative development (published)"})
+            app.page.wait_for_function("() => !document.querySelector('.itclusters-explorer "
+                                       "table').innerText.includes('Letter grade')")
+            kernel_idle(app)
 
 
 def test_voila_page_has_a_real_title(voila):

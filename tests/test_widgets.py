@@ -197,7 +197,9 @@ def test_letter_grades_sorted_by_value_with_their_band(widget, panel):
     order = list(DEFAULT_SCALE.labels)
     assert [order.index(x) for x in letters] == sorted((order.index(x) for x in letters),
                                                        reverse=True)
-    assert all("inferred" in r[2] for r in rows)
+    # each letter with its band as the legend reads it; "inferred" said once, in the caption
+    assert all(html.unescape(r[2]) in _legend(widget) for r in rows)
+    assert "(bands inferred)" in widget.table.value
     assert rows[0][0] == "1"
 
 

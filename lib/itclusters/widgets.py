@@ -216,7 +216,8 @@ class Explorer(W.VBox):
         self._draw_map(map_width)
         self._title_text = ""
         self.heading = W.HTML(layout=W.Layout(max_width="100%"))
-        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="100%"))
+        # a long legend title wraps rather than pushing the table under the map
+        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="15em"))
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
         self._read_annotations()
         # two pictures stacked in one grid cell: the fills, which every change redraws, and
@@ -230,8 +231,10 @@ class Explorer(W.VBox):
             width=f"{self.css_size[0]}px", max_width="100%", height="auto",
             grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto"))
         self.map.add_class("itclusters-map")
+        # beside the map if it fits whole (its basis is its own width), else under it; alone
+        # on a phone's row it may narrow, long region names wrapping
         self.table = W.HTML(self._table_html(), layout=W.Layout(
-            flex="1 1 300px", min_width="0", max_width="100%", overflow="auto"))
+            flex="1 1 auto", min_width="0", max_width="100%", overflow="auto"))
         self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
         self._busy = False
         self.indicator.observe(self._on_indicator, names="value")
@@ -383,10 +386,13 @@ class Explorer(W.VBox):
                                else np.nan).astype(float)
         ranks = position.rank(ascending=False, method="min")
         order = position.sort_values(ascending=False, na_position="last").index
+        # each letter as the legend reads it, "B+ (50–60)"; that the bands are inferred is
+        # said once, in the caption, not on every row
         rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
-                 grade_band(letters[r]) if isinstance(letters[r], str) else NO_DATA)
+                 grade_band(letters[r]).replace(", inferred", "") if isinstance(letters[r], str)
+                 else NO_DATA)
                 for r in order]
-        caption = f"{_about(self.indicator.value).label}, {self.year.value}"
+        caption = f"{_about(self.indicator.value).label}, {self.year.value} (bands inferred)"
         return _html_table(["Rank", "Region", FORMATS["grade"].unit], rows, caption)
 
     def _note_html(self) -> str:
@@ -509,16 +515,22 @@ def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: s
     def align(i: int) -> str:
         return "left" if i == 1 else "right"
 
+    # a long unit ("% of national ICT GVA") wraps over its numbers, not widening the table
     head = "".join(f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
+                   f"vertical-align:bottom'><div style='max-width:8.5em;margin-left:auto'>"
+                   f"{html.escape(h)}</div></th>" if i == 2 else
+                   f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
                    f"vertical-align:bottom'>{html.escape(h)}</th>" for i, h in enumerate(headers))
+    # numbers never break; a long region name may, on a phone ("North-Kazakhstan")
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:{align(i)};padding:1px 8px;line-height:1.4;"
-                         f"white-space:nowrap'>{html.escape(cell)}</td>"
+                         f"white-space:{'normal' if i == 1 else 'nowrap'}'>{html.escape(cell)}</td>"
                          for i, cell in enumerate(row)) + "</tr>"
         for row in rows)
     return (f"<table class='itclusters-table' style='font-size:13px;border-collapse:collapse;"
             f"font-variant-numeric:tabular-nums'><caption style='caption-side:top;"
-            f"text-align:left;font-weight:600;padding:0 8px 4px'>{html.escape(caption)}</caption>"
+            f"text-align:left;font-weight:600;line-height:1.3;padding:0 8px 4px'>"
+            f"{html.escape(caption)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
 
 
