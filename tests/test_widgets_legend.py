@@ -31,7 +31,8 @@ def _legend(w):
 
 def _header_unit(w):
     """The unit the explorer's table prints over the values (third column)."""
-    return html.unescape(re.findall(r"<th[^>]*>(.*?)</th>", w.table.value)[2])
+    cell = re.findall(r"<th[^>]*>(.*?)</th>", w.table.value)[2]
+    return html.unescape(re.sub(r"<[^>]+>", "", cell))
 
 
 def _assert_percent_of_edges(labels, classes, lowest):
