@@ -39,6 +39,7 @@ from pathlib import Path
 import pytest
 
 from itclusters.server import CONNECTION_CLASS, JUPYTER_DATA, VOILA_TEMPLATE
+from itclusters.widgets import LABEL_PX, PIXEL_RATIO
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -367,11 +368,17 @@ MEASURE = """() => {
       name: e === root ? 'page' : 'notebook panel', scroll: e.scrollWidth, client: e.clientWidth}));
   const table = explorer.querySelector('table');
   const tableBox = table ? table.closest('.widget-html') : null;
+  const labels = explorer.querySelector('.itclusters-map-labels');
+  const names = explorer.querySelector('.itclusters-map-names');
   const rows = table ? [...table.querySelectorAll('tbody tr')].map(
       tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim())) : [];
   return {width: box.width, height: box.height, left: box.left, right: box.right,
           natural: [img.naturalWidth, img.naturalHeight], viewport: window.innerWidth,
           pickers, scrollers, rows, table: table ? table.innerText : '',
+          labels: labels ? {visible: getComputedStyle(labels).visibility === 'visible',
+                            width: labels.getBoundingClientRect().width} : null,
+          namesNote: names ? {shown: names.getBoundingClientRect().height > 0,
+                              text: names.innerText} : null,
           tableBox: tableBox ? {scroll: tableBox.scrollWidth, client: tableBox.clientWidth,
                                right: tableBox.getBoundingClientRect().right} : null,
           explorerText: explorer.innerText, title: document.title};
@@ -434,6 +441,18 @@ def problems(shown: dict, viewport: str) -> list[str]:
                 found.append(f"picker {picker['label']!r} outside the screen: "
                              f"{picker['left']:.0f}–{picker['right']:.0f} of "
                              f"{shown['viewport']} px")
+    labels, note = shown["labels"], shown["namesNote"]
+    if labels is None or note is None:
+        found.append("no labels picture, or no line to show in its place")
+    else:
+        # labels drawn at LABEL_PX for the map's drawn width, shown at its displayed width
+        label_px = LABEL_PX * labels["width"] / (shown["natural"][0] / PIXEL_RATIO)
+        if labels["visible"] and label_px < 12 - 0.05:
+            found.append(f"map labels shown at {label_px:.1f} CSS px, under 9 pt (12 px)")
+        if not labels["visible"] and "table" not in note["text"] or \
+                labels["visible"] == note["shown"]:
+            found.append(f"labels {'shown' if labels['visible'] else 'hidden'} with the line "
+                         f"about them {'shown' if note['shown'] else 'hidden'}")
     box = shown["tableBox"]
     if box and (box["scroll"] > box["client"] + 1 or box["right"] > shown["viewport"] + 0.5):
         found.append(f"the table is cut off: {box['scroll']} px of table in {box['client']} px, "

@@ -7,13 +7,15 @@ once, when it is drawn, into
 
 - a **fill layer**: which shape (region, or city marker) is on top at each device pixel, and
   where the "no data" hatching of each shape falls, with its anti-aliased coverage;
-- an **overlay**: region borders, city markers' rims, labels and leader lines, anti-aliased,
-  on a transparent background.
+- an **overlay**: region borders and city markers' rims, anti-aliased, on a transparent
+  background;
+- **labels**: region names and leader lines, anti-aliased, on a transparent background (a page
+  may hide them where the map is shown too small to read them).
 
 A change then only looks up each shape's new colour: the fill layer is a palette image (one byte
-a pixel, a few dozen colours, compressed in a millisecond or two) and the overlay is sent once
-per region layout.  The browser stacks the two pictures; :meth:`LayeredMap.composite` gives the
-same stacking in numpy, to save or to compare with a plain matplotlib drawing.
+a pixel, a few dozen colours, compressed in a millisecond or two) and the overlay and labels are
+sent once per region layout.  The browser stacks the pictures; :meth:`LayeredMap.composite` gives
+the same stacking in numpy, to save or to compare with a plain matplotlib drawing.
 
 Both layers are read off the map's own artists (face colours, hatch visibility), so the pictures
 show what :func:`~itclusters.maps.recolour` set, whatever the classification.
@@ -164,8 +166,9 @@ class LayeredMap:
         self._shape_ids = self._draw_shape_ids()
         self._hatch = self._draw_hatching()
         self._per_shape_cache: dict[bytes, tuple[np.ndarray, bytes]] = {}
-        self.overlay = self._draw_overlay()
+        self.overlay, self.labels = self._draw_overlay()
         self.overlay_png = png_bytes(self.overlay)
+        self.labels_png = png_bytes(self.labels)
 
     # -- drawn once -------------------------------------------------------------------------
     @contextmanager
@@ -266,8 +269,8 @@ class LayeredMap:
         starts = np.searchsorted(flat_ids[where], np.arange(flat_ids.max() + 2))
         return where, starts, levels, np.array(palette, dtype=np.float64)
 
-    def _draw_overlay(self) -> np.ndarray:
-        """Region borders (not under the city markers), markers' rims and labels, RGBA."""
+    def _draw_overlay(self) -> tuple[np.ndarray, np.ndarray]:
+        """Region borders (not under the city markers) and markers' rims; labels (RGBA)."""
         edges = np.unique(np.round(self._regions.get_edgecolor() * 255), axis=0)
         if len(edges) != 1:  # pragma: no cover - choropleth draws every border alike
             raise ValueError("the regions' borders are not all of one colour")
@@ -280,14 +283,15 @@ class LayeredMap:
             for marker in self._markers:
                 marker.set_facecolor(_CLEAR)
                 marker.set_hatch(None)
-            rims_and_labels = self._render(*self._markers, *self._labels)
+            rims = self._render(*self._markers)
+            labels = self._render(*self._labels)
         borders = np.empty_like(seen)
         borders[..., :3] = edges[0, :3] / 255
         borders[..., 3] = seen[..., 0] * seen[..., 3] * edges[0, 3] / 255
         # a marker's face hides the borders under it on the map; so it does here
         borders[self._shape_ids > len(self._hatches), 3] = 0.0
-        overlay = _over(rims_and_labels.astype(np.float64) / 255, borders)
-        return np.round(overlay * 255).astype(np.uint8)
+        overlay = _over(rims.astype(np.float64) / 255, borders)
+        return np.round(overlay * 255).astype(np.uint8), labels
 
     # -- at every change --------------------------------------------------------------------
     def _shape_colours(self) -> tuple[np.ndarray, np.ndarray]:
@@ -383,7 +387,10 @@ class LayeredMap:
         return _indexed_png(indices.shape, palette, idat)
 
     def composite(self) -> np.ndarray:
-        """The map as the browser shows it: the overlay over the fill layer (RGBA uint8)."""
+        """The map as the browser shows it: labels over the overlay over the fill layer
+        (RGBA uint8)."""
         indices, palette = self.fill()
         fill = palette[indices].astype(np.float64) / 255
-        return np.round(_over(self.overlay.astype(np.float64) / 255, fill) * 255).astype(np.uint8)
+        # each stacking in 8 bits, as the page composes one picture over the next
+        lines = np.round(_over(self.overlay.astype(np.float64) / 255, fill) * 255) / 255
+        return np.round(_over(self.labels.astype(np.float64) / 255, lines) * 255).astype(np.uint8)

@@ -2,8 +2,8 @@
 
 The map is drawn once; a picker change only recolours it (:func:`~itclusters.maps.recolour`)
 and swaps the picture of an ``ipywidgets.Image``, so nothing flickers.  That picture is only
-the fills (a palette PNG of a few kB, :mod:`itclusters.mapimage`); the borders, city markers'
-rims and labels are a second picture stacked over it, sent again only with another set of
+the fills (a palette PNG of a few kB, :mod:`itclusters.mapimage`); the borders and city markers'
+rims, then the labels, are pictures stacked over it, sent again only with another set of
 regions.  Without a live front end (papermill, nbconvert, a plain Python process) the same call
 gives a static figure of every year instead, so that a batch report still shows each choice.
 
@@ -12,7 +12,8 @@ What a reader sees, and why it is built this way:
 - The picture is the map alone, drawn for high-density screens (:data:`PIXEL_RATIO` device
   pixels per CSS pixel) at a scale that puts region labels at :data:`LABEL_PX` CSS pixels.
   It is shown at its drawn proportions (``height: auto``, never stretched by its neighbours)
-  and scales down with ``max-width: 100%`` on narrow screens.
+  and scales down with ``max-width: 100%`` on narrow screens, where its labels would read
+  under 9 pt: there they are hidden and a line under the map says the names are in the table.
 - Its title, legend and source line are HTML beside and under it: crisp at any zoom, and
   drawing them with Agg at 2x would cost most of a picker change (text is the slow part of a
   matplotlib frame).  The legend is made of the maps module's own legend keys for the
@@ -47,10 +48,16 @@ __all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX",
 
 #: Device pixels drawn per CSS pixel: 2 is crisp on high-density screens and on zoomed pages.
 PIXEL_RATIO = 2
-#: Size, in CSS pixels, of the smallest region label on the explorer's map at full width.
-LABEL_PX = 10.5
+#: Size, in CSS pixels, of the smallest region label on the explorer's map at full width: 12 px
+#: is 9 pt (96 CSS px an inch), the smallest text the suite shows.  Where the map is shown
+#: narrower than drawn (a phone), its labels would be smaller: the page hides them and says
+#: that the names are in the table.
+LABEL_PX = 12.0
 #: Width, in CSS pixels, the map is shown at when the screen has room (less on narrow screens).
 MAP_CSS_WIDTH = 640
+
+_LABELS_CLASS = "itclusters-map-labels"
+_NAMES_NOTE_CLASS = "itclusters-map-names"
 
 _SCHEME_LABELS = {
     "quantiles": "Quantiles",
@@ -156,8 +163,8 @@ class Explorer(W.VBox):
     """Pickers for year, indicator and scheme driving one map and a table of values and ranks.
 
     Attributes ``year``, ``indicator`` and ``scheme`` are the pickers (``ipywidgets.Dropdown``);
-    ``figure`` is the one matplotlib figure, recoloured in place; ``map`` shows it as two
-    stacked pictures, ``image`` (the fills) under ``overlay`` (borders and labels), with
+    ``figure`` is the one matplotlib figure, recoloured in place; ``map`` shows it as three
+    stacked pictures, ``image`` (the fills) under ``overlay`` (borders) under ``labels``, with
     ``heading``, ``legend`` and ``credit`` (HTML) around it and ``table`` beside or under it.
     :meth:`map_picture` gives the map as shown, to save.
 
@@ -220,17 +227,26 @@ class Explorer(W.VBox):
         self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="15em"))
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
         self._read_annotations()
-        # two pictures stacked in one grid cell: the fills, which every change redraws, and
-        # the borders and labels over them, which only another set of regions redraws
+        # three pictures stacked in one grid cell: the fills, which every change redraws, and
+        # over them the borders, then the labels, which only another set of regions redraws
         stacked = dict(width="100%", height="auto", grid_area="1 / 1 / 2 / 2",
                        object_fit="contain")
         self.image = W.Image(format="png", value=self._png(), layout=W.Layout(**stacked))
         self.overlay = W.Image(format="png", value=self._layers.overlay_png,
                                layout=W.Layout(**stacked))
-        self.map = W.GridBox([self.image, self.overlay], layout=W.Layout(
+        self.labels = W.Image(format="png", value=self._layers.labels_png,
+                              layout=W.Layout(**stacked))
+        self.labels.add_class(_LABELS_CLASS)
+        self.names_note = W.HTML(self._names_note_html(),
+                                 layout=W.Layout(grid_area="2 / 1 / 3 / 2"))
+        self.names_note.add_class(_NAMES_NOTE_CLASS)
+        self.map = W.GridBox([self.image, self.overlay, self.labels, self.names_note],
+                             layout=W.Layout(
             width=f"{self.css_size[0]}px", max_width="100%", height="auto",
-            grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto"))
+            grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto",
+            overflow="hidden"))  # the pictures' margins must not make the map box scroll
         self.map.add_class("itclusters-map")
+        self.map.add_class(self._map_class())
         # beside the map if it fits whole (its basis is its own width), else under it; alone
         # on a phone's row it may narrow, long region names wrapping
         self.table = W.HTML(self._table_html(), layout=W.Layout(
@@ -302,6 +318,26 @@ class Explorer(W.VBox):
         Save it with e.g. ``PIL.Image.fromarray(widget.map_picture()).save("map.png")``.
         """
         return self._layers.composite()
+
+    def _map_class(self) -> str:
+        """A class naming the drawn width, for the page's rule on labels (one per width)."""
+        return f"itclusters-map-{self.css_size[0]}"
+
+    def _names_note_html(self) -> str:
+        """Shown under the map where it is too narrow for its labels (see :data:`LABEL_PX`).
+
+        A CSS container query on the map's own width hides the labels and shows this line
+        whenever the map is narrower than drawn; at full width the line is hidden.
+        """
+        width, drawn = self.css_size[0], self._map_class()
+        rule = (f".{drawn}{{container-type:inline-size}}"
+                f".{drawn} .{_NAMES_NOTE_CLASS}{{display:none}}"
+                f"@container (max-width:{width - 0.5}px){{"
+                f".{drawn} .{_LABELS_CLASS}{{visibility:hidden}}"
+                f".{drawn} .{_NAMES_NOTE_CLASS}{{display:block}}}}")
+        return (f"<style>{rule}</style><div style='font-size:12px;color:#555;line-height:1.35'>"
+                "The map is too small here to name its regions: the names are in the table."
+                "</div>")
 
     def _read_annotations(self) -> None:
         """Title, legend and source line of the matplotlib map, as HTML around the picture."""
@@ -467,7 +503,9 @@ class Explorer(W.VBox):
             self.ax.set_axis_off()
             self._draw_regions(values)
             self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
-            self.overlay.value = self._layers.overlay_png  # before the fills that go under it
+            # before the fills that go under them
+            self.overlay.value = self._layers.overlay_png
+            self.labels.value = self._layers.labels_png
         recolour(self.ax, values, scheme=self.scheme.value,
                  title=_title(self.indicator.value, self.year.value), units=self._unit())
         boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
