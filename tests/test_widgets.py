@@ -1,3 +1,4 @@
+import base64
 import html
 import io
 import re
@@ -14,7 +15,7 @@ from PIL import Image  # noqa: E402
 from itclusters.catalogue import available_years, indicator_panel  # noqa: E402
 from itclusters.maps import classify  # noqa: E402
 from itclusters.widgets import _KNOWN_SCHEMES  # noqa: E402
-from itclusters.presentation import display_name  # noqa: E402
+from itclusters.presentation import display_name, small_text  # noqa: E402
 from itclusters.regions import REGION_IDS  # noqa: E402
 from itclusters.widgets import LABEL_PX, PIXEL_RATIO, Explorer, explorer, png_bytes  # noqa: E402
 
@@ -264,6 +265,12 @@ def test_mimebundle_carries_a_static_picture(widget):
     bundle = widget._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "application/vnd.jupyter.widget-view+json" in data and "image/png" in data
+    # shown pixel for pixel in an exported report: 9 pt must read 12 CSS px (96 px an inch)
+    picture = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
+    assert min(picture.info["dpi"]) >= 96
+    figure = widget.static_figure()
+    assert small_text(figure) == []
+    plt.close(figure)
 
 
 def test_bad_start_values(panel):
@@ -405,3 +412,20 @@ def test_the_overlay_is_sent_again_only_for_other_regions():
     difference = np.abs(_as_shown(w).astype(int) - _plain_draw(w))
     assert difference.mean() < 0.5 and np.mean(difference.max(axis=2) > 24) < 0.002
     plt.close("all")
+
+
+def test_a_year_not_offered_gives_way_to_the_nearest():
+    from itclusters.today import explorer_panels
+
+    panels = explorer_panels()
+    own, harmonised = list(panels)
+    w = Explorer(panels=panels, panel=panels[harmonised], indicator="ict_growth", year=2018)
+    try:
+        assert w.regions.value == harmonised and w.year.value == 2018
+        w.regions.value = own  # no growth for 2018 on the 17 units (their first year)
+        assert 2018 not in w.year.options and w.year.value == 2019
+        w.year.value = 2011
+        w.indicator.value = "ict_share"  # offered from 2010: 2011 stays
+        assert w.year.value == 2011
+    finally:
+        plt.close("all")

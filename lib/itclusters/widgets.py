@@ -42,7 +42,8 @@ from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from . import maps as _maps
 from .mapimage import LayeredMap, png_bytes
 from .maps import choropleth, credit_line, recolour, small_multiples
-from .presentation import FORMATS, NO_DATA, column_header, display_name, format_value, grade_band
+from .presentation import (FORMATS, NO_DATA, STYLE, column_header, display_name, format_value,
+                           grade_band)
 
 __all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO"]
 
@@ -463,7 +464,11 @@ class Explorer(W.VBox):
         where they are offered (an LQ's classes around 1 are restored on a change of
         indicator unless ``keep_lq_scheme``)."""
         years = available_years(self.panel, code)
-        keep_year = self.year.value if self.year.value in years else years[-1]
+        # the year shown stays, or the nearest one offered (the later of two as near): a
+        # growth rate has no 2018 on each year's own regions, and 2019 is the next best
+        current = self.year.value
+        keep_year = min(years, key=lambda y: (abs(y - current), -y)) if current is not None \
+            else years[-1]
         self.year.options = years
         self.year.value = keep_year
         schemes = _schemes_for(self.panel, code)
@@ -532,8 +537,9 @@ class Explorer(W.VBox):
         # exports without widget state (papermill -> HTML) show this picture instead
         figure = self.static_figure()
         buffer = io.BytesIO()
-        # "tight": the source line under small multiples can be wider than the maps
-        figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight",
+        # "tight": the source line under small multiples can be wider than the maps; at the
+        # notebooks' own resolution, so that 9 pt reads 9 pt (12 CSS px) as their figures do
+        figure.savefig(buffer, format="png", dpi=STYLE["figure.dpi"], bbox_inches="tight",
                        metadata={"Software": None})
         plt.close(figure)
         import base64
