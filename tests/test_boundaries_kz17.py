@@ -95,3 +95,28 @@ def test_kz20_values_go_on_the_kz17_map_after_harmonising():
     ax = itc.choropleth(itc.harmonise(values, to="kz17").drop("national"))
     assert len(ax._itclusters_ids) == 17
     plt.close(ax.figure)
+
+
+def test_maps_on_two_boundary_files_have_one_credit_line_naming_each_file_once():
+    # 2010 and 2016 on Natural Earth's 16 regions, 2025 (20 units) harmonised onto the 17-unit
+    # map: one line, "Boundaries" said once, each file credited once with its years
+    from itclusters import today
+
+    panel, panel_kz17 = today.today_panel(), today.today_panel("kz17")
+    values, harmonised = today.for_maps("ict_share", [2010, 2016, 2025], panel, panel_kz17)
+    assert harmonised == [2025]
+    fig = itc.small_multiples(values, [2010, 2016, 2025], scheme="quantiles", k=5,
+                              units="% of national ICT GVA", source="BNS, GVA by region")
+    line = fig.get_supxlabel()
+    assert line == ("One set of classes for all maps. Source: BNS, GVA by region. Boundaries — "
+                    "2010 and 2016: Made with Natural Earth; 2025: BNS of Kazakhstan, SDG "
+                    "platform (repaired).")
+    assert line.count("Boundaries") == 1 and line.count("Natural Earth") == 1
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts] + [fig.get_suptitle()]
+    assert not [t for t in texts if "Boundaries" in t or "Natural Earth" in t]  # no second line
+    plt.close(fig)
+    # maps all on one file keep the one-file line
+    fig = itc.small_multiples(values, [2010, 2016], scheme="quantiles", k=5,
+                              units="% of national ICT GVA")
+    assert fig.get_supxlabel().endswith("Boundaries: Made with Natural Earth.")
+    plt.close(fig)

@@ -744,7 +744,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
                    units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend,
                    fmt=fmt)
-    layouts = sorted({_infer_layout(_select(series, y).index) for y in years})
+    drawn_on = {y: _infer_layout(_select(series, y).index) for y in years}
     if one_legend:
         # one legend for the figure, under the maps; "no data" is listed if any year lacks one
         classes = maps[-1]._itclusters_classes
@@ -756,7 +756,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                          ncols=1 if in_cell else min(3, len(handles)), frameon=False,
                          alignment="left")
     _figure_header(fig, title, source, shared and len(years) > 1,
-                   [_boundary_credit(lay) for lay in layouts])
+                   [(_boundary_credit(lay), [y]) for y, lay in drawn_on.items()])
     settle_layout(fig)
     return fig
 
@@ -783,12 +783,33 @@ def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str 
     return fig
 
 
-def _figure_header(fig, title, source, shared, credits=(CREDIT,)) -> None:
+def _boundaries_by_year(credits) -> str:
+    """One "Boundaries" sentence for maps drawn on several boundary files, each named once
+    with the years drawn on it.
+
+    >>> _boundaries_by_year([(CREDIT, [2010, 2016]),
+    ...                      ("Boundaries: BNS of Kazakhstan, SDG platform (repaired)", [2025])])
+    'Boundaries — 2010 and 2016: Made with Natural Earth; 2025: BNS of Kazakhstan, SDG platform (repaired).'
+    """
+    from .ranking import join_names
+
+    grouped: dict[str, list[int]] = {}
+    for credit, years in credits:
+        grouped.setdefault(credit, []).extend(years)
+    if len(grouped) == 1:
+        return credit_line(None, next(iter(grouped)))
+    parts = [f"{join_names(str(y) for y in sorted(set(years)))}: "
+             f"{credit.removeprefix('Boundaries: ').rstrip('.')}"
+             for credit, years in grouped.items()]
+    return f"Boundaries — {'; '.join(parts)}."
+
+
+def _figure_header(fig, title, source, shared, credits=((CREDIT, ()),)) -> None:
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     note = "One set of classes for all maps. " if shared else ""
     note += f"Source: {source}. " if source else ""
-    boundaries = " ".join(credit_line(None, c) for c in credits)
+    boundaries = _boundaries_by_year(credits)
     # a figure label takes part in the layout, so it never overlaps the legend or the maps
     fig.supxlabel(f"{note}{boundaries}", x=0.99, ha="right", fontsize=9, color="0.3")
 
