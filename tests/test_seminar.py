@@ -1,11 +1,15 @@
 """The seminar pack and the dashboard notebook: clean, runnable, exercises with hidden solutions."""
+import re
 from pathlib import Path
 
 import nbformat
 import papermill as pm
 import pytest
 
-from itclusters.handouts import SOLUTION_LABEL, solution_code, teacher_copy
+from itclusters.handouts import (INSTRUCTIONS, SOLUTION_LABEL, solution_code, student_copy,
+                                 teacher_copy)
+from itclusters.presentation import display_name
+from itclusters.regions import REGION_IDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SEMINAR = sorted((ROOT / "notebooks" / "seminar").glob("*.ipynb"))
@@ -68,7 +72,7 @@ def test_run_all_shows_no_solution_output(path, tmp_path):
     assert not [c for c in ran.cells if c.cell_type == "code"
                 and "solution" in c.metadata.get("tags", [])]
     shown = "\n".join(_texts(ran.cells))
-    teacher = teacher_copy(nbformat.read(path, as_version=4))
+    teacher = teacher_copy(nbformat.read(path, as_version=4), path.name)
     teacher_path = tmp_path / f"teacher_{path.name}"
     nbformat.write(teacher, teacher_path)
     pm.execute_notebook(str(teacher_path), str(teacher_path), kernel_name="python3",
@@ -76,6 +80,11 @@ def test_run_all_shows_no_solution_output(path, tmp_path):
     teacher = nbformat.read(teacher_path, as_version=4)
     solved = [c for c in teacher.cells if "solution" in c.metadata.get("tags", [])]
     assert solved and all(_texts([c]) for c in solved), "every solution shows an answer"
+    raw_ids = [r for r in REGION_IDS if display_name(r) != r]  # ids a reader must not see
+    for cell in solved:  # shown as the suite shows numbers: names, not a raw pandas Series
+        for text in _texts([cell]):
+            assert "dtype:" not in text, f"{path.name}: a solution prints a raw Series: {text}"
+            assert not [r for r in raw_ids if re.search(rf"\b{r}\b", text)], text
     for text in _texts(solved):
         assert text not in shown, f"{path.name}: solution output shown by Run All: {text[:80]}"
 
@@ -92,9 +101,35 @@ def test_runs_top_to_bottom(path, tmp_path):
     assert "Warning" not in stderr, stderr
 
 
-def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
-    import re
+#: What the notebook says of itself and no page can do: it is run, its solutions are collapsed.
+NOTEBOOK_ONLY = ("Run the cells", "Run All", "click to reveal", "Each is followed by a collapsed")
 
+
+@pytest.mark.parametrize("path", SEMINAR, ids=lambda p: p.stem)
+def test_each_copy_says_how_that_copy_works(path):
+    nb = nbformat.read(path, as_version=4)
+    told = [c for c in nb.cells if "instructions" in c.metadata.get("tags", [])]
+    assert len(told) == 1 and told[0].cell_type == "markdown"
+    # the notebook: run the cells, the solutions are collapsed
+    assert "Shift+Enter" in told[0].source and SOLUTION_LABEL in told[0].source
+    for kind, make in (("student", student_copy), ("teacher", teacher_copy)):
+        copy_ = make(nb, path.name)
+        said = [c.source for c in copy_.cells if "instructions" in c.metadata.get("tags", [])]
+        assert said == [INSTRUCTIONS[kind].format(notebook=path.name)]
+        markdown = "\n".join(c.source for c in copy_.cells if c.cell_type == "markdown")
+        assert not [s for s in NOTEBOOK_ONLY if s in markdown], (kind, markdown)
+    assert "without its answer" in INSTRUCTIONS["student"]
+    assert "followed by its **Solution**, run, with its output" in INSTRUCTIONS["teacher"]
+
+
+def test_a_notebook_without_instructions_is_refused():
+    nb = nbformat.read(SEMINAR[0], as_version=4)
+    nb.cells = [c for c in nb.cells if "instructions" not in c.metadata.get("tags", [])]
+    with pytest.raises(ValueError, match=r"x\.ipynb: .*tagged 'instructions'.*found 0"):
+        student_copy(nb, "x.ipynb")
+
+
+def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
     from itclusters.handouts import build_handouts
 
     written = build_handouts(out_dir=tmp_path)
@@ -105,3 +140,9 @@ def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
         html = page.read_text(encoding="utf-8")
         assert not re.search(r"<(script|link)[^>]+(src|href)=\"https?://", html), page
         assert "<title>" in html and "<title>Notebook</title>" not in html
+        # a page is not run and shows no collapsed block: it says so of itself
+        assert not [s for s in NOTEBOOK_ONLY if s in html], page
+        kind = "student" if page in students else "teacher"
+        assert "How this handout works" in html, page
+        assert ("This is the teacher" in html) == (kind == "teacher"), page
+        assert ("without its answer" in html) == (kind == "student"), page

@@ -1,13 +1,17 @@
 """Seminar handouts: the student copy (no solutions) and the teacher copy (solutions run).
 
-In the seminar notebooks (``notebooks/seminar/``) each exercise is followed by a Markdown cell
-tagged ``solution`` holding the answer's code inside a collapsed ``<details>`` block labelled
+In the seminar notebooks (``notebooks/seminar/``) one Markdown cell tagged ``instructions`` tells
+the reader how the seminar works, and each exercise is followed by a Markdown cell tagged
+``solution`` holding the answer's code inside a collapsed ``<details>`` block labelled
 :data:`SOLUTION_LABEL`.  Markdown is never executed, so "Run All" cannot print an answer, and
 a collapsed block shows no line of it until the reader clicks.  This module builds, for each
 seminar notebook, two executed HTML handouts::
 
     reports/handouts/student/<notebook>.html   solutions left out
     reports/handouts/teacher/<notebook>.html   each solution as a code cell, run, with output
+
+A page cannot be run and shows no collapsed block, so each copy's ``instructions`` cell is
+replaced by the text that is true of it (:data:`INSTRUCTIONS`).
 
 Run it with ``make handouts`` (or ``python -m itclusters.handouts``).  Files are written under
 a temporary name and renamed, so an interrupted build never leaves half a handout.
@@ -21,11 +25,25 @@ import re
 import sys
 from pathlib import Path
 
-__all__ = ["SOLUTION_LABEL", "solution_code", "student_copy", "teacher_copy", "build_handouts",
+__all__ = ["SOLUTION_LABEL", "INSTRUCTIONS", "solution_code", "student_copy", "teacher_copy", "build_handouts",
            "main"]
 
 #: The label a reader sees on a hidden solution.
 SOLUTION_LABEL = "Solution — click to reveal"
+
+#: How each copy works, in place of the notebook's ``instructions`` cell ("{notebook}" is the
+#: seminar notebook's file name).
+INSTRUCTIONS = {
+    "student": ("*How this handout works.* Cells marked **Exercise** are for you. This page shows "
+                "each exercise without its answer; to work on it, open `notebooks/seminar/"
+                "{notebook}` in JupyterLab, replace the `...` and run the cell. In the notebook a "
+                "collapsed solution follows each exercise: open it once you have tried."),
+    "teacher": ("*How this handout works.* This is the teacher's copy: each cell marked "
+                "**Exercise** (as the students see it, with its `...`) is followed by its "
+                "**Solution**, run, with its output. The students' copy shows the exercises "
+                "without solutions; in the notebook `notebooks/seminar/{notebook}` each solution "
+                "is a collapsed block that is never run."),
+}
 
 _CODE = re.compile(r"```(?:python)?\n(.*?)```", re.S)
 _ROOT = Path(__file__).resolve().parents[2]
@@ -57,15 +75,31 @@ def solution_code(cell) -> str:
     return blocks[0].strip("\n")
 
 
-def student_copy(nb):
-    """The notebook without its solution cells (the exercises stay, with their ``...``)."""
+def _is_instructions(cell) -> bool:
+    return "instructions" in cell.get("metadata", {}).get("tags", [])
+
+
+def _with_instructions(nb, kind: str, notebook: str):
+    """``nb`` with its one ``instructions`` cell saying how the ``kind`` copy works."""
+    found = [c for c in nb.cells if _is_instructions(c)]
+    if len(found) != 1:
+        raise ValueError(f"{notebook}: a seminar notebook has one Markdown cell tagged "
+                         f"'instructions' (how the seminar works), found {len(found)}")
+    found[0].source = INSTRUCTIONS[kind].format(notebook=notebook)
+    return nb
+
+
+def student_copy(nb, notebook: str):
+    """The notebook without its solution cells (the exercises stay, with their ``...``), its
+    instructions those of the student handout."""
     out = copy.deepcopy(nb)
     out.cells = [c for c in out.cells if not _is_solution(c)]
-    return out
+    return _with_instructions(out, "student", notebook)
 
 
-def teacher_copy(nb):
-    """The notebook with each solution as a code cell (tagged ``solution``) under a heading."""
+def teacher_copy(nb, notebook: str):
+    """The notebook with each solution as a code cell (tagged ``solution``) under a heading,
+    its instructions those of the teacher handout."""
     import nbformat
 
     out = copy.deepcopy(nb)
@@ -80,7 +114,7 @@ def teacher_copy(nb):
         heading.id, code.id = f"solution-heading-{i}", f"solution-code-{i}"
         cells += [heading, code]
     out.cells = cells
-    return out
+    return _with_instructions(out, "teacher", notebook)
 
 
 def _title(nb, fallback: str) -> str:
@@ -132,7 +166,7 @@ def build_handouts(seminar_dir: str | os.PathLike | None = None,
         nb = nbformat.read(path, as_version=4)
         title = _title(nb, path.stem)
         for kind, make in (("student", student_copy), ("teacher", teacher_copy)):
-            copy_ = make(nb)
+            copy_ = make(nb, path.name)
             try:
                 _execute(copy_, seminar_dir, timeout)
             except Exception as err:  # noqa: BLE001 - re-raised with the notebook named
