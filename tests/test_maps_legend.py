@@ -243,3 +243,26 @@ def test_every_region_reads_inside_its_class_as_the_table_shows_it(panels, code,
             low, high = (-np.inf, bounds[0]) if label.startswith("≤") else bounds
             assert low - tolerance <= shown <= high + tolerance, \
                 f"{region} {year}: table {text}, legend {label!r}"
+
+
+def test_the_open_data_composites_state_the_units_their_tables_show():
+    # seminar 2 and notebook 7 list these units beside tables of the same values: ICT intensity
+    # is shown as "4.93 %", so its unit is a %, not "share (0-1)"
+    from itclusters.catalogue import OPEN_DATA_INDICATORS, open_data_indicators
+    from itclusters.presentation import format_table
+    from itclusters.today import OFFICIAL_COMPOSITE
+
+    for table in (OPEN_DATA_INDICATORS, OFFICIAL_COMPOSITE):
+        for code, unit in table["unit"].items():
+            if code.startswith("OD_"):
+                assert unit == FORMATS[code].unit, code
+                if FORMATS[code].kind == "percent":
+                    assert unit.startswith("%"), code
+    raw, metadata = open_data_indicators()
+    assert metadata.loc["OD_ICT_INTENSITY", "unit"] == "% of the region's GVA"
+    import html
+
+    shown = html.unescape(format_table(raw.xs(2016, level="year", drop_level=False)).to_html())
+    assert "OD_ICT_INTENSITY (% of the region's GVA)" in shown
+    assert f">{format_value(raw.loc[('almaty_city', 2016), 'OD_ICT_INTENSITY'], 'percent:2')}<" \
+        in shown  # 4.93 %

@@ -191,7 +191,8 @@ OPEN_DATA_INDICATORS = pd.DataFrame([
      "thousand KZT per employed person", "the article's J_D (same definition; BNS data)"),
     ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
      "not in the article: stands in for J_E and J_F (economic base), which have no open data"),
-    ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity", "share (0-1)",
+    ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity",
+     "% of the region's GVA",
      "not in the article: IT activity, standing in for J_A-J_C (R&D and innovation spending and "
      "output), which have no open data"),
     ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",

@@ -213,6 +213,11 @@ FORMATS: dict[str, NumberFormat] = {
     "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
     "researchers_per_million": NumberFormat("number", 0, "per million inhabitants"),
     "internet_users": NumberFormat("number", 1, "% of individuals"),
+    # the open-data composites' leaves (catalogue.OPEN_DATA_INDICATORS, today.OFFICIAL_COMPOSITE)
+    "OD_PRODUCTIVITY": NumberFormat("number", 0, "thousand KZT per employed person"),
+    "OD_GRP_PER_CAPITA": NumberFormat("number", 0, "thousand KZT per person"),
+    "OD_ICT_INTENSITY": NumberFormat("percent", 2, "% of the region's GVA"),
+    "OD_INVESTMENT": NumberFormat("number", 0, "thousand KZT per employed person"),
     # a user's own index (catalogue.user_panel): the same formats as the article's
     "your_index": NumberFormat("number", 2, "% of the leader"),
     "your_grade": NumberFormat("text", 0, "letter, band in % of the leader"),
@@ -346,7 +351,10 @@ def format_column(values: pd.Series, spec=None) -> pd.Series:
 
 
 def _infer(values: pd.Series) -> NumberFormat:
-    name = str(values.name or "").lower()
+    name = str(values.name or "")
+    if name in FORMATS:  # an indicator code as the catalogue spells it (OD_ICT_INTENSITY)
+        return FORMATS[name]
+    name = name.lower()
     if name in FORMATS:
         return FORMATS[name]
     if pd.api.types.is_bool_dtype(values):
