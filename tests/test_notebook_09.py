@@ -1,4 +1,5 @@
 """Notebook 09 runs for the article's last year, a 17-unit year and the latest year."""
+import re
 from pathlib import Path
 
 import nbformat
@@ -31,6 +32,18 @@ def test_runs_for_the_year(tmp_path, year):
     assert f"**{year}** (" in text
     assert "Almaty city and Astana" in text      # computed poles, every year so far
     assert "NaN" not in text
+    shown = "".join(o["data"].get(kind, "") for o in outputs if "data" in o
+                    for kind in ("text/html", "text/markdown", "text/plain"))
+    assert not re.search(r"\bkz(16|17|20)\b", shown), "a layout id is shown to the reader"
+    assert "9.5.1 precision" not in shown  # said once, in the caption, not on every row
+    if year == latest_year():  # 9.5.1 of 2023: the bureau's two decimals, its zero explained
+        rd = next(o["data"]["text/html"] for o in outputs
+                  if "D in 2023 (SDG 9.5.1" in o.get("data", {}).get("text/html", ""))
+        assert "rounded to 2 decimals" in rd
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", rd)
+        assert "0.31" in cells and "0.310" not in cells and "0.000" not in cells
+        assert "- Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals" in text
+        assert "on the 20 units of 2022 onwards" in shown
 
 
 def test_a_year_without_data_stops_with_a_clear_message(tmp_path):

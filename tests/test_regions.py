@@ -182,3 +182,21 @@ def test_random_strings_never_resolve_to_a_region_they_do_not_name(text):
     bare = {_R._strip(_R._strip(k, _R._GENERIC), _R._CITY_WORDS) for k in keys}
     names = {key for key, rid in _R._EXACT.items() if rid == found}
     assert (keys | bare) & (names | {"almaty", "алматы"}), (text, found)
+
+
+def test_jetisu_is_spelt_one_way_wherever_a_reader_sees_it():
+    # the layouts table's English name is the one display_name gives; the other spellings
+    # (Zhetisu, Zhetysu) are aliases a user may type, never text the suite shows
+    import re
+    from pathlib import Path
+
+    from itclusters.layouts import units
+    from itclusters.presentation import display_name
+
+    assert display_name("jetisu") == units().loc["jetisu", "name_en"] == "Jetisu"
+    root = Path(__file__).resolve().parents[1]
+    shown = [*root.glob("notebooks/**/*.ipynb"), *root.glob("*.md"), *root.glob("docs/**/*.md"),
+             *root.glob("data/**/README*.md")]
+    assert shown
+    for path in shown:
+        assert not re.search(r"Zhet[iy]su|Jetysu", path.read_text(encoding="utf-8")), path

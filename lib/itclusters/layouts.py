@@ -36,6 +36,7 @@ __all__ = [
     "units",
     "layout_units",
     "layout_of",
+    "layout_name",
     "unit_name",
     "crosswalk",
     "detect_layout",
@@ -73,6 +74,21 @@ def layouts() -> pd.DataFrame:
     [2018, 2021, 17]
     """
     return _layout_table("layouts").set_index("layout").copy()
+
+
+def layout_name(layout: str) -> str:
+    """A layout in words, for captions and sentences (a reader never sees the id).
+
+    >>> layout_name("kz16"), layout_name("kz17"), layout_name("kz20")
+    ('the 16 units of 2010–2017', 'the 17 units of 2018–2021', 'the 20 units of 2022 onwards')
+    """
+    table = layouts()
+    if layout not in table.index:
+        raise ValueError(f"unknown layout {layout!r}; available: {', '.join(table.index)}")
+    row = table.loc[layout]
+    years = f"{row['first_year']} onwards" if pd.isna(row["last_year"]) else \
+        f"{row['first_year']}–{row['last_year']}"
+    return f"the {row['n_units']} units of {years}"
 
 
 def units() -> pd.DataFrame:

@@ -22,7 +22,7 @@ from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
            "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
-           "summary", "explorer_panel", "explorer_panels", "OWN_REGIONS", "KZ16_REGIONS"]
+           "summary", "rd_format", "rd_caption", "rd_notes", "explorer_panel", "explorer_panels", "OWN_REGIONS", "KZ16_REGIONS"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
 #: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
@@ -357,6 +357,89 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
                      f"({rd.loc[lead[0], 'rd_intensity']:.2f} % of its GRP).")
     else:
         lines.append(f"The SDG files have no R&D figures for {year}.")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+# --- R&D (SDG 9.5.1) as its source gives it --------------------------------------------------
+
+def _rd_decimals(precision: str) -> int | None:
+    """Decimals the bureau printed ("2 decimals" -> 2), ``None`` for its full-precision file."""
+    if precision == "full precision":
+        return None
+    if isinstance(precision, str) and precision.endswith(" decimals") and \
+            precision.split()[0].isdigit():
+        return int(precision.split()[0])
+    raise ValueError(f"unknown 9.5.1 precision {precision!r}: 'full precision' or "
+                     f"'N decimals'")
+
+
+def rd_format(precision: str):
+    """The format of R&D intensity (9.5.1, % of GRP) to the precision its source gives:
+    the bureau's decimals where it rounded, else the suite's format of ``rd_intensity``.
+
+    >>> rd_format("2 decimals")
+    NumberFormat(kind='number', decimals=2, unit='% of GRP')
+    >>> rd_format("full precision").decimals
+    3
+    """
+    from .presentation import FORMATS, NumberFormat
+
+    suite = FORMATS["rd_intensity"]
+    decimals = _rd_decimals(precision)
+    return suite if decimals is None else NumberFormat("number", decimals, suite.unit)
+
+
+def rd_caption(year: int, precision: str) -> str:
+    """The caption of a year's R&D table, saying once how precise 9.5.1 is.
+
+    >>> rd_caption(2023, "2 decimals")
+    'R&D in 2023 (SDG 9.5.1 as the bureau publishes it: rounded to 2 decimals)'
+    >>> rd_caption(2016, "full precision")
+    "R&D in 2016 (SDG 9.5.1 from the bureau's full-precision file, shown to 3 decimals)"
+    """
+    decimals = _rd_decimals(precision)
+    if decimals is None:
+        return (f"R&D in {year} (SDG 9.5.1 from the bureau's full-precision file, shown to "
+                f"{rd_format(precision).decimals} decimals)")
+    return f"R&D in {year} (SDG 9.5.1 as the bureau publishes it: rounded to {decimals} decimals)"
+
+
+def rd_notes(rd: pd.DataFrame, precision: str) -> str:
+    """Notes under a year's R&D table (Markdown), from its ``rd_intensity`` column: which units
+    read 0 only because the bureau rounds 9.5.1, and what that does to R&D per employed person
+    (computed from the share).  Empty where the source is at full precision.
+
+    >>> rd = pd.DataFrame({"rd_intensity": [0.31, 0.01, 0.0]},
+    ...                   index=["almaty_city", "turkestan", "atyrau"])
+    >>> print(rd_notes(rd, "2 decimals"))
+    - Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals: its R&D expenditure was below 0.005 % of its GRP, not necessarily nil. Its R&D expenditure per employed person, computed from that share, reads 0 for the same reason.
+    - R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the share's rounding: where the share reads 0.01 % (Turkestan) it may be off by up to a half.
+    """
+    from .presentation import display_names
+    from .ranking import join_names
+
+    decimals = _rd_decimals(precision)
+    if decimals is None:
+        return ""
+    share = rd["rd_intensity"].drop(NATIONAL, errors="ignore").dropna()
+    step = 10.0 ** -decimals
+    lines = []
+    zero = list(share.index[share.round(decimals) == 0])
+    if zero:
+        names = join_names(display_names(zero))
+        verb = "reads" if len(zero) == 1 else "read"
+        whose = "its" if len(zero) == 1 else "their"
+        lines.append(
+            f"{names} {verb} {0:.{decimals}f} % of GRP because the bureau rounds 9.5.1 to "
+            f"{decimals} decimals: {whose} R&D expenditure was below {step / 2:g} % of {whose} "
+            f"GRP, not necessarily nil. {whose.capitalize()} R&D expenditure per employed "
+            f"person, computed from that share, reads 0 for the same reason.")
+    smallest = list(share.index[share.round(decimals) == round(step, decimals)])
+    if smallest:
+        lines.append(
+            f"R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the "
+            f"share's rounding: where the share reads {step:.{decimals}f} % "
+            f"({join_names(display_names(smallest))}) it may be off by up to a half.")
     return "\n".join(f"- {line}" for line in lines)
 
 
