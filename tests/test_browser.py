@@ -364,8 +364,12 @@ MEASURE = """() => {
       return {label: s.closest('.widget-dropdown').innerText.trim().split('\\n')[0],
               left: r.left, right: r.right, width: r.width}; });
   // sideways scrolling of the page, and of JupyterLab's notebook panel where the page is fixed
-  const scrollers = [root, ...document.querySelectorAll('.jp-WindowedPanel-outer')].map(e => ({
-      name: e === root ? 'page' : 'notebook panel', scroll: e.scrollWidth, client: e.clientWidth}));
+  const boxes = [...explorer.querySelectorAll('.widget-box, .widget-gridbox')];
+  const scrollers = [root, ...document.querySelectorAll('.jp-WindowedPanel-outer'), ...boxes].map(
+      e => ({name: e === root ? 'page' : e.classList.contains('jp-WindowedPanel-outer')
+                 ? 'notebook panel' : `explorer box ${e.className}`,
+             scroll: e.scrollWidth, client: e.clientWidth,
+             scrolls: ['auto', 'scroll'].includes(getComputedStyle(e).overflowX) || e === root}));
   const table = explorer.querySelector('table');
   const tableBox = table ? table.closest('.widget-html') : null;
   const labels = explorer.querySelector('.itclusters-map-labels');
@@ -433,7 +437,7 @@ def problems(shown: dict, viewport: str) -> list[str]:
                      f"{shown['viewport']} px")
     if viewport == "390x844":
         for scroller in shown["scrollers"]:
-            if scroller["scroll"] > scroller["client"] + 1:
+            if scroller["scrolls"] and scroller["scroll"] > scroller["client"] + 1:
                 found.append(f"the {scroller['name']} scrolls sideways: {scroller['scroll']} px "
                              f"of content in {scroller['client']} px")
         for picker in shown["pickers"]:

@@ -266,3 +266,15 @@ def test_the_open_data_composites_state_the_units_their_tables_show():
     assert "OD_ICT_INTENSITY (% of the region's GVA)" in shown
     assert f">{format_value(raw.loc[('almaty_city', 2016), 'OD_ICT_INTENSITY'], 'percent:2')}<" \
         in shown  # 4.93 %
+
+
+def test_a_smallest_value_that_would_read_as_zero_opens_the_first_class():
+    # IT share 2012 runs from 0.0003 % to 72.8 %: its legend read "0.0002 % – 0.0305 %" ...
+    # in four decimals beside a table in two; now the first class is "≤ 0.03 %"
+    share = indicator_panel()["it_share"].xs(2012, level="year").dropna()
+    assert share.min() < 0.00005  # reads "0.00 %" (the table: "< 0.01 %")
+    labels = classify(share, "quantiles").labels
+    assert labels[0] == "≤ 0.03 %"
+    numbers = [n for label in labels for n in re.findall(r"[\d,]+\.\d+", label)]
+    assert numbers and all(len(n.split(".")[1]) == FORMATS["it_share"].decimals for n in numbers)
+    assert "0.00" not in numbers

@@ -239,7 +239,7 @@ def test_layout_reflows(widget):
     pickers, _, body = widget.children
     assert pickers.layout.flex_flow == "row wrap" and body.layout.flex_flow == "row wrap"
     for picker in (widget.indicator, widget.year, widget.scheme):
-        assert picker.layout.max_width == "100%"
+        assert picker.layout.max_width == "calc(100% - 16px)"  # within the row, margin too
     assert widget.table.layout.min_width == "0" and widget.table.layout.max_width == "100%"
 
 
@@ -316,7 +316,7 @@ def test_regions_picker_swaps_layout_keeping_indicator_and_year(today_panels):
     w = Explorer(panels=today_panels, indicator="ict_lq_grp", year=2019)
     assert w.regions.value == OWN_REGIONS and w.panel is own
     assert w.regions in w.children[0].children
-    assert (w.regions.layout.margin, w.regions.layout.max_width) == ("0 16px 4px 0", "100%")
+    assert (w.regions.layout.margin, w.regions.layout.max_width) == ("0 16px 4px 0", "calc(100% - 16px)")
     assert list(w.regions.options) == [OWN_REGIONS, KZ16_REGIONS]
 
     w.regions.value = KZ16_REGIONS

@@ -38,10 +38,10 @@ class Indicator:
 
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in (
-    Indicator("index", "Index of innovative development (published)", "% of the leader",
+    Indicator("index", "Index of innovative development (published)", "index, 0–100",
               f"{_ARTICLE}, Table 1", "grade",
               "each year is normalised to its own leader: compare ranks, not levels, across years"),
-    Indicator("grade", "Letter grade (published)", "letter, band in % of the leader", f"{_ARTICLE}, Table 1", "grade"),
+    Indicator("grade", "Letter grade (published)", "letter, band of the 0–100 index", f"{_ARTICLE}, Table 1", "grade"),
     Indicator("it_production", "IT industrial production", "million KZT", f"{_ARTICLE}, Table 2"),
     Indicator("ksi", "IT specialisation index, formula (5) (published)", "% of national IT",
               f"{_ARTICLE}, Table 3"),
@@ -61,14 +61,14 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
     # computed by user_panel() from the user's own raw indicators
     Indicator("your_index", "Your index of innovative development, formulas (1)-(4)",
-              "% of the leader",
+              "index, 0–100",
               "your indicators, computed", "grade",
               "each year is normalised to its own leader: compare ranks, not levels, across years"),
-    Indicator("your_grade", "Your letter grade (inferred scale)", "letter, band in % of the leader",
+    Indicator("your_grade", "Your letter grade (inferred scale)", "letter, band of the 0–100 index",
               "your indicators, computed", "grade"),
     Indicator("your_susceptibility", "Your innovative susceptibility, formula (2)",
-              "% of the leader", "your indicators, computed"),
-    Indicator("your_activity", "Your innovative activity, formula (3)", "% of the leader",
+              "sub-index, 0–100", "your indicators, computed"),
+    Indicator("your_activity", "Your innovative activity, formula (3)", "sub-index, 0–100",
               "your indicators, computed"),
 )}
 #: Columns :func:`user_panel` adds, and the column of the index result each one comes from.

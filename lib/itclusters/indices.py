@@ -71,7 +71,7 @@ def default_metadata() -> pd.DataFrame:
                  "aggregated index of innovative development, formula (4)"],
         "level": ["group", "group", "index"],
         "parent": ["index", "index", None],
-        "unit": ["% of the leader", "% of the leader", "% (0-100)"],
+        "unit": ["sub-index, 0–100", "sub-index, 0–100", "index, 0–100"],
         "weight": [0.5, 0.5, 1.0],
         "direction": 1,
         "nonnegative": True,

@@ -182,16 +182,22 @@ def _interval_labels(bins: np.ndarray, lowest: float | None,
         # never fewer decimals than the table: an edge of 1.04 % read as "1.0 %" would put
         # a region the table shows at 1.04 % in a class that seems to end below it
         digits = max(digits, fmt.decimals)
-    nonzero = np.abs(edges[edges != 0])
+    # the first edge is the smallest value (or none): the class edges proper are the others
+    inner = edges[1:] if len(edges) > 1 else edges
+    nonzero = np.abs(inner[inner != 0])
     if nonzero.size and nonzero.min() < 1:
-        # no edge may read as 0: at least one significant figure for the smallest
+        # no class edge may read as 0: at least one significant figure for the smallest
         digits = max(digits, int(np.ceil(-np.log10(nonzero.min()) - 1e-9)))
     distinct = len(set(np.round(edges, 8)))
     while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
         digits += 1
     labels = [f"{lo:,.{digits}f}{suffix} – {hi:,.{digits}f}{suffix}"
               for lo, hi in zip(edges[:-1], edges[1:])]
-    if lowest is None:
+    # a smallest value that would read as 0 at these decimals (a share of 0.0003 % beside
+    # classes of 0.03 % and more) opens the first class, as the tables write "< 0.01 %"
+    # rather than add decimals to every label
+    tiny = lowest is not None and edges[0] != 0 and float(f"{edges[0]:.{digits}f}") == 0
+    if lowest is None or tiny:
         labels[0] = f"≤ {edges[1]:,.{digits}f}{suffix}"
     return labels
 

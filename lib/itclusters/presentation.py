@@ -196,8 +196,8 @@ class NumberFormat:
 #: The format of every indicator of the catalogue (same codes as
 #: :data:`~itclusters.catalogue.INDICATORS`), and of a few generic column kinds.
 FORMATS: dict[str, NumberFormat] = {
-    "index": NumberFormat("number", 2, "% of the leader"),
-    "grade": NumberFormat("text", 0, "letter, band in % of the leader"),
+    "index": NumberFormat("number", 2, "index, 0–100"),
+    "grade": NumberFormat("text", 0, "letter, band of the 0–100 index"),
     "it_production": NumberFormat("number", 1, "million KZT"),
     "ksi": NumberFormat("percent", 1, "% of national IT"),
     "it_share": NumberFormat("percent", 2, "% of the regions' IT"),
@@ -219,10 +219,10 @@ FORMATS: dict[str, NumberFormat] = {
     "OD_ICT_INTENSITY": NumberFormat("percent", 2, "% of the region's GVA"),
     "OD_INVESTMENT": NumberFormat("number", 0, "thousand KZT per employed person"),
     # a user's own index (catalogue.user_panel): the same formats as the article's
-    "your_index": NumberFormat("number", 2, "% of the leader"),
-    "your_grade": NumberFormat("text", 0, "letter, band in % of the leader"),
-    "your_susceptibility": NumberFormat("number", 2, "% of the leader"),
-    "your_activity": NumberFormat("number", 2, "% of the leader"),
+    "your_index": NumberFormat("number", 2, "index, 0–100"),
+    "your_grade": NumberFormat("text", 0, "letter, band of the 0–100 index"),
+    "your_susceptibility": NumberFormat("number", 2, "sub-index, 0–100"),
+    "your_activity": NumberFormat("number", 2, "sub-index, 0–100"),
     # generic kinds, for columns outside the catalogue
     "rank": NumberFormat("rank", 0),
     "lq": NumberFormat("number", 2, "LQ"),

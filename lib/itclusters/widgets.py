@@ -266,6 +266,7 @@ class Explorer(W.VBox):
         # spacing by margins: ipywidgets layouts have no "gap"
         for picker in chosen:
             picker.layout.margin = "0 16px 4px 0"
+            picker.layout.max_width = "calc(100% - 16px)"  # its margin included: no sideways scroll
         pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 8px 0"
         self.map.layout.margin = "0 16px 8px 0"
@@ -434,7 +435,8 @@ class Explorer(W.VBox):
 
     def _note_html(self) -> str:
         note = _about(self.indicator.value).note
-        return f"<i>{html.escape(note)}</i>" if note else ""
+        return (f"<div style='line-height:1.35;margin:2px 0 6px'><i>{html.escape(note)}</i></div>"
+                if note else "")
 
     # -- callbacks ----------------------------------------------------------------------------
     def _on_indicator(self, change) -> None:
