@@ -546,8 +546,41 @@ class Explorer(W.VBox):
         plt.close(figure)
         import base64
 
-        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
+        picture = base64.b64encode(buffer.getvalue()).decode("ascii")
+        data["image/png"] = picture
+        # and, where HTML is shown (the HTML report), the maps over the table of their values:
+        # region names and numbers, which maps that small cannot carry
+        data["text/html"] = self.static_html(picture)
         return bundle
+
+    def static_html(self, picture: str | None = None) -> str:
+        """The explorer's static form as HTML: the maps of :meth:`static_figure` (``picture``,
+        a base64 PNG, else drawn now) over a table of the values, regions by year."""
+        import base64
+
+        from .presentation import format_table
+
+        code = self.indicator.value
+        years = available_years(self.panel, code)
+        years = [y for y in (self.static_years or years) if y in years]
+        if picture is None:
+            figure = self.static_figure()
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=STYLE["figure.dpi"], bbox_inches="tight",
+                           metadata={"Software": None})
+            plt.close(figure)
+            picture = base64.b64encode(buffer.getvalue()).decode("ascii")
+        about = _about(code)
+        values = self.panel[code].unstack("year")[years]
+        spec = FORMATS.get(code) or _column_format(pd.to_numeric(values.stack(), errors="coerce"))
+        unit = f" ({about.unit})" if about.unit else ""
+        table = format_table(values, formats={y: spec for y in years},
+                             headers={y: str(y) for y in years},
+                             caption=f"{about.label}{unit}, by year")
+        alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
+                          quote=True)
+        return (f"<img src='data:image/png;base64,{picture}' alt='{alt}' "
+                f"style='max-width:100%;height:auto'>{table.to_html()}")
 
 
 def _column_format(numbers: pd.Series) -> str:
@@ -597,7 +630,7 @@ def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str |
     return small_multiples(panel[indicator], years,
                            scheme=scheme or _default_scheme(panel, indicator), title=info.label,
                            units=info.unit or None, source=info.source or None,
-                           ncols=min(len(years), 4))
+                           ncols=min(len(years), 3))
 
 
 def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
