@@ -579,8 +579,7 @@ class Explorer(W.VBox):
                              caption=f"{about.label}{unit}, by year")
         alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
                           quote=True)
-        return (f"<img src='data:image/png;base64,{picture}' alt='{alt}' "
-                f"style='max-width:100%;height:auto'>{table.to_html()}")
+        return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}"
 
 
 def _column_format(numbers: pd.Series) -> str:
