@@ -582,3 +582,41 @@ def test_large_numbers_read_with_thousands_separators(name, request):
         assert not re.search(r"\d[eE][+-]?\d", text), f"e-notation in the table:\n{text}"
         assert re.search(r"\d,\d{3}\.\d\b", text), f"no thousands separators:\n{text}"
         assert "million KZT" in text, f"no unit in the table:\n{text}"
+
+
+def test_a_report_figure_keeps_its_size_on_a_phone(playwright, tmp_path):
+    # a figure drawn 900 px wide for 9 pt text: on a 390 px screen its box scrolls sideways,
+    # the figure is not shrunk to 4 px text, and the page itself does not scroll
+    import base64
+    import io
+
+    import matplotlib
+    import nbformat
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from itclusters.reports import offline_html
+
+    figure = Figure(figsize=(9, 3), dpi=100)
+    figure.text(0.5, 0.5, "nine points", fontsize=9)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    cell = nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
+        "display_data", {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                         "text/plain": "<Figure>"})])
+    page_file = tmp_path / "report.html"
+    page_file.write_bytes(offline_html(nbformat.v4.new_notebook(cells=[cell]), "A report"))
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.goto(page_file.as_uri())
+        shown = page.evaluate("""() => { const i = document.querySelector('img');
+            return {natural: i.naturalWidth, width: i.getBoundingClientRect().width,
+                    page: document.documentElement.scrollWidth,
+                    client: document.documentElement.clientWidth}; }""")
+    finally:
+        browser.close()
+    assert shown["natural"] == 900 and abs(shown["width"] - 900) < 1, shown
+    assert shown["page"] <= shown["client"], shown

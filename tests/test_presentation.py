@@ -172,3 +172,12 @@ def test_ranking_table_for_numbers_and_letters(panel):
     letters = ranking_table(panel["grade"].xs(2016, level="year"), "grade")
     shown = letters.data.iloc[:, 0].tolist()
     assert shown[0] == "A (≥ 60, inferred)" and shown[-1].startswith("C (")
+
+
+def test_region_header_shares_the_header_row():
+    # pandas puts an index's name on a header row of its own, a row of blanks beside "Region"
+    frame = pd.DataFrame({"ict_lq": [1.42, None], "rank": [1.0, 2.0]},
+                         index=["almaty_city", "akmola"])
+    shown = format_table(frame).to_html()
+    head = shown.split("<thead>")[1].split("</thead>")[0]
+    assert head.count("<tr>") == 1 and ">Region</th>" in head

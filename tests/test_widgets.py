@@ -271,6 +271,14 @@ def test_mimebundle_carries_a_static_picture(widget):
     figure = widget.static_figure()
     assert small_text(figure) == []
     plt.close(figure)
+    # an HTML report shows the maps over the table of their values, by name and year
+    shown = data["text/html"]
+    assert shown.startswith(f"<img src='data:image/png;base64,{data['image/png']}' alt='Maps of")
+    text = re.sub(r"<[^>]+>", " ", shown.split(">", 1)[1])
+    assert all(display_name(r) in text for r in REGION_IDS)
+    assert not [r for r in REGION_IDS if re.search(rf"\b{r}\b", text)]
+    years = available_years(widget.panel, widget.indicator.value)
+    assert all(re.search(rf"<th[^>]*>{y}</th>", shown) for y in years)
 
 
 def test_bad_start_values(panel):

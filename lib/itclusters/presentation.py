@@ -426,6 +426,7 @@ _TABLE_CSS = [
     {"selector": "td", "props": "text-align: right;"},
     {"selector": "th.row_heading", "props": "text-align: left; white-space: nowrap;"},
     {"selector": "thead th", "props": "text-align: right; vertical-align: bottom;"},
+    {"selector": "thead th.index_name", "props": "text-align: left;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
 ]
 
@@ -618,6 +619,10 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
 
 
 def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
+    if frame.index.nlevels == 1 and frame.columns.nlevels == 1 and frame.index.name \
+            and frame.columns.name is None:
+        # "Region" over the names, in the header row: pandas would give it a row of its own
+        frame = frame.rename_axis(index=None, columns=frame.index.name)
     styler = _table_styler()(frame).set_table_styles(_TABLE_CSS)
     used = {c: f for c, f in formatters.items() if c in frame.columns}
     if used:

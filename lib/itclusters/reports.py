@@ -419,6 +419,15 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_css -%}
+<style>
+/* figures keep the size they are drawn for (no text under 9 pt): on a narrow screen a
+   figure's own box scrolls sideways, not the page */
+.jp-OutputArea-output { overflow-x: auto; }
+.jp-RenderedHTMLCommon img, .jp-RenderedImage img { max-width: none; }
+footer.itclusters-provenance { font-family: var(--jp-content-font-family); }
+</style>
+{%- endblock html_head_css -%}
 {% block body_footer %}
 </main>
 {{ resources.itclusters_footer }}

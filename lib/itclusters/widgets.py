@@ -536,18 +536,46 @@ class Explorer(W.VBox):
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        # exports without widget state (papermill -> HTML) show this picture instead
+        # exports without widget state (papermill -> HTML) show this picture instead, and
+        # where HTML is shown (the HTML report) the same maps over the table of their values:
+        # region names and numbers, which maps that small cannot carry
+        picture = self._static_png()
+        data["image/png"] = picture
+        data["text/html"] = self.static_html(picture)
+        return bundle
+
+    def _static_png(self) -> str:
+        """:meth:`static_figure` as a base64 PNG at the notebooks' own resolution, so that
+        9 pt reads 9 pt (12 CSS px) as their figures do."""
+        import base64
+
         figure = self.static_figure()
         buffer = io.BytesIO()
-        # "tight": the source line under small multiples can be wider than the maps; at the
-        # notebooks' own resolution, so that 9 pt reads 9 pt (12 CSS px) as their figures do
+        # "tight": the source line under small multiples can be wider than the maps
         figure.savefig(buffer, format="png", dpi=STYLE["figure.dpi"], bbox_inches="tight",
                        metadata={"Software": None})
         plt.close(figure)
-        import base64
+        return base64.b64encode(buffer.getvalue()).decode("ascii")
 
-        data["image/png"] = base64.b64encode(buffer.getvalue()).decode("ascii")
-        return bundle
+    def static_html(self, picture: str | None = None) -> str:
+        """The explorer's static form as HTML: the maps of :meth:`static_figure` (``picture``,
+        a base64 PNG, else drawn now) over a table of the values, regions by year."""
+        from .presentation import format_table
+
+        code = self.indicator.value
+        years = available_years(self.panel, code)
+        years = [y for y in (self.static_years or years) if y in years]
+        picture = picture if picture is not None else self._static_png()
+        about = _about(code)
+        values = self.panel[code].unstack("year")[years]
+        spec = FORMATS.get(code) or _column_format(pd.to_numeric(values.stack(), errors="coerce"))
+        unit = f" ({about.unit})" if about.unit else ""
+        table = format_table(values, formats={y: spec for y in years},
+                             headers={y: str(y) for y in years},
+                             caption=f"{about.label}{unit}, by year")
+        alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
+                          quote=True)
+        return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}"
 
 
 def _column_format(numbers: pd.Series) -> str:
@@ -597,7 +625,7 @@ def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str |
     return small_multiples(panel[indicator], years,
                            scheme=scheme or _default_scheme(panel, indicator), title=info.label,
                            units=info.unit or None, source=info.source or None,
-                           ncols=min(len(years), 4))
+                           ncols=min(len(years), 3))
 
 
 def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
