@@ -22,7 +22,8 @@ from .specialisation import location_quotient
 
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
            "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
-           "summary", "rd_format", "rd_caption", "rd_notes", "explorer_panel", "explorer_panels", "OWN_REGIONS", "KZ16_REGIONS"]
+           "summary", "rd_format", "rd_caption", "rd_notes", "explorer_panel", "explorer_panels",
+           "OWN_REGIONS", "KZ16_REGIONS"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
 #: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
