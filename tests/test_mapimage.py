@@ -65,6 +65,15 @@ def test_every_region_is_one_shape_and_each_city_marker_its_own(explorer_map):
     assert shapes == {0, *range(1, regions + markers + 1)} - set(cities)
 
 
+def _region_pixels(layers, number):
+    """Pixels of region ``number`` on the map, and those of them under its hatch lines."""
+    pixels, starts, _, _ = layers._hatch
+    inside = layers._shape_ids == number
+    hatching = np.zeros(inside.size, bool)
+    hatching[pixels[starts[number]:starts[number + 1]]] = True
+    return inside, hatching.reshape(inside.shape) & inside
+
+
 def test_fills_take_each_regions_colour_and_hatching_only_where_data_are_missing(explorer_map):
     layers = explorer_map._layers
     indices, palette = layers.fill()
@@ -72,12 +81,8 @@ def test_fills_take_each_regions_colour_and_hatching_only_where_data_are_missing
     faces = np.round(layers._regions.get_facecolor() * 255).astype(np.uint8)
     hatched = {number for number, h in enumerate(layers._hatches, start=1) if h.get_visible()}
     assert hatched, "2013 has regions without IT output"
-    pixels, starts, _, _ = layers._hatch
     for number in range(1, len(layers._hatches) + 1):
-        inside = layers._shape_ids == number
-        hatching = np.zeros(inside.size, bool)
-        hatching[pixels[starts[number]:starts[number + 1]]] = True
-        hatching = hatching.reshape(inside.shape) & inside
+        inside, hatching = _region_pixels(layers, number)
         plain = inside & ~hatching
         # every pixel of a region not under a hatch line has the region's colour
         assert (colours[plain] == faces[number - 1]).all()
@@ -95,8 +100,7 @@ def _decoded(png: bytes) -> np.ndarray:
 
 
 def _idat(png: bytes) -> bytes:
-    image = Image.open(io.BytesIO(png))
-    image.load()
+    """The image data chunk of a PNG (one IDAT, as the suite writes them)."""
     chunks, at = {}, 8
     while at < len(png):
         length = int.from_bytes(png[at:at + 4], "big")
@@ -135,12 +139,8 @@ def test_more_hatched_shapes_than_runs_of_a_palette_share_their_entries(explorer
     assert len(palette) <= 256
     assert (_decoded(layers.fill_png()) == palette[indices]).all()
     colours = palette[indices]
-    pixels, starts, _, _ = layers._hatch
     for number in range(1, len(layers._hatches) + 1):
-        inside = layers._shape_ids == number
-        hatching = np.zeros(inside.size, bool)
-        hatching[pixels[starts[number]:starts[number + 1]]] = True
-        hatching = hatching.reshape(inside.shape) & inside
+        inside, hatching = _region_pixels(layers, number)
         if not inside.any():  # a city's polygon, under its marker
             continue
         assert hatching.any()

@@ -589,12 +589,14 @@ def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: s
     def align(i: int) -> str:
         return "left" if i == 1 else "right"
 
-    # a long unit ("% of national ICT GVA") wraps over its numbers, not widening the table
-    head = "".join(f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
-                   f"vertical-align:bottom'><div style='max-width:8.5em;margin-left:auto'>"
-                   f"{html.escape(h)}</div></th>" if i == 2 else
-                   f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
-                   f"vertical-align:bottom'>{html.escape(h)}</th>" for i, h in enumerate(headers))
+    def heading(i: int, text: str) -> str:
+        # a long unit ("% of national ICT GVA") wraps over its numbers, not widening the table
+        shown = (f"<div style='max-width:8.5em;margin-left:auto'>{html.escape(text)}</div>"
+                 if i == 2 else html.escape(text))
+        return (f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
+                f"vertical-align:bottom'>{shown}</th>")
+
+    head = "".join(heading(i, h) for i, h in enumerate(headers))
     # numbers never break; a long region name may, on a phone ("North-Kazakhstan")
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:{align(i)};padding:1px 8px;line-height:1.4;"
