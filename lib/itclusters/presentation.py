@@ -41,6 +41,7 @@ __all__ = [
     "figure_style",
     "display_name",
     "display_names",
+    "territory_notes",
     "format_value",
     "format_column",
     "column_header",
@@ -133,19 +134,32 @@ _SHORT = {"almaty_region": "Almaty reg.", "west_kazakhstan": "West-Kaz.",
           "south_kazakhstan": "South-Kaz."}
 
 
-def display_name(region_id: str, short: bool = False) -> str:
+def display_name(region_id: str, short: bool = False, year: int | None = None) -> str:
     """The name a reader sees for a region, everywhere in the suite.
 
     ``short=True`` gives the abbreviation used where space is tight (map labels, chart
     labels); anything else (tables, sentences, the explorer) uses the full name.
 
+    A name never covers two territories: the units reduced in June 2022 read "(since 2022)",
+    and with ``year`` a unit of an earlier layout shown for a year after it was split (values
+    harmonised along the crosswalk) is named for what it holds then ("East-Kazakhstan incl.
+    Abai", "South-Kazakhstan (Turkestan + Shymkent)").
+
     >>> display_name("almaty_city"), display_name("south_kazakhstan")
     ('Almaty city', 'South-Kazakhstan')
     >>> display_name("south_kazakhstan", short=True)
     'South-Kaz.'
-    >>> display_name("almaty_region_2022"), display_name("shymkent")
-    ('Almaty region', 'Shymkent')
+    >>> display_name("karaganda"), display_name("karaganda_2022"), display_name("shymkent")
+    ('Karaganda', 'Karaganda (since 2022)', 'Shymkent')
+    >>> display_name("east_kazakhstan", year=2016), display_name("east_kazakhstan", year=2025)
+    ('East-Kazakhstan', 'East-Kazakhstan incl. Abai')
+    >>> display_name("south_kazakhstan", year=2019)
+    'South-Kazakhstan (Turkestan + Shymkent)'
     """
+    if year is not None:
+        parts = _parts_in(region_id, int(year))
+        if parts is not None and list(parts) != [region_id]:
+            return _merged_name(region_id, parts, short)
     if short and region_id in _SHORT:
         return _SHORT[region_id]
     if region_id in _DISPLAY:
@@ -156,20 +170,97 @@ def display_name(region_id: str, short: bool = False) -> str:
 
     table = units()
     if region_id in table.index:
-        # a unit of 2022 named as one of 2010-2021 (Almaty region after Jetisu left) reads the same
+        # a unit of 2022 named as one of 2010-2021 (Almaty region after Jetisu left): the
+        # same name with the year it began, so that the two territories never read alike
         same = table.loc[region_id, "same_name_as"]
         if isinstance(same, str) and same:
-            return display_name(same, short=short)
+            since = int(table.loc[region_id, "first_year"])
+            return f"{display_name(same, short=short)} " + (f"({since}–)" if short
+                                                            else f"(since {since})")
     return unit_name(region_id)
 
 
-def display_names(ids: Iterable[str], short: bool = False) -> list[str]:
+def _parts_in(region_id: str, year: int) -> tuple[str, ...] | None:
+    """The units of ``year``'s layout that make up ``region_id`` (itself, if it exists that
+    year); ``None`` where the unit is of a later layout or unknown."""
+    from .layouts import LAYOUTS, layout_of, layout_units, units
+    from .layouts import crosswalk
+
+    table = units()
+    if region_id not in table.index:
+        return None
+    own = layout_of(year)
+    if region_id in layout_units(own):
+        return (region_id,)
+    earlier = [lay for lay in LAYOUTS[:LAYOUTS.index(own)] if region_id in layout_units(lay)]
+    if not earlier:
+        return None
+    mapping = crosswalk(own, earlier[-1])
+    return tuple(mapping.index[mapping == region_id])
+
+
+def _merged_name(region_id: str, parts: Iterable[str], short: bool) -> str:
+    """"East-Kazakhstan incl. Abai" where a part is the unit's reduced namesake, else
+    "South-Kazakhstan (Turkestan + Shymkent)"."""
+    from .layouts import units
+
+    table = units()
+    parts = list(parts)
+    base = display_name(region_id, short=short)
+    namesakes = [p for p in parts if table.loc[p, "same_name_as"] == region_id]
+    if namesakes:
+        others = [p for p in parts if p not in namesakes]
+        return f"{base} incl. {' and '.join(display_name(p, short=short) for p in others)}"
+    return f"{base} ({' + '.join(display_name(p, short=short) for p in parts)})"
+
+
+def territory_notes(ids: Iterable[str], year: int | None = None) -> list[str]:
+    """One sentence per unit among ``ids`` whose name alone could hide a change of territory:
+    the reduced units of 2022, and (with ``year``) units shown harmonised for that year.
+    Said once per figure or table, under it.
+
+    >>> territory_notes(["karaganda_2022", "astana"])
+    ['Karaganda (since 2022): Karaganda without Ulytau, split off in June 2022.']
+    >>> territory_notes(["east_kazakhstan"], year=2025)
+    ['East-Kazakhstan incl. Abai: the territory of East-Kazakhstan before June 2022, values of Abai and East-Kazakhstan (since 2022) added up.']
+    """
+    from .layouts import crosswalk, units
+
+    table = units()
+    notes = []
+    for rid in dict.fromkeys(ids):
+        if rid not in table.index:
+            continue
+        same = table.loc[rid, "same_name_as"]
+        if isinstance(same, str) and same:
+            later = crosswalk("kz20", "kz17")
+            split = [u for u in later.index[later == same] if u != rid]
+            notes.append(f"{display_name(rid)}: {display_name(same)} without "
+                         f"{' and '.join(display_name(u) for u in split)}, split off in June "
+                         f"{int(table.loc[rid, 'first_year'])}.")
+        elif year is not None:
+            parts = _parts_in(rid, int(year))
+            if parts is not None and list(parts) != [rid]:
+                notes.append(f"{display_name(rid, year=year)}: the territory of "
+                             f"{display_name(rid)} before {_split_when(rid)}, values of "
+                             f"{' and '.join(display_name(p) for p in parts)} added up.")
+    return notes
+
+
+def _split_when(region_id: str) -> str:
+    from .layouts import units
+
+    last = units().loc[region_id, "last_year"]
+    return "June 2018" if int(last) == 2017 else "June 2022"
+
+
+def display_names(ids: Iterable[str], short: bool = False, year: int | None = None) -> list[str]:
     """:func:`display_name` of each id, joined by nothing: a list in the same order.
 
     >>> display_names(["astana", "almaty_city"])
     ['Astana', 'Almaty city']
     """
-    return [display_name(r, short=short) for r in ids]
+    return [display_name(r, short=short, year=year) for r in ids]
 
 
 # --- numbers ----------------------------------------------------------------------------------
