@@ -23,7 +23,7 @@ from .specialisation import location_quotient
 __all__ = ["TODAY_INDICATORS", "today_panel", "latest_year", "it_poles", "rd_expenditure",
            "display_names", "for_maps", "poles_by_year", "pole_changes", "ict_growth_since",
            "summary", "rd_format", "rd_caption", "rd_notes", "explorer_panel", "explorer_panels",
-           "OWN_REGIONS", "KZ16_REGIONS"]
+           "OWN_REGIONS", "KZ17_REGIONS", "KZ16_REGIONS"]
 
 _BNS = "Bureau of National Statistics of Kazakhstan"
 #: Years whose 9.5.1 comes from the full-precision file: there its regions add up to the
@@ -223,17 +223,31 @@ def today_panel(layout: str | None = None) -> pd.DataFrame:
         flags |= set(_flags(in_year.index.get_level_values("region_id"), [year],
                             "population_avg"))
     panel = pd.concat(frames)
-    previous = panel["ict_gva"].groupby(level="region_id").shift(1)
-    panel["ict_growth"] = (panel["ict_gva"] / previous - 1) * 100
-    # growth across a change of layout compares different territories: not computed
-    changed = panel["layout"] != panel["layout"].groupby(level="region_id").shift(1)
-    panel.loc[changed, "ict_growth"] = np.nan
+    panel["ict_growth"] = (panel["ict_gva"] / _previous_ict(panel["ict_gva"]) - 1) * 100
     panel.attrs["indicators"] = TODAY_INDICATORS
     panel.attrs["layout"] = layout
     ids = set(panel.index.get_level_values("region_id"))
     flags |= set(_flags(ids, panel.index.get_level_values("year")))  # comparisons across years
     panel.attrs["flags"] = sorted(flags)
     return panel
+
+
+def _previous_ict(ict: pd.Series) -> pd.Series:
+    """Each unit's ICT GVA of the year before, on the same territory.
+
+    A unit id never denotes two territories, so the year before is the same id: in the panel
+    itself, or else in the bureau's rows of that year on another layout (its 2021 GVA is already
+    on the 20 units of 2022; it back-cast Turkestan and Shymkent to 2011).  Growth is therefore
+    computed across a change of layout for every unit whose territory did not change (Akmola
+    2021-2022) and for the new units the bureau back-cast; never for a unit that did not
+    exist the year before on that territory.
+    """
+    ids = ict.index.get_level_values("region_id")
+    years = ict.index.get_level_values("year")
+    before = pd.MultiIndex.from_arrays([ids, years - 1], names=["region_id", "year"])
+    previous = ict.reindex(before)
+    published = official_current("ict_gva", all_rows=True)["value"].reindex(before)
+    return pd.Series(previous.fillna(published).to_numpy(), index=ict.index)
 
 
 def it_poles(panel: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -271,21 +285,12 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def for_maps(code: str, years, panel: pd.DataFrame, panel_kz17: pd.DataFrame
-             ) -> tuple[pd.Series, list[int]]:
-    """``code`` for ``years``, each on its own layout where a map of it exists (kz16, kz17); years
-    on the 20-unit layout come from ``panel_kz17`` (harmonised).  Returns the values indexed by
-    ``(region_id, year)`` and the years that were harmonised."""
-    pieces, harmonised = [], []
-    for year in years:
-        own = panel.xs(year, level="year")
-        source = own
-        if own["layout"].iloc[0] == "kz20":
-            source = panel_kz17.xs(year, level="year")
-            harmonised.append(int(year))
-        pieces.append(source[code].drop(NATIONAL).to_frame().assign(year=int(year)))
-    out = pd.concat(pieces).set_index("year", append=True)[code]
-    return out, harmonised
+def for_maps(code: str, years, panel: pd.DataFrame) -> pd.Series:
+    """``code`` for ``years``, each year on its own layout (16, 17 or 20 units), indexed by
+    ``(region_id, year)``: what :func:`~itclusters.small_multiples` draws, one map per layout."""
+    pieces = [panel.xs(year, level="year")[code].drop(NATIONAL).to_frame().assign(year=int(year))
+              for year in years]
+    return pd.concat(pieces).set_index("year", append=True)[code]
 
 
 def poles_by_year(panel: pd.DataFrame) -> pd.DataFrame:
@@ -319,8 +324,51 @@ def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.Data
     return out
 
 
-def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int = 2016) -> str:
-    """A plain-language summary of ``year`` computed from the data (Markdown)."""
+def _leader(values: pd.Series, indicator: str, years, show, largest: bool = True
+            ) -> tuple[str, str, str]:
+    """The unit(s) at the extreme of ``values``: their names, the value as ``show`` writes it,
+    and a caveat for the same sentence: where a value behind it is flagged as an outlier or is
+    a one-year spike (:func:`~itclusters.outliers.concerns`), what it is and who leads without
+    the concerned units ("" where nothing is concerned)."""
+    from .outliers import concerns
+
+    top = extremes(values, largest=largest)
+    if not top:
+        return "no region", "no data", ""
+    notes = [note for unit in top for note in concerns(indicator, unit, years)]
+    if not notes:
+        return _and(display_names(top)), show(values[top[0]]), ""
+    concerned = [u for u in values.dropna().index if concerns(indicator, u, years)]
+    rest = values.drop(concerned)
+    others = extremes(rest, largest=largest)
+    without = (f"; without {'it' if len(concerned) == 1 else 'them'}, "
+               f"{_and(display_names(others))} ({show(rest[others[0]])})" if others else "")
+    return _and(display_names(top)), show(values[top[0]]), f" — but {'; '.join(notes)}{without}"
+
+
+def _earlier_territory(panel_kz17: pd.DataFrame | None, rid: str, year: int) -> str:
+    """For a unit reduced in 2022: its share and LQ on the territory of 2021 (like with like)."""
+    from .layouts import units
+    from .presentation import display_name
+
+    whole = units().loc[rid, "same_name_as"] if rid in units().index else ""
+    if panel_kz17 is None or not whole or year not in set(
+            panel_kz17.index.get_level_values("year")):
+        return ""
+    row = panel_kz17.loc[(whole, year)]
+    return (f"; on its territory of 2021 ({display_name(whole, year=year)}): share "
+            f"{row['ict_share']:.1%}, LQ {row['ict_lq']:.2f}")
+
+
+def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int = 2016,
+            panel_kz17: pd.DataFrame | None = None) -> str:
+    """A plain-language summary of ``year`` computed from the data (Markdown).
+
+    A sentence that names a region on a value flagged as an outlier, or on a one-year spike
+    (:mod:`itclusters.outliers`), says so and names the leader without it.  A unit reduced in
+    2022 is named so ("Karaganda (since 2022)") and, with ``panel_kz17``, also given on its
+    territory of 2021.
+    """
     poles = it_poles(panel, year)
     names = display_names(poles.index[poles["pole"]])
     top = extremes(poles["ict_share"])  # every unit tied for the extreme is named
@@ -329,33 +377,37 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
     lines.append(f"The largest share of national ICT value added is {_and(display_names(top))}'s, "
                  f"{poles.loc[top[0], 'ict_share']:.1%}; together the poles hold "
                  f"{poles.loc[poles['pole'], 'ict_share'].sum():.1%}.")
-    best_other = extremes(poles.loc[~poles["pole"], "ict_lq"])
-    if best_other:
-        lines.append(f"The highest location quotient outside the poles is "
-                     f"{_and(display_names(best_other))}'s, {poles.loc[best_other[0], 'ict_lq']:.2f}.")
+    outside = poles.loc[~poles["pole"], "ict_lq"]
+    if outside.notna().any():
+        who, value, caveat = _leader(outside, "ict_lq", [year], lambda v: f"{v:.2f}")
+        lines.append(f"The highest location quotient outside the poles is {who}'s, {value}"
+                     f"{caveat}.")
     for rid in ("shymkent", "karaganda", "karaganda_2022"):
         if rid in poles.index:
             row = poles.loc[rid]
             verdict = "a pole" if row["pole"] else "not a pole"
             lines.append(f"{display_names([rid])[0]}: share {row['ict_share']:.1%}, LQ "
-                         f"{row['ict_lq']:.2f}, {verdict}.")
+                         f"{row['ict_lq']:.2f}, {verdict}"
+                         f"{_earlier_territory(panel_kz17, rid, year)}.")
     if year != since:
-        changes = pole_changes(panel_kz16, min(since, year), max(since, year))
-        lines.append(f"On the 16 units of the article, from {min(since, year)} to "
-                     f"{max(since, year)}: poles entering {_and(changes['entered'])}, leaving "
-                     f"{_and(changes['left'])}, staying {_and(changes['stayed'])}.")
-        growth = ict_growth_since(panel_kz16, min(since, year), max(since, year))
+        first, last = min(since, year), max(since, year)
+        changes = pole_changes(panel_kz16, first, last)
+        lines.append(f"On the 16 units of the article, from {first} to {last}: poles entering "
+                     f"{_and(changes['entered'])}, leaving {_and(changes['left'])}, staying "
+                     f"{_and(changes['stayed'])}.")
+        growth = ict_growth_since(panel_kz16, first, last)
         national = growth.loc[NATIONAL, "growth, %"]
-        fastest = extremes(growth.drop(NATIONAL)["growth, %"])
+        who, value, caveat = _leader(growth.drop(NATIONAL)["growth, %"], "ict_growth",
+                                     [first, last], lambda v: f"{v:+,.0f} %")
         lines.append(f"Nominal ICT value added (current prices, inflation included) grew "
-                     f"{national:,.0f} % in the country; fastest in {_and(display_names(fastest))} "
-                     f"({growth.loc[fastest[0], 'growth, %']:,.0f} %).")
+                     f"{national:+,.0f} % in the country; fastest in {who} ({value}){caveat}.")
     rd = panel.xs(year, level="year")
     if rd["rd_intensity"].notna().any():
-        lead = extremes(rd["rd_intensity"].drop(NATIONAL))
+        who, value, caveat = _leader(rd["rd_intensity"].drop(NATIONAL), "rd_intensity", [year],
+                                     lambda v: f"{v:.2f} % of its GRP")
         lines.append(f"R&D expenditure was {rd.loc[NATIONAL, 'rd_intensity']:.2f} % of GDP "
-                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {_and(display_names(lead))} "
-                     f"({rd.loc[lead[0], 'rd_intensity']:.2f} % of its GRP).")
+                     f"nationally ({rd['rd_precision'].iloc[0]}); highest in {who} ({value})"
+                     f"{caveat}.")
     else:
         lines.append(f"The SDG files have no R&D figures for {year}.")
     return "\n".join(f"- {line}" for line in lines)
@@ -545,40 +597,42 @@ def explorer_panel(layout: str | None = "kz16") -> pd.DataFrame:
     """The numeric indicators of :func:`today_panel` for :func:`~itclusters.explorer`, regions
     only: ``itc.explorer(panel=today.explorer_panel())`` explores every year with data.
 
-    ``layout="kz16"`` (default) or ``"kz17"``: every year harmonised to that layout, one map.
-    ``layout=None``: each year on its own layout (16 units to 2017, 17 from 2018), years of the 20
-    units harmonised to the 17 (no open 20-unit map exists); the explorer redraws the map when
-    the layout changes.
+    ``layout="kz16"`` (default) or ``"kz17"``: every year that can be brought to that layout,
+    harmonised to it, one map.  ``layout=None``: each year on its own layout (16 units to 2017,
+    17 from 2018, 20 from 2022); the explorer redraws the map when the layout changes.
+    ``.attrs["layouts"]`` gives the layout of each year's values and ``.attrs["harmonised"]``
+    the years shown on a layout earlier than their own.
 
     >>> panel = explorer_panel()
     >>> sorted(set(panel.index.get_level_values("year")))[-1] == latest_year()
     True
+    >>> len(explorer_panel(None).xs(2025, level="year"))
+    20
     """
-    panel = today_panel(layout)
-    if layout is None:
-        on_kz20 = panel["layout"] == "kz20"
-        panel = pd.concat([panel[~on_kz20], today_panel("kz17").loc[
-            lambda p: p.index.get_level_values("year").isin(
-                set(panel[on_kz20].index.get_level_values("year")))]]).sort_index()
-    panel = panel.drop(NATIONAL, level="region_id")
+    panel = today_panel(layout).drop(NATIONAL, level="region_id")
     out = panel[list(TODAY_INDICATORS)].rename(columns={"ict_lq": "ict_lq_grp"})
     out.attrs["indicators"] = {code: INDICATORS.get(code, TODAY_INDICATORS.get(code))
                                for code in out.columns}
-    out.attrs["layouts"] = panel.groupby(level="year")["layout"].first().to_dict()
+    layouts = panel.groupby(level="year")["layout"].first().to_dict()
+    out.attrs["layouts"] = layouts
+    out.attrs["harmonised"] = sorted(y for y, lay in layouts.items() if lay != layout_of(y))
     return out
 
 
 #: The labels of :func:`explorer_panels`, as the explorer's "Regions" picker shows them.
 OWN_REGIONS = "Each year's own regions"
+KZ17_REGIONS = "17 units of 2018–2021 (harmonised)"
 KZ16_REGIONS = "16 regions of 2010–2017 (harmonised)"
 
 
 def explorer_panels() -> dict[str, pd.DataFrame]:
-    """The two panels of the explorer's "Regions" picker: each year on its own layout
-    (:func:`explorer_panel` with ``layout=None``) first, then every year harmonised to the 16
-    units of 2010–2017.  ``itc.explorer(panels=today.explorer_panels())``.
+    """The panels of the explorer's "Regions" picker: each year on its own layout
+    (:func:`explorer_panel` with ``layout=None``) first, then every year from 2018 harmonised
+    to the 17 units of 2018-2021, and every year harmonised to the 16 units of 2010–2017.
+    ``itc.explorer(panels=today.explorer_panels())``.
 
     >>> list(explorer_panels())
-    ["Each year's own regions", '16 regions of 2010–2017 (harmonised)']
+    ["Each year's own regions", '17 units of 2018–2021 (harmonised)', '16 regions of 2010–2017 (harmonised)']
     """
-    return {OWN_REGIONS: explorer_panel(None), KZ16_REGIONS: explorer_panel("kz16")}
+    return {OWN_REGIONS: explorer_panel(None), KZ17_REGIONS: explorer_panel("kz17"),
+            KZ16_REGIONS: explorer_panel("kz16")}

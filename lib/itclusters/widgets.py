@@ -123,18 +123,70 @@ def _about(code: str) -> Indicator:
     return INDICATORS.get(code) or Indicator(code, code, "", "")
 
 
-def _title(code: str, year: int) -> str:
-    return f"{_about(code).label}, {year}"
+def _title(code: str, year: int, panel: pd.DataFrame | None = None) -> str:
+    harmonised = _harmonised_words(panel, year) if panel is not None else ""
+    return f"{_about(code).label}, {year}{harmonised}"
 
 
-def _region_label(region_id: str) -> str:
-    """The display name of a region; a unit of a later layout (e.g. Shymkent) by its name."""
+def _region_label(region_id: str, year: int | None = None) -> str:
+    """The display name of a region; with ``year``, a unit shown harmonised for a year after
+    it was split is named for what it holds ("East-Kazakhstan incl. Abai")."""
     try:
-        return display_name(region_id)
+        return display_name(region_id, year=year)
     except (KeyError, ValueError, LookupError):
         from . import layouts  # the region layouts of later years, where the suite has them
 
         return layouts.unit_name(region_id)
+
+
+#: What a table cell reads for a unit that did not exist in that year (never "no data").
+NOT_A_UNIT = "not a unit in that year"
+
+
+def harmonised_to(panel: pd.DataFrame, year: int) -> str | None:
+    """The layout ``year``'s values of ``panel`` are harmonised to, where it is earlier than
+    that year's own (``panel.attrs["layouts"]``, as :func:`~itclusters.today.explorer_panel`
+    sets it); ``None`` where the year is on its own layout or the panel does not say."""
+    from .layouts import layout_of
+
+    layout = panel.attrs.get("layouts", {}).get(year)
+    if layout is None:
+        return None
+    try:
+        own = layout_of(year)
+    except ValueError:
+        return None
+    return layout if layout != own else None
+
+
+def _harmonised_words(panel: pd.DataFrame, year: int) -> str:
+    from .layouts import layout_name
+
+    layout = harmonised_to(panel, year)
+    return f", harmonised to {layout_name(layout)}" if layout else ""
+
+
+def _is_unit(panel: pd.DataFrame, region_id: str, year: int) -> bool:
+    """Whether ``region_id`` is a unit of the layout of ``year``'s values in ``panel``."""
+    from .layouts import layout_of, layout_units
+
+    layout = panel.attrs.get("layouts", {}).get(year)
+    try:
+        layout = layout or layout_of(year)
+        return region_id in layout_units(layout)
+    except ValueError:
+        return True
+
+
+def _territory_html(ids, year: int | None) -> str:
+    """The changes of territory behind the names shown, said once under a table."""
+    from .presentation import territory_notes
+
+    notes = territory_notes(ids, year=year)
+    if not notes:
+        return ""
+    return ("<div style='font-size:12px;color:#555;line-height:1.35;max-width:36em;"
+            "margin:4px 8px'>" + "<br>".join(html.escape(n) for n in notes) + "</div>")
 
 
 def _css_colour(colour) -> str:
@@ -304,7 +356,7 @@ class Explorer(W.VBox):
     def _draw_regions(self, values: pd.Series) -> None:
         """The regions of the layout of ``values``, their labels and the source line."""
         choropleth(values, ax=self.ax, scheme=self.scheme.value,
-                   title=_title(self.indicator.value, self.year.value), units=self._unit(),
+                   title=_title(self.indicator.value, self.year.value, self.panel), units=self._unit(),
                    source=self._source(), legend=False)
         self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
         # region labels never change: rendered once, pasted on every frame
@@ -374,6 +426,12 @@ class Explorer(W.VBox):
         handles = _maps._legend_handles(classes)
         legend_title = getattr(_maps, "_legend_title", None)  # units and a note on the classes
         title = legend_title(self._unit(), classes) if legend_title else self._unit()
+        layout = harmonised_to(self.panel, self.year.value)
+        if layout:
+            from .layouts import layout_name
+
+            title = f"{title}\non {layout_name(layout)} (harmonised)" if title else \
+                f"on {layout_name(layout)} (harmonised)"
         lines = "".join(
             f"<div style='display:flex;align-items:center;margin:3px 0'>{_swatch(handle)}"
             f"<span>{html.escape(handle.get_label())}</span></div>" for handle in handles)
@@ -410,11 +468,13 @@ class Explorer(W.VBox):
         ranks = numbers.rank(ascending=False, method="min")
         order = numbers.sort_values(ascending=False, na_position="last").index
         spec = FORMATS.get(code) or _column_format(numbers)
-        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
-                 format_value(numbers[r], spec)) for r in order]
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–",
+                 _region_label(r, year), format_value(numbers[r], spec)) for r in order]
         unit = FORMATS[code].unit if code in FORMATS else _about(code).unit
         caption = column_header(code) if code in FORMATS else _about(code).label
-        return _html_table(["Rank", "Region", unit or "Value"], rows, f"{caption}, {year}")
+        return (_html_table(["Rank", "Region", unit or "Value"], rows,
+                            f"{caption}, {year}{_harmonised_words(self.panel, year)}")
+                + _territory_html(order, year))
 
     def _grade_table(self, letters: pd.Series) -> str:
         from .indices import DEFAULT_SCALE
@@ -426,7 +486,8 @@ class Explorer(W.VBox):
         order = position.sort_values(ascending=False, na_position="last").index
         # each letter as the legend reads it, "B+ (50–60)"; that the bands are inferred is
         # said once, in the caption, not on every row
-        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–", _region_label(r),
+        rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–",
+                 _region_label(r, self.year.value),
                  grade_band(letters[r]).replace(", inferred", "") if isinstance(letters[r], str)
                  else NO_DATA)
                 for r in order]
@@ -514,7 +575,8 @@ class Explorer(W.VBox):
             self.overlay.value = self._layers.overlay_png
             self.labels.value = self._layers.labels_png
         recolour(self.ax, values, scheme=self.scheme.value,
-                 title=_title(self.indicator.value, self.year.value), units=self._unit())
+                 title=_title(self.indicator.value, self.year.value, self.panel),
+                 units=self._unit())
         boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
         self._credit.set_text(credit_line(self._source(), boundaries) if boundaries
                               else credit_line(self._source()))
@@ -560,6 +622,7 @@ class Explorer(W.VBox):
     def static_html(self, picture: str | None = None) -> str:
         """The explorer's static form as HTML: the maps of :meth:`static_figure` (``picture``,
         a base64 PNG, else drawn now) over a table of the values, regions by year."""
+        from .layouts import layout_name
         from .presentation import format_table
 
         code = self.indicator.value
@@ -570,12 +633,38 @@ class Explorer(W.VBox):
         values = self.panel[code].unstack("year")[years]
         spec = FORMATS.get(code) or _column_format(pd.to_numeric(values.stack(), errors="coerce"))
         unit = f" ({about.unit})" if about.unit else ""
-        table = format_table(values, formats={y: spec for y in years},
+        shown = pd.DataFrame({y: [format_value(values.loc[r, y], spec)
+                                  if _is_unit(self.panel, r, y) else NOT_A_UNIT
+                                  for r in values.index] for y in years},
+                             index=[_span_label(r, years) for r in values.index])
+        shown.index.name = "Region"
+        harmonised = sorted({harmonised_to(self.panel, y) for y in years} - {None})
+        words = "".join(f", harmonised to {layout_name(lay)} where a year's own units differ"
+                        for lay in harmonised)
+        table = format_table(shown, formats={y: "text" for y in years},
                              headers={y: str(y) for y in years},
-                             caption=f"{about.label}{unit}, by year")
+                             caption=f"{about.label}{unit}, by year{words}")
         alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
                           quote=True)
-        return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}"
+        notes = _territory_html(values.index, None)  # the units reduced in 2022, once
+        return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}{notes}"
+
+
+def _span_label(region_id: str, years) -> str:
+    """A row of a table over ``years``: the region's name, and what it holds in the years it is
+    shown harmonised ("East-Kazakhstan; East-Kazakhstan (since 2022) + Abai in 2025")."""
+    from .presentation import _parts_in
+
+    merged: dict[tuple, list[int]] = {}
+    for year in years:
+        parts = _parts_in(region_id, int(year))
+        if parts is not None and list(parts) != [region_id]:
+            merged.setdefault(parts, []).append(int(year))
+    label = _region_label(region_id)
+    for parts, when in merged.items():
+        label += (f"; {' + '.join(_region_label(p) for p in parts)} in "
+                  f"{', '.join(map(str, when))}")
+    return label
 
 
 def _column_format(numbers: pd.Series) -> str:
