@@ -16,13 +16,17 @@ def test_the_default_year_is_the_latest_with_data():
     assert pm.inspect_notebook(str(NOTEBOOK))["year"]["default"] == str(latest_year())
 
 
-@pytest.mark.parametrize("year", [2016, 2019, latest_year()])
-def test_runs_for_the_year(tmp_path, year):
+def _run(tmp_path, year):
     out = tmp_path / f"09_{year}.ipynb"
     pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"year": year},
                         kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
     nb = nbformat.read(out, as_version=4)
-    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+
+
+@pytest.mark.parametrize("year", [2016, 2019, latest_year()])
+def test_runs_for_the_year(tmp_path, year):
+    outputs = _run(tmp_path, year)
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
     assert "Warning" not in stderr, stderr
@@ -44,6 +48,25 @@ def test_runs_for_the_year(tmp_path, year):
         assert "0.31" in cells and "0.310" not in cells and "0.000" not in cells
         assert "- Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals" in text
         assert "on the 20 units of 2022 onwards" in shown
+        # the reduced Karaganda is named so, its change said once under the table
+        assert "Karaganda (since 2022)" in shown
+        assert "Karaganda without Ulytau, split off in June 2022" in text
+        # the growth table on the article's 16 units names what a merged unit holds
+        assert "Karaganda incl. Ulytau" in shown
+
+
+@pytest.mark.parametrize("year, flagged", [
+    (2022, ("Pavlodar's, 0.63 — but ICT value added of Pavlodar in 2022",
+            "highest in North-Kazakhstan (0.42 % of its GRP) — but R&D expenditure")),
+    (2023, ("fastest in West-Kazakhstan (+467 %) — but ICT value added of West-Kazakhstan",)),
+])
+def test_the_summary_flags_outliers_in_the_sentences_that_name_them(tmp_path, year, flagged):
+    outputs = _run(tmp_path, year)
+    text = "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o)
+    for words in flagged:
+        line = next((line for line in text.splitlines() if words in line), None)
+        assert line is not None, (words, text)
+        assert "flagged as an outlier" in line and "; without it, " in line
 
 
 def test_a_year_without_data_stops_with_a_clear_message(tmp_path):

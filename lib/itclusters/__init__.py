@@ -44,6 +44,7 @@ from .presentation import (
     format_value,
     grade_band,
     ranking_table,
+    territory_notes,
 )
 from .regions import (
     REGION_IDS,
@@ -94,6 +95,7 @@ __all__ = [
     "format_value",
     "grade_band",
     "ranking_table",
+    "territory_notes",
     "boundaries",
     "consistent_cuts",
     "default_metadata",
