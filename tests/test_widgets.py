@@ -317,22 +317,25 @@ def test_no_regions_picker_without_panels(widget):
 
 
 def test_regions_picker_swaps_layout_keeping_indicator_and_year(today_panels):
-    from itclusters.today import KZ16_REGIONS, OWN_REGIONS
+    from itclusters.today import KZ16_REGIONS, KZ17_REGIONS, OWN_REGIONS
 
     own, kz16 = today_panels[OWN_REGIONS], today_panels[KZ16_REGIONS]
-    assert list(today_panels) == [OWN_REGIONS, KZ16_REGIONS]  # each year's own layout first
+    # each year's own layout first
+    assert list(today_panels) == [OWN_REGIONS, KZ17_REGIONS, KZ16_REGIONS]
     w = Explorer(panels=today_panels, indicator="ict_lq_grp", year=2019)
     assert w.regions.value == OWN_REGIONS and w.panel is own
     assert w.regions in w.children[0].children
     assert (w.regions.layout.margin, w.regions.layout.max_width) == ("0 16px 4px 0", "calc(100% - 16px)")
-    assert list(w.regions.options) == [OWN_REGIONS, KZ16_REGIONS]
+    assert list(w.regions.options) == [OWN_REGIONS, KZ17_REGIONS, KZ16_REGIONS]
 
     w.regions.value = KZ16_REGIONS
     assert w.panel is kz16
     assert (w.indicator.value, w.year.value) == ("ict_lq_grp", 2019)
     assert _region_count(w) == 16 and len(_rows(w)) == 16
     names = [r[1] for r in _rows(w)]
-    assert display_name("shymkent") not in names and "South-Kazakhstan" in names
+    # 2019 on the 16 units: the merged unit is named for what it holds
+    assert display_name("shymkent") not in names
+    assert "South-Kazakhstan (Turkestan + Shymkent)" in names
     assert list(w.year.options) == available_years(kz16, "ict_lq_grp")
 
     w.regions.value = OWN_REGIONS
@@ -426,12 +429,13 @@ def test_a_year_not_offered_gives_way_to_the_nearest():
     from itclusters.today import explorer_panels
 
     panels = explorer_panels()
-    own, harmonised = list(panels)
-    w = Explorer(panels=panels, panel=panels[harmonised], indicator="ict_growth", year=2018)
+    own, kz17, kz16 = list(panels)
+    w = Explorer(panels=panels, panel=panels[kz16], indicator="ict_growth", year=2011)
     try:
-        assert w.regions.value == harmonised and w.year.value == 2018
-        w.regions.value = own  # no growth for 2018 on the 17 units (their first year)
-        assert 2018 not in w.year.options and w.year.value == 2019
+        assert w.regions.value == kz16 and w.year.value == 2011
+        w.regions.value = kz17  # the 17 units begin in 2018: 2011 gives way to 2018 (growth
+        assert 2011 not in w.year.options and w.year.value == 2018  # from the 2017 back-casts)
+        w.regions.value = own
         w.year.value = 2011
         w.indicator.value = "ict_share"  # offered from 2010: 2011 stays
         assert w.year.value == 2011

@@ -636,7 +636,7 @@ class Explorer(W.VBox):
         shown = pd.DataFrame({y: [format_value(values.loc[r, y], spec)
                                   if _is_unit(self.panel, r, y) else NOT_A_UNIT
                                   for r in values.index] for y in years},
-                             index=[_span_label(r, years) for r in values.index])
+                             index=[_span_label(self.panel, r, years) for r in values.index])
         shown.index.name = "Region"
         harmonised = sorted({harmonised_to(self.panel, y) for y in years} - {None})
         words = "".join(f", harmonised to {layout_name(lay)} where a year's own units differ"
@@ -650,13 +650,16 @@ class Explorer(W.VBox):
         return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}{notes}"
 
 
-def _span_label(region_id: str, years) -> str:
-    """A row of a table over ``years``: the region's name, and what it holds in the years it is
-    shown harmonised ("East-Kazakhstan; East-Kazakhstan (since 2022) + Abai in 2025")."""
+def _span_label(panel: pd.DataFrame, region_id: str, years) -> str:
+    """A row of a table over ``years``: the region's name, and what it holds in the years
+    ``panel`` shows it harmonised ("East-Kazakhstan; Abai + East-Kazakhstan (since 2022) in
+    2025")."""
     from .presentation import _parts_in
 
     merged: dict[tuple, list[int]] = {}
     for year in years:
+        if not (harmonised_to(panel, year) and _is_unit(panel, region_id, year)):
+            continue
         parts = _parts_in(region_id, int(year))
         if parts is not None and list(parts) != [region_id]:
             merged.setdefault(parts, []).append(int(year))
@@ -713,8 +716,14 @@ def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str |
             raise ValueError(f"{indicator!r} has no values for {', '.join(map(str, missing))}; "
                              f"available: {', '.join(map(str, available))}")
         years = list(years)
+    harmonised = sorted({harmonised_to(panel, y) for y in years} - {None})
+    title = info.label
+    if harmonised:
+        from .layouts import layout_name
+
+        title += "".join(f", harmonised to {layout_name(lay)}" for lay in harmonised)
     return small_multiples(panel[indicator], years,
-                           scheme=scheme or _default_scheme(panel, indicator), title=info.label,
+                           scheme=scheme or _default_scheme(panel, indicator), title=title,
                            units=info.unit or None, source=info.source or None,
                            ncols=min(len(years), 3))
 
