@@ -225,3 +225,30 @@ def test_a_one_year_spike_is_found_whatever_the_registry_says():
     # exactly twice is not more than twice; a missing neighbour gives no verdict
     values = pd.Series([10.0, 20.0, 10.0, np.nan, 50.0, 10.0], index=index)
     assert spikes(values).tolist() == [False] * 6
+
+
+# --- one layout per year in every function that takes region-indexed values ------------------
+
+def test_functions_refuse_a_mix_of_layouts_and_harmonise_when_asked():
+    import itclusters as itc
+    from itclusters.layouts import LayoutError, layout_units
+
+    levels = pd.Series(1.0, index=list(layout_units("kz17")))
+    mixed = pd.concat([levels, pd.Series({"south_kazakhstan": 2.0})])
+    with pytest.raises(LayoutError, match="south_kazakhstan and shymkent"):
+        itc.it_share(mixed)
+    shares = itc.it_share(levels, to="kz16")
+    assert shares["south_kazakhstan"] == pytest.approx(2 / 17) and len(shares) == 16
+    matrix = pd.DataFrame({"IT": mixed, "other": mixed * 9})
+    with pytest.raises(LayoutError, match="mix layouts"):
+        itc.location_quotient(matrix)
+    raw = pd.DataFrame({c: 1.0 for c in ("J_A", "J_B", "J_C", "J_D", "J_E", "J_F")},
+                       index=pd.MultiIndex.from_product([mixed.index, [2019]],
+                                                        names=["region_id", "year"]))
+    with pytest.raises(LayoutError, match="the values of 2019 mix layouts"):
+        itc.innovation_index(raw)
+    # one layout a year, another the next: fine (each year normalised on its own units)
+    kz20 = pd.DataFrame({c: 1.0 for c in raw.columns}, index=pd.MultiIndex.from_product(
+        [list(layout_units("kz20")), [2023]], names=["region_id", "year"]))
+    both = pd.concat([raw.drop(("south_kazakhstan", 2019)), kz20])
+    assert len(itc.innovation_index(both)) == 17 + 20

@@ -95,6 +95,12 @@ def _by_year(df: pd.DataFrame) -> pd.core.groupby.DataFrameGroupBy:
     if not isinstance(df.index, pd.MultiIndex) or "year" not in df.index.names:
         raise ValueError("expected a frame indexed by (region_id, year); got index names "
                          f"{list(df.index.names)}")
+    from .layouts import ids_layout
+
+    level = "region_id" if "region_id" in df.index.names else 0
+    for year, ids in pd.Series(df.index.get_level_values(level), index=df.index).groupby(
+            level="year"):
+        ids_layout(ids, f"the values of {year}")  # one layout per year: a leader of one territory
     return df.groupby(level="year", group_keys=False)
 
 
@@ -420,12 +426,15 @@ def consistent_cuts(values: pd.Series, letters: pd.Series,
 
 # --- formula (5) ------------------------------------------------------------------------------
 
-def it_share(values: pd.Series, national_total: float | None = None) -> pd.Series:
+def it_share(values: pd.Series, national_total: float | None = None,
+             to: str | None = None) -> pd.Series:
     """The article's "modified Krugman specialisation index", formula (5): R_IT / C_IT.
 
     A region's share of the national IT total.  ``national_total=None`` uses the sum of the
     regions given (missing values skipped); a number uses that national figure instead.
-    Missing regional values stay missing.
+    Missing regional values stay missing.  Units of several layouts (South Kazakhstan with
+    Shymkent) are refused: their sum would count a territory twice; ``to="kz16"`` (or
+    ``"kz17"``) first adds the levels along the crosswalk to that layout.
 
     Examples
     --------
@@ -440,6 +449,11 @@ def it_share(values: pd.Series, national_total: float | None = None) -> pd.Serie
     numbers = values.astype(float)
     if isinstance(numbers.index, pd.MultiIndex):
         raise ValueError("it_share takes one year: a Series indexed by region id")
+    from .layouts import harmonise, ids_layout
+
+    if to is not None:
+        numbers = harmonise(numbers, to=to).astype(float)
+    ids_layout(numbers.index, "IT output")
     if (numbers < 0).any():
         raise ValueError(f"IT output cannot be negative: {numbers[numbers < 0].to_dict()}")
     total = numbers.sum(skipna=True) if national_total is None else float(national_total)

@@ -533,3 +533,30 @@ def harmonise_ratio(numerator, denominator, to: str = "kz16", scale: float = 1.0
     out.attrs["layout"] = to
     out.attrs["flags"] = sorted(set(num.attrs.get("flags", [])) | set(den.attrs.get("flags", [])))
     return out
+
+
+# --- one layout per year, for any function taking region-indexed values -----------------------
+
+def ids_layout(ids, what: str = "the values") -> str | None:
+    """The earliest layout whose units include every id of ``ids`` (a year's values; missing units
+    are allowed), ``None`` for ids outside the registry (a user's own regions), and a
+    :class:`LayoutError` for a mix of layouts (South Kazakhstan with Shymkent, Abai with East
+    Kazakhstan of 2021), naming the units and how to harmonise.
+
+    >>> ids_layout(["akmola", "shymkent"]), ids_layout(["a", "b"])
+    ('kz17', None)
+    >>> ids_layout(["south_kazakhstan", "shymkent"])
+    Traceback (most recent call last):
+    ...
+    itclusters.layouts.LayoutError: the values mix layouts: the units overlap: south_kazakhstan and shymkent (shymkent is part of south_kazakhstan)...
+    """
+    given = set(ids) - {NATIONAL}
+    if not given or not given <= set(_layout_table("units")["unit_id"]):
+        return None
+    for layout in LAYOUTS:
+        if given <= set(layout_units(layout)):
+            return layout
+    raise LayoutError(
+        f"{what} mix layouts: {_layout_problem(given)}; to compare units of several layouts, "
+        f"bring levels to one layout first: itclusters.harmonise(levels, to='kz16') (a ratio is "
+        f"recomputed from harmonised levels, itclusters.harmonise_ratio; never averaged)")

@@ -23,6 +23,9 @@ __all__ = [
 
 
 def _check(matrix: pd.DataFrame) -> pd.DataFrame:
+    from .layouts import ids_layout
+
+    ids_layout(matrix.index, "the matrix's regions")  # a territory counted twice skews the country
     numbers = matrix.astype(float)
     if numbers.isna().any().any():
         cells = numbers.stack()
