@@ -73,6 +73,8 @@ _LABEL_OFFSETS = {
     "astana": (250, -105),
     "almaty_city": (250, -190),
     "almaty_region": (-60, 120),
+    "almaty_region_2022": (90, -10),
+    "zhambyl": (-40, 0),
     "akmola": (-130, -60),
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
@@ -644,7 +646,8 @@ def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
     for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
-        label = display_name(rid, short=True)
+        # "Karaganda (2022–)": the qualifier on a line of its own keeps the label narrow
+        label = display_name(rid, short=True).replace(" (", "\n(")
         if rid in _CITIES:
             ax.annotate(label, xy=(x, y), xytext=(x + dx, y + dy), fontsize=9, ha="center",
                         va="center", zorder=5, fontweight="bold",
