@@ -43,8 +43,8 @@ dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voil
 	JUPYTER_PATH=$(CURDIR)/lib/itclusters/share/jupyter $(BIN)/voila notebooks/dashboard.ipynb \
 		--template=itclusters --Voila.$(NO_DELAY)
 
-shapefiles: $(VENV)/.installed  ## rebuild shapefiles/*.shp from the GeoJSON
-	$(BIN)/python -c "from itclusters.data import write_shapefile, write_kz17_shapefile; print(write_shapefile(), write_kz17_shapefile())"
+shapefiles: $(VENV)/.installed  ## rebuild shapefiles/regions_kz{16,17,20}.geojson from shapefiles/source/
+	$(BIN)/python -c "from itclusters.data import write_boundaries; print(*write_boundaries(), sep='\\n')"
 
 bench: $(VENV)/.installed-test  ## run every benchmark and print its figures
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done

@@ -254,52 +254,45 @@ def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None =
     return matrix
 
 
-_BOUNDARY_FILES = {
-    "kz16": ("kz_regions_2010_2016.shp", "Made with Natural Earth"),
-    "kz17": ("kz_regions_2018_2021.shp",
-             "Boundaries: BNS of Kazakhstan, SDG platform (repaired)"),
-}
-_KZ17_SOURCE = "source/kz17_2018_2021_sdg_platform.geojson"
-
-
 def boundaries(layout: str = "kz16", path: str | os.PathLike | None = None
                ) -> "geopandas.GeoDataFrame":
     """The boundaries of one layout, indexed by unit id (EPSG:4326).
 
     Columns ``name_en``, ``name_kk``, ``name_ru``, ``iso_3166_2``, ``kind`` and the geometry;
-    ``.attrs["source"]`` is the credit to print under a map.
+    ``.attrs["source"]`` is the credit to print under a map and ``.attrs["map_note"]`` what the
+    drawing cannot show (empty when nothing).
 
     Parameters
     ----------
     layout : {"kz16", "kz17", "kz20"}
-        ``kz16``: the 16 regions of 2010-2016 (Natural Earth, public domain).  ``kz17``: the 17
-        units of 2018-2021 (the bureau's SDG platform, repaired: see
-        ``shapefiles/PROVENANCE_kz17.md``).  ``kz20``: no open 20-unit file was found, so a
-        ``path`` to the user's own file is required; draw 2022+ data on the ``kz17`` map through
-        :func:`~itclusters.harmonise` otherwise.
+        ``kz20``: the 20 units of 2022 onwards (geokz 1.0.2, CC BY 4.0, as a gap- and
+        overlap-free coverage); ``kz17`` (2018-2021) and ``kz16`` (2010-2017): the same units
+        added together along the crosswalk, so that a border that did not move is drawn the same
+        in every year.  See ``shapefiles/PROVENANCE.md``.
     path : path, optional
         A file of the layout to use instead (any format geopandas reads) with a ``region_id``
         column of unit ids or a ``name`` column of names :func:`~itclusters.resolve_region`
         understands in the layout's first year.
+
+    Examples
+    --------
+    >>> boundaries("kz20").loc["jetisu", "name_en"]
+    'Jetisu'
     """
     import geopandas  # heavy: imported only when a map is wanted
 
+    from . import _boundaries
     from .layouts import LAYOUTS, layout_units, layouts
 
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; available: {', '.join(LAYOUTS)}")
     ids = list(layout_units(layout))
     if path is None:
-        if layout not in _BOUNDARY_FILES:
-            raise FileNotFoundError(
-                f"no open boundary file of the {layout} layout ships with the suite: pass "
-                f"path= to your own, or harmonise the data to 'kz17' (itclusters.harmonise) and "
-                f"draw them on boundaries('kz17')")
-        name, credit = _BOUNDARY_FILES[layout]
-        path = project_root() / "shapefiles" / name
-        frame = geopandas.read_file(path, engine="pyogrio", encoding="utf-8")
+        path = project_root() / "shapefiles" / _boundaries.FILES[layout]
+        frame = geopandas.read_file(path, engine="pyogrio")
+        credit, note = _boundaries.CREDIT, _boundaries.MAP_NOTES[layout]
     else:
-        path, credit = Path(path), f"Boundaries: {Path(path).name}"
+        path, credit, note = Path(path), f"Boundaries: {Path(path).name}", ""
         frame = geopandas.read_file(path, engine="pyogrio")
         frame = _user_boundaries(frame, path, layout, int(layouts().loc[layout, "first_year"]))
     found = list(frame["region_id"])
@@ -310,6 +303,7 @@ def boundaries(layout: str = "kz16", path: str | os.PathLike | None = None
     if frame.crs is not None and frame.crs.to_epsg() != 4326:
         frame = frame.to_crs(4326)
     frame.attrs["source"] = credit
+    frame.attrs["map_note"] = note
     frame.attrs["layout"] = layout
     return frame
 
@@ -335,43 +329,21 @@ def _user_boundaries(frame, path: Path, layout: str, year: int):
     return frame
 
 
-def write_kz17_shapefile(folder: str | os.PathLike | None = None) -> Path:
-    """Repair the published 17-unit file and write ``kz_regions_2018_2021.*`` (ESRI Shapefile).
-
-    Run by ``make shapefiles``; ``shapefiles/PROVENANCE_kz17.md`` describes the repair.
-    """
-    from . import _boundaries
-    from .layouts import units
-
-    folder = Path(folder) if folder is not None else project_root() / "shapefiles"
-    frame = _boundaries.build_kz17(project_root() / "shapefiles" / _KZ17_SOURCE, units())
-    target = folder / _BOUNDARY_FILES["kz17"][0]
-    frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
-    return target
-
-
 def _check_regions(ids: pd.Series, path: Path) -> None:
     unknown = sorted(set(ids) - set(REGION_IDS))
     if unknown:
         raise ValueError(f"{path}: unknown region ids {unknown}; known: {', '.join(REGION_IDS)}")
 
 
-def write_shapefile(geojson: str | os.PathLike | None = None,
-                    folder: str | os.PathLike | None = None) -> Path:
-    """Convert the boundaries' GeoJSON into the ESRI Shapefile set read by :func:`boundaries`.
+def write_boundaries(folder: str | os.PathLike | None = None) -> list[Path]:
+    """Rebuild ``shapefiles/regions_kz{16,17,20}.geojson`` from ``shapefiles/source/``.
 
-    Writes ``kz_regions_2010_2016.{shp,shx,dbf,prj,cpg}`` (UTF-8 attribute names) next to the
-    GeoJSON by default.  Run by ``make shapefiles``; the committed files come from it.
+    Run by ``make shapefiles``; the committed files come from it.
     """
-    import geopandas
+    from . import _boundaries
 
-    folder = Path(folder) if folder is not None else project_root() / "shapefiles"
-    source = Path(geojson) if geojson is not None else folder / "kz_regions_2010_2016.geojson"
-    frame = geopandas.read_file(source, engine="pyogrio")
-    _check_regions(frame["region_id"], source)
-    target = folder / "kz_regions_2010_2016.shp"
-    frame.to_file(target, driver="ESRI Shapefile", engine="pyogrio", encoding="utf-8")
-    return target
+    return _boundaries.write_layers(Path(folder) if folder is not None
+                                    else project_root() / "shapefiles")
 
 
 # --- region layouts (data/layouts/) and the official series of 2010-2025 ----------------------

@@ -8,9 +8,11 @@ fitted to Kazakhstan (standard parallels 42° and 54° N, central meridian 68° 
 """
 from __future__ import annotations
 
+
 import os
 import re
 import tempfile
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -48,9 +50,11 @@ __all__ = [
     "credit_line",
 ]
 
+from ._boundaries import CREDIT as _CREDIT  # noqa: E402  (no heavy imports there)
+
 ALBERS_KZ = ("+proj=aea +lat_0=48 +lon_0=68 +lat_1=42 +lat_2=54 "
              "+datum=WGS84 +units=m +no_defs")
-CREDIT = "Made with Natural Earth"
+CREDIT = _CREDIT  # printed under every map drawn on the suite's boundary files
 _NO_DATA_FACE = "#d9d9d9"
 _HATCH = "////"
 # Fragile letters: a dark outline and a sparse, thin hatch, so the class colour stays readable.
@@ -404,8 +408,9 @@ def _infer_layout(ids) -> str:
                      f"first (itclusters.harmonise)")
 
 
-def _boundary_credit(layout: str) -> str:
-    return CREDIT if layout == "kz16" else _projected(layout)[4]
+def _boundary_credit(layout: str) -> tuple[str, str]:
+    """The credit of a layout's boundary file and what its drawing cannot show."""
+    return _projected(layout)[4]
 
 
 @lru_cache(maxsize=3)
@@ -433,7 +438,7 @@ def _projected(layout: str = "kz16"):
         points[rid] = (point.x / 1000.0, point.y / 1000.0)
     bounds = np.asarray(gdf.total_bounds) / 1000.0
     names = gdf["name_en"].to_dict()
-    return paths, points, bounds, names, gdf.attrs.get("source", CREDIT)
+    return paths, points, bounds, names, (gdf.attrs["source"], gdf.attrs.get("map_note", ""))
 
 
 @dataclass
@@ -541,15 +546,14 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         it would cover Mangystau.
     title, units, source : str, optional
         Title above the map; units as the legend title; data source printed under the map
-        next to the Natural Earth credit.
+        next to the boundaries' credit.
     flag : iterable of region ids, optional
         Regions outlined in black with a light hatch over their class colour, listed in the
         legend as ``flag_label`` (for example letters that are not robust).
-    layout : {"kz16", "kz17"}, optional
-        The map: the 16 regions of 2010-2017 (Natural Earth) or the 17 units of 2018-2021 (the
-        bureau's SDG platform, repaired); inferred from the region ids when omitted.  Data of
-        the 20 units of 2022 are drawn on the ``kz17`` map after :func:`~itclusters.harmonise`
-        (say so in ``units``).  Astana, Almaty and (from 2018) Shymkent get a city marker.
+    layout : {"kz16", "kz17", "kz20"}, optional
+        The map: the 16 regions of 2010-2017, the 17 units of 2018-2021 or the 20 units of
+        2022 onwards (one drawing, see :func:`~itclusters.boundaries`); inferred from the region
+        ids when omitted.  Astana, Almaty and (from 2018) Shymkent get a city marker.
     fmt : str or NumberFormat, optional
         How the legend's class edges read (see :func:`classify`): by default the format the
         tables give the indicator the Series is named after, so that ``ict_share``, ``ksi``,
@@ -623,7 +627,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         _draw_legend(ax, classes, units, extra=[_flag_handle(flag_label)] if flagged else [],
                      **legend_options)
     if credit:
-        ax.text(1.0, 0.0, credit_line(source, _boundary_credit(layout)), transform=ax.transAxes,
+        ax.text(1.0, 0.0, credit_line(source, *_boundary_credit(layout)), transform=ax.transAxes,
                 ha="right", va="top", fontsize=9, color="0.3", gid="credit", wrap=True)
     ax._itclusters_map = _MapState(regions, hatches, cities, units, legend, legend_options, fmt)
     ax._itclusters_classes = classes
@@ -634,12 +638,16 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     return ax
 
 
-def credit_line(source: str | None = None, boundaries: str = CREDIT) -> str:
-    """The line printed under every map: the data source and the boundaries' credit."""
+def credit_line(source: str | None = None, boundaries: str = CREDIT, note: str = "") -> str:
+    """The line printed under every map: the data source, the boundaries' credit and what the
+    drawing cannot show.
+
+    >>> credit_line("BNS", "Boundaries: mine.geojson")
+    'Source: BNS. Boundaries: mine.geojson.'
+    """
     text = f"Source: {source}. " if source else ""
-    if boundaries == CREDIT:
-        return f"{text}Boundaries: {CREDIT}."
-    return f"{text}{boundaries.rstrip('.')}."  # another file's own credit
+    text += f"{boundaries.rstrip('.')}."
+    return f"{text} {note}." if note else text
 
 
 def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
@@ -765,7 +773,8 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                          ncols=1 if in_cell else min(3, len(handles)), frameon=False,
                          alignment="left")
     _figure_header(fig, title, source, shared and len(years) > 1,
-                   [(_boundary_credit(lay), [y]) for y, lay in drawn_on.items()])
+                   [(_boundary_credit(lay), [y]) for y, lay in drawn_on.items()],
+                   several=len(years) > 1)
     settle_layout(fig)
     return fig
 
@@ -787,40 +796,58 @@ def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str 
                    credit=False, legend=False, fmt=(formats or {}).get(column))
         _draw_legend(ax, ax._itclusters_classes, None, loc="upper center",
                      bbox_to_anchor=(0.5, 0.0), ncols=2)
-    _figure_header(fig, f"{year}", source, False)
+    _figure_header(fig, f"{year}", source, False,
+                   [(_boundary_credit(_infer_layout(frame.index)), [year])])
     settle_layout(fig)
     return fig
 
 
-def _boundaries_by_year(credits) -> str:
-    """One "Boundaries" sentence for maps drawn on several boundary files, each named once
-    with the years drawn on it.
+def _boundaries_by_year(credits, several: bool = True) -> str:
+    """One "Boundaries" sentence for maps drawn on one or several boundary files, each named
+    once with the years drawn on it, then what the drawings cannot show, with their years.
 
-    >>> _boundaries_by_year([(CREDIT, [2010, 2016]),
-    ...                      ("Boundaries: BNS of Kazakhstan, SDG platform (repaired)", [2025])])
-    'Boundaries — 2010 and 2016: Made with Natural Earth; 2025: BNS of Kazakhstan, SDG platform (repaired).'
+    ``credits`` holds ``((credit, note), years)`` pairs.
+
+    >>> _boundaries_by_year([(("Boundaries: A", "Cities drawn later"), [2010, 2016]),
+    ...                      (("Boundaries: A", ""), [2025])])
+    'Boundaries: A. 2010 and 2016: Cities drawn later.'
+    >>> _boundaries_by_year([(("Boundaries: A", ""), [2016]), (("Boundaries: b.shp", ""), [2025])])
+    'Boundaries — 2016: A; 2025: b.shp.'
     """
     from .ranking import join_names
 
-    grouped: dict[str, list[int]] = {}
-    for credit, years in credits:
-        grouped.setdefault(credit, []).extend(years)
-    if len(grouped) == 1:
-        return credit_line(None, next(iter(grouped)))
-    parts = [f"{join_names(str(y) for y in sorted(set(years)))}: "
-             f"{credit.removeprefix('Boundaries: ').rstrip('.')}"
-             for credit, years in grouped.items()]
-    return f"Boundaries — {'; '.join(parts)}."
+    def by_year(pairs):
+        grouped: dict[str, list[int]] = {}
+        for text, years in pairs:
+            grouped.setdefault(text, []).extend(years)
+        return {text: join_names(str(y) for y in sorted(set(years)))
+                for text, years in grouped.items()}
+
+    files = by_year([(credit, years) for (credit, _), years in credits])
+    if len(files) == 1:
+        line = f"{next(iter(files)).rstrip('.')}."
+    else:
+        line = "Boundaries — " + "; ".join(
+            f"{years}: {credit.removeprefix('Boundaries: ').rstrip('.')}"
+            for credit, years in files.items()) + "."
+    notes = by_year([(note, years) for (_, note), years in credits if note])
+    for note, years in notes.items():
+        line += f" {years}: {note}." if several else f" {note}."
+    return line
 
 
-def _figure_header(fig, title, source, shared, credits=((CREDIT, ()),)) -> None:
+def _figure_header(fig, title, source, shared, credits=(((CREDIT, ""), ()),),
+                   several: bool = False) -> None:
     if title:
         fig.suptitle(title, x=0.01, ha="left")
     note = "One set of classes for all maps. " if shared else ""
     note += f"Source: {source}. " if source else ""
-    boundaries = _boundaries_by_year(credits)
-    # a figure label takes part in the layout, so it never overlaps the legend or the maps
-    fig.supxlabel(f"{note}{boundaries}", x=0.99, ha="right", fontsize=9, color="0.3")
+    boundaries = _boundaries_by_year(credits, several)
+    # a figure label takes part in the layout, so it never overlaps the legend or the maps; it
+    # is wrapped to the figure's width (about 13 characters an inch at 9 pt), so that it never
+    # makes the saved figure wider than its maps
+    text = textwrap.fill(f"{note}{boundaries}", width=int(fig.get_figwidth() * 13))
+    fig.supxlabel(text, x=0.99, ha="right", fontsize=9, color="0.3")
 
 
 def settle_layout(fig, max_draws: int = 8):

@@ -578,7 +578,7 @@ class Explorer(W.VBox):
                  title=_title(self.indicator.value, self.year.value, self.panel),
                  units=self._unit())
         boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
-        self._credit.set_text(credit_line(self._source(), boundaries) if boundaries
+        self._credit.set_text(credit_line(self._source(), *boundaries) if boundaries
                               else credit_line(self._source()))
         self._title_text = self._take_title()
         # the picture first: each widget update is one message, and the browser handles them
