@@ -562,7 +562,7 @@ def test_a_picker_change_redraws_the_map(name, request):
             "() => document.querySelector('.itclusters-explorer').innerText.includes(', 2010')",
             timeout=60_000)
         text = page.locator(".itclusters-explorer").inner_text()
-        assert "Made with Natural Earth" in text
+        assert "Boundaries: geokz 1.0.2" in text
 
 
 @pytest.mark.parametrize("name", ["lab", "voila"])

@@ -180,14 +180,19 @@ def test_the_explorer_redraws_the_map_when_the_years_layout_changes():
 
     panel = explorer_panel(None)
     assert panel.attrs["layouts"][2016] == "kz16" and panel.attrs["layouts"][2019] == "kz17"
-    assert panel.attrs["layouts"][latest_year()] == "kz17"   # 20 units drawn on the 17-unit map
+    assert panel.attrs["layouts"][latest_year()] == "kz20"   # each year on its own units
     explorer = Explorer(panel=panel, indicator="ict_lq_grp", year=2016)
     assert len(explorer.ax._itclusters_ids) == 16
     explorer.year.value = 2019
     assert len(explorer.ax._itclusters_ids) == 17
     gids = {c.get_gid() for c in explorer.ax.collections}
     assert "city:shymkent" in gids
-    assert "SDG platform" in explorer._credit.get_text()
+    assert "geokz 1.0.2" in explorer._credit.get_text()
+    assert "later borders" not in explorer._credit.get_text()
+    explorer.year.value = latest_year()
+    assert len(explorer.ax._itclusters_ids) == 20
+    assert "city:shymkent" in {c.get_gid() for c in explorer.ax.collections}
     explorer.year.value = 2012
     assert len(explorer.ax._itclusters_ids) == 16
-    assert "Natural Earth" in explorer._credit.get_text()
+    # the 16-region map says what the one drawing of all years cannot show
+    assert "Astana and Almaty city drawn with their later borders" in explorer._credit.get_text()

@@ -62,7 +62,7 @@ def test_starts_on_the_published_index_with_grades(widget, panel):
     _expect(widget, panel, "index", 2016, "grade")
     assert widget.image.value[:4] == b"\x89PNG"
     assert "Index of innovative development (published), 2016" in widget.heading.value
-    assert "Made with Natural Earth" in widget.credit.value and "Table 1" in widget.credit.value
+    assert "geokz 1.0.2" in widget.credit.value and "Table 1" in widget.credit.value
 
 
 def test_picture_has_the_maps_proportions_and_twice_its_css_pixels(widget):

@@ -797,7 +797,8 @@ def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str 
         _draw_legend(ax, ax._itclusters_classes, None, loc="upper center",
                      bbox_to_anchor=(0.5, 0.0), ncols=2)
     _figure_header(fig, f"{year}", source, False,
-                   [(_boundary_credit(_infer_layout(frame.index)), [year])])
+                   [(_boundary_credit(_infer_layout(_select(frame[columns[0]], year).index)),
+                     [year])])
     settle_layout(fig)
     return fig
 
