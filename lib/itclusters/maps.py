@@ -80,6 +80,7 @@ _LABEL_OFFSETS = {
     "almaty_region_2022": (90, -10),
     "zhambyl": (-40, 0),
     "akmola": (-130, -60),
+    "kostanay": (-70, 40),
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
     "pavlodar": (110, -40),

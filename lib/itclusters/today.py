@@ -270,12 +270,13 @@ def it_poles(panel: pd.DataFrame, year: int) -> pd.DataFrame:
 REPUBLIC = "Republic of Kazakhstan"
 
 
-def display_names(ids) -> list[str]:
+def display_names(ids, year: int | None = None) -> list[str]:
     """Display names of unit ids of any layout (``national`` is the Republic), through the
-    suite's one naming function, :func:`itclusters.presentation.display_name`."""
+    suite's one naming function, :func:`itclusters.presentation.display_name`; with ``year``,
+    a unit harmonised to an earlier layout is named for what it holds in that year."""
     from .presentation import display_name
 
-    return [REPUBLIC if r == NATIONAL else display_name(r) for r in ids]
+    return [REPUBLIC if r == NATIONAL else display_name(r, year=year) for r in ids]
 
 
 def _and(items: list[str]) -> str:
