@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import itclusters as itc
 from itclusters import today
 from itclusters.data import official_current
 from itclusters.presentation import display_name, format_value
@@ -260,3 +261,21 @@ def test_functions_refuse_a_mix_of_layouts_and_harmonise_when_asked():
         [list(layout_units("kz20")), [2023]], names=["region_id", "year"]))
     both = pd.concat([raw.drop(("south_kazakhstan", 2019)), kz20])
     assert len(itc.innovation_index(both)) == 17 + 20
+
+
+def test_a_users_index_on_the_20_units_of_2023_keeps_its_20_units():
+    # user_panel once put every year on the 16 regions, silently dropping Abai, Jetisu, Ulytau,
+    # Shymkent and the reduced units of a 2023 table
+    from itclusters.catalogue import available_years, user_panel
+
+    ids = list(itc.layout_units("kz20"))
+    index = pd.MultiIndex.from_product([ids, [2023]], names=["region_id", "year"])
+    raw = pd.DataFrame({c: [float(i + 1) for i in range(20)]
+                        for c in ["J_A", "J_B", "J_C", "J_D", "J_E", "J_F"]}, index=index)
+    panel = user_panel(raw)
+    yours = panel["your_index"].xs(2023, level="year").dropna()
+    assert sorted(yours.index) == sorted(ids)
+    assert yours[ids[-1]] == pytest.approx(100.0) and yours[ids[0]] == pytest.approx(5.0)  # 1/20
+    assert available_years(panel, "your_index") == [2023]
+    # the article's years keep their 16 regions
+    assert len(panel["index"].xs(2016, level="year").dropna()) == 16

@@ -154,7 +154,8 @@ def user_panel(raw: pd.DataFrame, metadata: pd.DataFrame | None = None,
 
     ``raw`` is a table of raw indicators (e.g. from :func:`~itclusters.read_indicators`);
     formulas (1)-(4) give the columns of :data:`USER_COLUMNS`.  The years are the union of the
-    suite's and the user's, each column missing where its source has no value.
+    suite's and the user's, each column missing where its source has no value; each year keeps
+    its own units (a table on the 20 units of 2023 stays on those 20 units).
 
     >>> from itclusters import REGION_IDS
     >>> idx = pd.MultiIndex.from_product([list(REGION_IDS), [2017]], names=["region_id", "year"])
@@ -170,8 +171,7 @@ def user_panel(raw: pd.DataFrame, metadata: pd.DataFrame | None = None,
     index["grade"] = grade(index["index"])
     yours = pd.DataFrame({column: index[source] for column, source in USER_COLUMNS.items()})
     base = indicator_panel() if panel is None else panel
-    years = sorted(set(base.index.get_level_values("year")) | set(yours.index.get_level_values("year")))
-    full = pd.MultiIndex.from_product([list(REGION_IDS), years], names=["region_id", "year"])
+    full = base.index.union(yours.index).set_names(["region_id", "year"])
     combined = base.reindex(full).join(yours.reindex(full))
     combined.attrs["indicators"] = INDICATORS
     return combined
