@@ -56,7 +56,7 @@ runs:
              if line.startswith("sleeper ")}
     assert re.search(r"\sFAILED\s.*no space left on the device", lines["label=full"])
     assert re.search(r"\sok\s", lines["label=first"]) and re.search(r"\sok\s", lines["label=last"])
-    assert re.search(r"\sok\s", lines["label=" + "x" * 300])
+    assert re.search(r"\sok\s", lines["label=" + "x" * 300]), captured.out
     assert "3 of 4 runs succeeded; 1 failed" in captured.out
     names = sorted(p.name for p in (out / "sleeper").iterdir())
     assert "label=full.failed.ipynb" in names  # the executed notebook is kept

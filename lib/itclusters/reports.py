@@ -54,9 +54,12 @@ EXIT_FAILED, EXIT_CANNOT_START = 1, 2
 #: the packages whose versions every report records
 RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
                      "ipykernel")
-#: a rough upper bound of one run's files (ipynb + html with embedded figures), for the
-#: free-space check at start; a report of the project's grid takes 0.3 to 1 MB
-_BYTES_PER_RUN = 2 * 2 ** 20
+#: one run's files (ipynb + html with embedded figures) for the free-space check at start when
+#: the output folder holds no report yet; notebook 09's report takes 2.6 MB
+_BYTES_PER_RUN = 6 * 2 ** 20
+#: longest report name in bytes: file systems take 255, and the longest file written is
+#: ``.<name>.failed.tmp-<pid>.ipynb``
+_NAME_MAX_BYTES = 255 - len(".failed.tmp-4194304.ipynb") - 1
 _LOCK_NAME = ".itclusters-report.lock"
 
 
@@ -250,7 +253,8 @@ def assign_names(runs: list[Run], source: str = "the grid") -> list[Run]:
     """Give each run a report name unique within its notebook's folder.
 
     The readable slug (``year=2010``) where it is unique, else the slug and a short hash of
-    the parameters (``indicators_file=x-y.csv_1a2b3c4d``).  Names are compared ignoring case
+    the parameters (``indicators_file=x-y.csv_1a2b3c4d``); a slug too long for the file
+    system is cut and given the hash.  Names are compared ignoring case
     (some file systems do).  A collision that remains is a :class:`GridError`, never an
     overwrite.
 
@@ -267,7 +271,12 @@ def assign_names(runs: list[Run], source: str = "the grid") -> list[Run]:
             named.append(run)
             continue
         clash = len(by_readable[(run.notebook, run.readable_slug.casefold())]) > 1
-        name = f"{run.readable_slug}_{run.parameter_hash}" if clash else run.readable_slug
+        readable = run.readable_slug
+        if len(readable.encode("utf-8")) > _NAME_MAX_BYTES:  # too long for the file system
+            clash = True
+            cut = _NAME_MAX_BYTES - len(run.parameter_hash) - 1
+            readable = readable.encode("utf-8")[:cut].decode("utf-8", errors="ignore")
+        name = f"{readable}_{run.parameter_hash}" if clash else readable
         named.append(Run(run.notebook, run.parameters, name))
     seen: dict[tuple[str, str], Run] = {}
     for run in named:
@@ -379,8 +388,11 @@ def provenance(run: Run, cwd: Path | None = None) -> dict:
     for pname, value in run.parameters:  # a file given as a parameter is data too
         if isinstance(value, str) and value:
             file = Path(value) if Path(value).is_absolute() or cwd is None else cwd / value
-            if file.is_file():
-                data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
+            try:
+                if file.is_file():
+                    data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
+            except OSError:  # e.g. a text too long to be a file name: not a file
+                continue
     versions = {"python": sys.version.split()[0]}
     for package in RECORDED_PACKAGES:
         try:
@@ -569,33 +581,48 @@ class _Interrupted(BaseException):
         self.signum = signum
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+def _atomic_write(files: dict[Path, bytes]) -> None:
+    """Write every file under a temporary name, then rename them all: all or none in place."""
+    temporaries = {target: target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+                   for target in files}
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        for target, data in files.items():
+            temporaries[target].write_bytes(data)
+        for target, tmp in temporaries.items():
+            os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temporaries.values():
+            tmp.unlink(missing_ok=True)
 
 
 def write_outputs(executed: Executed, out_dir: Path) -> RunResult:
-    """Write what a worker returned: the report on success, ``.failed.ipynb`` on failure."""
+    """Write what a worker returned: the report on success, ``.failed.ipynb`` on failure.
+
+    A file that cannot be written (disk full, name too long) is the failure of this run: the
+    previous report stays, the executed notebook is kept as ``.failed.ipynb`` where it can be.
+    """
     run = executed.run
     target_dir = out_dir / run.notebook
-    target_dir.mkdir(parents=True, exist_ok=True)
     final_nb = target_dir / f"{run.slug}.ipynb"
     final_html = target_dir / f"{run.slug}.html"
     failed_nb = target_dir / f"{run.slug}.failed.ipynb"
-    if executed.ok:
-        _atomic_write(final_html, executed.html)
-        _atomic_write(final_nb, executed.notebook)
-        failed_nb.unlink(missing_ok=True)
-        return RunResult(run, True, executed.seconds, [str(final_nb), str(final_html)])
+    error = executed.error
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        if executed.ok:
+            _atomic_write({final_html: executed.html, final_nb: executed.notebook})
+            failed_nb.unlink(missing_ok=True)
+            return RunResult(run, True, executed.seconds, [str(final_nb), str(final_html)])
+    except OSError as err:
+        error = _describe_os_error(target_dir, err, for_run=True)
     outputs = []
     if executed.notebook is not None:
-        _atomic_write(failed_nb, executed.notebook)
-        outputs = [str(failed_nb)]
-    return RunResult(run, False, executed.seconds, outputs, executed.error)
+        try:
+            _atomic_write({failed_nb: executed.notebook})
+            outputs = [str(failed_nb)]
+        except OSError:
+            pass  # the error above (or the same one again) says why
+    return RunResult(run, False, executed.seconds, outputs, error)
 
 
 def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike) -> RunResult:
@@ -607,12 +634,15 @@ def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.Pa
 # --------------------------------------------------------------------------------------------
 # the output folder
 
-def _describe_os_error(folder: Path, err: OSError) -> str:
+def _describe_os_error(folder: Path, err: OSError, for_run: bool = False) -> str:
     reasons = {errno.EROFS: "it is on a read-only file system",
                errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                errno.ENOSPC: "no space left on the device",
-               errno.EDQUOT: "disk quota exceeded"}
+               errno.EDQUOT: "disk quota exceeded",
+               errno.ENAMETOOLONG: "a file name is too long for the file system"}
     reason = reasons.get(err.errno, err.strerror or str(err))
+    if for_run:
+        return f"cannot write the report into {folder}: {reason}"
     return f"cannot write reports into {folder}: {reason}; choose another folder with --out"
 
 
@@ -651,7 +681,7 @@ class _OutputLock:
         except OSError as err:
             self.release()
             raise OutputFolderError(_describe_os_error(out_dir, err)) from None
-        needed = _BYTES_PER_RUN * max(1, runs)
+        needed = _bytes_per_run(out_dir) * max(1, runs)
         if free < needed:
             self.release()
             raise OutputFolderError(
@@ -662,6 +692,19 @@ class _OutputLock:
     def release(self) -> None:
         if not self.handle.closed:
             self.handle.close()  # closing releases the lock
+
+
+def _bytes_per_run(out_dir: Path) -> int:
+    """The largest previous report (its .ipynb and .html together), else 6 MB."""
+    sizes: dict[Path, int] = {}
+    for file in [*out_dir.glob("*/*.ipynb"), *out_dir.glob("*/*.html")]:
+        if not file.name.startswith(".") and not file.name.endswith(".failed.ipynb"):
+            key = file.with_suffix("")
+            try:
+                sizes[key] = sizes.get(key, 0) + file.stat().st_size
+            except OSError:
+                continue
+    return max(sizes.values(), default=_BYTES_PER_RUN)
 
 
 def _clean_stale_temporaries(out_dir: Path) -> None:
@@ -915,10 +958,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                             f"worker lost twice (killed or out of memory): {losses[run][-1]}")
                     else:
                         with shield:
-                            try:
-                                results[run] = write_outputs(executed, out_dir)
-                            except OSError as err:
-                                raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+                            results[run] = write_outputs(executed, out_dir)
                         if run in losses:
                             results[run].note = f"retried after a lost worker ({losses[run][0]})"
                     bar.set_postfix_str(run.notebook, refresh=False)
