@@ -180,7 +180,7 @@ def test_ctrl_c_after_the_scheduler_is_lost_exits_130_with_the_summary(tmp_path,
 # 25.6: errors for people at the command line, exit 2
 
 def _cp1251_grid(tmp_path):
-    path = tmp_path / "grid.yaml"
+    path = tmp_path / "grid_cp1251.yaml"
     path.write_bytes("# отчёты для семинара\nruns:\n  - notebook: 05_article_audit\n"
                      .encode("cp1251"))
     return path
@@ -189,7 +189,7 @@ def _cp1251_grid(tmp_path):
 @pytest.mark.parametrize("case, message", [
     ("scheduler", r"--scheduler 'tcp://127\.0\.0\.1': missing port number; allowed: 'local' or "
                   r"a Dask scheduler address with its port \(tcp://host:8786\)"),
-    ("cp1251", r"grid\.yaml: not UTF-8 text \(byte 0x.. at position \d+\); save the grid as "
+    ("cp1251", r"grid_cp1251\.yaml: not UTF-8 text \(byte 0x.. at position \d+\); save the grid as "
                r"UTF-8"),
     ("folder", r"--grid .*: is a folder; allowed: a YAML grid file"),
     ("only", r"--only '05_artcle_audit': no such notebook in the grid .*; allowed: "

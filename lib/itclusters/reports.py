@@ -300,10 +300,15 @@ def load_grid(path: str | os.PathLike, notebooks_dir: str | os.PathLike | None =
 
     path = Path(path)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else path.parent
+    if path.is_dir():
+        raise GridError(f"{path}: is a folder; allowed: a YAML grid file")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise GridError(f"{path}: not valid YAML: {err}") from err
+    except UnicodeDecodeError as err:
+        raise GridError(f"{path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at position "
+                        f"{err.start}); save the grid as UTF-8") from None
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise GridError(f"{path}: expected a mapping with a 'runs' list")
     runs: list[Run] = []
@@ -1034,6 +1039,19 @@ def summary_table(results: list[RunResult]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _address_problem(address: str) -> str:
+    """What is wrong with a Dask scheduler address ('' when nothing)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as err:
+        return str(err).split(" in address")[0]
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point ``itclusters-report``."""
     from .data import project_root
@@ -1051,21 +1069,46 @@ def main(argv: list[str] | None = None) -> int:
                         help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
                              "'local' for a local cluster of --jobs workers; default: a local "
                              "process pool")
+    parser.add_argument("--lost-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="with --scheduler: end the batch (exit 2) when the scheduler or "
+                             "every worker has been lost this long (default: 60)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only this notebook (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
-    notebooks_dir = Path(args.notebooks) if args.notebooks else Path(args.grid).parent
-    try:
-        runs = load_grid(args.grid, notebooks_dir)
-    except (GridError, FileNotFoundError) as err:
-        print(f"itclusters-report: {err}", file=sys.stderr)
+
+    def refuse(message: str) -> int:
+        print(f"itclusters-report: {message}", file=sys.stderr)
         return EXIT_CANNOT_START
+
+    if args.scheduler and args.scheduler != "local":
+        problem = _address_problem(args.scheduler)
+        if problem:
+            return refuse(f"--scheduler {args.scheduler!r}: {problem}; allowed: 'local' or a "
+                          f"Dask scheduler address with its port (tcp://host:8786)")
+    if args.lost_timeout <= 0:
+        return refuse(f"--lost-timeout {args.lost_timeout:g}: allowed: a number of seconds above 0")
+    grid = Path(args.grid)
+    if grid.is_dir():
+        return refuse(f"--grid {grid}: is a folder; allowed: a YAML grid file "
+                      f"(e.g. {grid / 'reports.yaml'})")
+    if not grid.exists():
+        return refuse(f"--grid {grid}: no such file; allowed: a YAML grid file")
+    notebooks_dir = Path(args.notebooks) if args.notebooks else grid.parent
+    try:
+        runs = load_grid(grid, notebooks_dir)
+    except (GridError, OSError) as err:
+        return refuse(str(err))
     if args.only:
-        runs = [r for r in runs if r.notebook in args.only]
-        if not runs:
-            print(f"itclusters-report: no run of {args.only} in {args.grid}", file=sys.stderr)
-            return EXIT_CANNOT_START
+        in_grid = sorted({r.notebook for r in runs})
+        for name in args.only:
+            if name.removesuffix(".ipynb") not in in_grid:
+                close = difflib.get_close_matches(name, in_grid, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                return refuse(f"--only {name!r}: no such notebook in the grid {grid}; allowed: "
+                              f"{', '.join(in_grid)}{hint}")
+        only = {name.removesuffix(".ipynb") for name in args.only}
+        runs = [r for r in runs if r.notebook in only]
     try:
         results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs,
                             progress=not args.no_progress, scheduler=args.scheduler)
