@@ -19,10 +19,15 @@ this process writes the files, each under a temporary name then renamed, so an i
 batch never leaves a half-written report and workers need no shared file system.  A failed run
 keeps the previous good report and writes the executed notebook, error included, as
 ``<params>.failed.ipynb``; a run whose worker was lost is retried once, then reported as
-failed.  One progress bar, a summary table, exit code 0 when every run succeeded, 1 when one
-failed, 2 when the batch could not start (bad grid, output folder not writable or full, another
-batch writing into it), 128 + the signal number when interrupted (SIGINT, SIGTERM).  Kernels'
-own chatter goes to ``reports/batch.log``.
+failed.  A report that cannot be written (disk full, a name the file system refuses) is the
+failure of that run, never of the batch; a name too long for the file system is cut and given
+a short hash.  With Dask, a scheduler that does not answer, or a cluster without workers, for
+``--lost-timeout`` seconds (default 60) ends the batch.  One progress bar, a summary table
+(printed whenever a run was started), exit code 0 when every run succeeded, 1 when one failed,
+2 when the batch could not start (bad grid or argument, output folder not writable or short of
+space for reports the size of the largest previous one, another batch writing into it) or
+lost its Dask scheduler or every worker, 128 + the signal number when interrupted (SIGINT,
+SIGTERM).  Kernels' own chatter goes to ``reports/batch.log``.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from multiprocessing import get_context
@@ -580,6 +585,10 @@ class _Shield:
             raise _Interrupted(signum)
 
 
+class _Lost(BatchError):
+    """The Dask scheduler or every worker has been gone for longer than allowed."""
+
+
 class _Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
@@ -784,6 +793,11 @@ class _ProcessPoolBackend:
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"),
                                    initializer=_quiet_worker, initargs=(str(self.log_path),))
 
+    healthy = True
+
+    def lost(self, timeout: float) -> str:
+        return ""
+
     def renew(self):
         """A pool whose worker died is broken for good: start a fresh one."""
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -795,13 +809,21 @@ class _ProcessPoolBackend:
 
 
 class _DaskBackend:
+    """A Dask client, and a thread that asks the scheduler every second how many workers it has.
+
+    A scheduler that does not answer (killed, stopped, unreachable) or has no worker is noticed
+    by :meth:`lost` without ever blocking the batch on a call to the scheduler.
+    """
+
     def __init__(self, address: str, jobs: int, log_path: Path) -> None:
         import logging
+        import threading
 
         import dask
         from distributed import Client, LocalCluster
 
         self.cluster = None
+        self.address = address
         if address == "local":
             # a lost worker raises KilledWorker at once; the runner's own retry (the same for
             # both executors) then tries the run once more.  No pre-spawn environment: Dask's
@@ -829,29 +851,78 @@ class _DaskBackend:
                                         f"30 s; start one with `dask worker {address}`") from None
             workers = len(self.client.nthreads())
             self.description = f"Dask scheduler {address} ({workers} workers)"
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        if self.cluster is not None:
+            self.address = self.cluster.scheduler_address
+        # Dask's own complaints (a lost connection, reconnecting) go to the batch log; the
+        # batch says in one line what was lost
+        to_log = logging.FileHandler(log_path, encoding="utf-8")
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            logger = logging.getLogger(name)
+            if name.startswith("distributed") and logger.handlers:
+                for handler in list(logger.handlers):
+                    logger.removeHandler(handler)
+                logger.addHandler(to_log)
         # pure=False: a retried run is a new task, not the lost one's cached failure
         self.executor = self.client.get_executor(pure=False)
+        self.threads = sum(self.client.nthreads().values())
+        self.answered = self.had_workers = time.monotonic()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="itclusters-dask-watch").start()
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(1.0):
+            if self.client.status != "running":
+                continue
+            try:
+                info = self.client.sync(self.client.scheduler.identity, n_workers=0)
+            except Exception:
+                continue
+            self.answered = time.monotonic()
+            self.threads = int(info.get("total_threads", 0))
+            if self.threads:
+                self.had_workers = self.answered
+
+    @property
+    def healthy(self) -> bool:
+        return (self.client.status == "running" and self.threads > 0
+                and time.monotonic() - self.answered < 5)
+
+    def lost(self, timeout: float) -> str:
+        """What has been lost for ``timeout`` seconds: the scheduler, every worker, or ''."""
+        now = time.monotonic()
+        if now - self.answered > timeout:
+            return (f"lost the Dask scheduler at {self.address}: no answer for {timeout:g} s "
+                    f"(stopped, killed or unreachable)")
+        if now - self.had_workers > timeout:
+            return (f"lost every worker of the Dask scheduler at {self.address}: none for "
+                    f"{timeout:g} s; start one with `dask worker {self.address}`")
+        return ""
 
     @property
     def capacity(self) -> int:
         """Worker threads now in the cluster (workers may come and go)."""
-        try:
-            return max(1, sum(self.client.nthreads().values()))
-        except Exception:  # the scheduler is busy or gone: keep handing out one at a time
-            return 1
+        return max(1, self.threads)
 
     def renew(self):
         return self.executor
 
     def close(self, stopping: bool) -> None:
-        self.executor.shutdown(wait=False)
-        try:
-            self.client.close(timeout=10)
-            if self.cluster is not None:
-                self.cluster.close(timeout=10)
-        except Exception:  # a cluster whose workers were just stopped may complain; ignore
-            pass
+        import threading
+
+        self.stopped.set()
+
+        def close():
+            try:
+                self.executor.shutdown(wait=False)
+                self.client.close(timeout=10)
+                if self.cluster is not None:
+                    self.cluster.close(timeout=10)
+            except Exception:  # a cluster whose workers or scheduler were lost may complain
+                pass
+        # a lost scheduler can make closing wait for its time-outs: never more than 15 s
+        closing = threading.Thread(target=close, daemon=True)
+        closing.start()
+        closing.join(timeout=15)
 
 
 # --------------------------------------------------------------------------------------------
@@ -862,7 +933,7 @@ _SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike,
               jobs: int | None = None, progress: bool = True,
-              scheduler: str | None = None) -> list[RunResult]:
+              scheduler: str | None = None, lost_timeout: float = 60.0) -> list[RunResult]:
     """Run every run on workers; results come back in the order of ``runs``.
 
     ``scheduler``: None for a local process pool of ``jobs`` workers (default: one per core),
@@ -870,7 +941,9 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
     Raises :class:`OutputFolderError` before any run when ``out_dir`` cannot take the reports
     or another batch is writing into it.  On SIGINT/SIGTERM the workers and their kernels are
     stopped, the results so far are returned (the others marked not finished) and the
-    signal's number is in the attribute ``interrupted`` of the returned list.
+    signal's number is in the attribute ``interrupted`` of the returned list.  When the Dask
+    scheduler, or every worker, has been lost for ``lost_timeout`` seconds, the batch stops the
+    same way and the attribute ``lost`` says what was lost.
     """
     from tqdm.auto import tqdm
 
@@ -939,7 +1012,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
         pending: set = set()
 
         def fill():
-            while queue and len(pending) < backend.capacity:
+            while queue and backend.healthy and len(pending) < backend.capacity:
                 run = queue.popleft()
                 future = submit(run)
                 futures[future] = run
@@ -947,13 +1020,23 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
 
         fill()
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while pending or queue:
+                if pending:
+                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                else:  # runs wait for the cluster to come back
+                    done = set()
+                    time.sleep(1.0)
+                lost = backend.lost(lost_timeout)
+                if lost:
+                    raise _Lost(lost)
                 for future in done:
                     run = futures.pop(future)
                     try:
                         executed = future.result()
-                    except Exception as err:  # the worker was lost (killed, out of memory)
+                    except (Exception, CancelledError) as err:  # a lost worker or scheduler
+                        if not backend.healthy:  # not this run's fault: wait, then run it again
+                            queue.appendleft(run)
+                            continue
                         losses.setdefault(run, []).append(_first_line(err))
                         if len(losses[run]) < 2:
                             queue.appendleft(run)
@@ -969,7 +1052,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                     bar.set_postfix_str(run.notebook, refresh=False)
                     bar.update()
                 fill()
-        except (_Interrupted, BatchError) as stop:
+        except (_Interrupted, _Lost) as stop:
             interrupted = stop
             for future in futures:
                 future.cancel()
@@ -998,17 +1081,17 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
             lock.release()
             for signum, handler in old_handlers.items():
                 signal.signal(signum, handler)
-    if isinstance(interrupted, BatchError):
-        raise interrupted
     ordered = _ResultList(results.get(run) or RunResult(run, False, 0.0, [], "", "", False)
                           for run in runs)
-    ordered.interrupted = interrupted.signum if interrupted is not None else None
+    ordered.interrupted = getattr(interrupted, "signum", None)
+    ordered.lost = str(interrupted) if isinstance(interrupted, _Lost) else ""
     ordered.executor = getattr(backend, "description", "")
     return ordered
 
 
 class _ResultList(list):
     interrupted: int | None = None
+    lost: str = ""
     executor: str = ""
 
 
@@ -1054,6 +1137,15 @@ def _address_problem(address: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point ``itclusters-report``."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the batch started (or after it ended)
+        print("itclusters-report: interrupted by SIGINT before any run started",
+              file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: list[str] | None) -> int:
     from .data import project_root
 
     root = project_root()
@@ -1111,10 +1203,10 @@ def main(argv: list[str] | None = None) -> int:
         runs = [r for r in runs if r.notebook in only]
     try:
         results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs,
-                            progress=not args.no_progress, scheduler=args.scheduler)
+                            progress=not args.no_progress, scheduler=args.scheduler,
+                            lost_timeout=args.lost_timeout)
     except BatchError as err:
-        print(f"itclusters-report: {err}", file=sys.stderr)
-        return EXIT_CANNOT_START
+        return refuse(str(err))
     print(summary_table(results))
     for r in results:
         if r.finished and not r.ok:
@@ -1127,8 +1219,18 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(results) - len(left)} of {len(results)} runs finished, {len(left)} did "
               f"not (their previous reports, if any, are unchanged)", file=sys.stderr)
         return 128 + signum
+    if results.lost:
+        left = sum(not r.finished for r in results)
+        print(f"itclusters-report: {results.lost}; {len(results) - left} of {len(results)} runs "
+              f"finished, {left} did not (their previous reports, if any, are unchanged)",
+              file=sys.stderr)
+        return EXIT_CANNOT_START
     return 0 if all(r.ok for r in results) else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the imported module, not this __main__ copy: tasks sent to a Dask cluster must name
+    # itclusters.reports.render_run, which a worker can import
+    from itclusters.reports import main as _main_of_module
+
+    sys.exit(_main_of_module())
