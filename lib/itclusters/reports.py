@@ -855,13 +855,13 @@ class _DaskBackend:
             self.address = self.cluster.scheduler_address
         # Dask's own complaints (a lost connection, reconnecting) go to the batch log; the
         # batch says in one line what was lost
-        to_log = logging.FileHandler(log_path, encoding="utf-8")
+        self.to_log = logging.FileHandler(log_path, encoding="utf-8")
+        self.handlers = {}  # logger: its own handlers, given back at the end
         for name in ["distributed", *logging.root.manager.loggerDict]:
             logger = logging.getLogger(name)
-            if name.startswith("distributed") and logger.handlers:
-                for handler in list(logger.handlers):
-                    logger.removeHandler(handler)
-                logger.addHandler(to_log)
+            if name.startswith("distributed") and logger.handlers and logger not in self.handlers:
+                self.handlers[logger] = list(logger.handlers)
+                logger.handlers = [self.to_log]
         # pure=False: a retried run is a new task, not the lost one's cached failure
         self.executor = self.client.get_executor(pure=False)
         self.threads = sum(self.client.nthreads().values())
@@ -923,6 +923,9 @@ class _DaskBackend:
         closing = threading.Thread(target=close, daemon=True)
         closing.start()
         closing.join(timeout=15)
+        for logger, handlers in self.handlers.items():
+            logger.handlers = handlers
+        self.to_log.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -1034,11 +1037,10 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                     try:
                         executed = future.result()
                     except (Exception, CancelledError) as err:  # a lost worker or scheduler
-                        if not backend.healthy:  # not this run's fault: wait, then run it again
-                            queue.appendleft(run)
-                            continue
                         losses.setdefault(run, []).append(_first_line(err))
-                        if len(losses[run]) < 2:
+                        # with no worker or scheduler left it is not this run's fault: it waits
+                        # for the cluster to come back (or the batch to end), then runs again
+                        if len(losses[run]) < 2 or not backend.healthy:
                             queue.appendleft(run)
                             continue
                         results[run] = RunResult(
