@@ -133,3 +133,19 @@ def test_a_wrong_type_or_range_stops_with_a_message_naming_the_parameter(noteboo
         exec(compile(validation, f"{notebook}:validation", "exec"),
              {**namespace, **defaults, name: value})
     assert str(err.value).startswith(f"{name} "), (notebook, name, value, str(err.value))
+
+
+def test_notebook_05_refuses_an_a_from_its_scale_cannot_take(notebooks):
+    """Issue 25.6: a_from=50.0 passed validation, then GradeScale failed (50 is the B+ cut)."""
+    from itclusters import GradeScale
+
+    namespace, _, defaults, validation = notebooks["05_article_audit"]
+    for bad in (50.0, 49.99, 100.5):
+        with pytest.raises(ParameterError, match=rf"^a_from {bad} is outside \(50\.0, 100\.0\]; "
+                                                 rf"allowed: a number above 50\.0 and at most "
+                                                 rf"100\.0"):
+            exec(compile(validation, "05:validation", "exec"), {**namespace, **defaults,
+                                                                "a_from": bad})
+    for good in (50.01, 70, 100.0):
+        exec(compile(validation, "05:validation", "exec"), {**namespace, **defaults, "a_from": good})
+        GradeScale(cuts=(20, 30, 40, 50, good), labels=("C", "C+", "C++", "B", "B+", "A"))

@@ -79,20 +79,31 @@ def check_range(name: str, value: float, low: float, high: float) -> None:
     check_float(name, value, low, high)
 
 
-def check_float(name: str, value, low: float, high: float) -> None:
+def check_float(name: str, value, low: float, high: float, low_exclusive: bool = False) -> None:
     """A real number within ``[low, high]`` (whole numbers count; text, NaN and ``True`` do not).
+
+    ``low_exclusive=True`` refuses ``low`` itself, for a value that must lie above another (a
+    grade cut above the previous cut).
 
     >>> check_float("alpha", 0.05, 0.001, 0.5)
     >>> check_float("alpha", "0.05", 0.001, 0.5)
     Traceback (most recent call last):
     ...
     itclusters.parameters.ParameterError: alpha '0.05' is not a number; allowed: a number in [0.001, 0.5]
+    >>> check_float("a_from", 50.0, 50.0, 100.0, low_exclusive=True)
+    Traceback (most recent call last):
+    ...
+    itclusters.parameters.ParameterError: a_from 50.0 is outside (50.0, 100.0]; allowed: a number above 50.0 and at most 100.0
     """
+    if low_exclusive:
+        interval, allowed = f"({low}, {high}]", f"a number above {low} and at most {high}"
+    else:
+        interval, allowed = f"[{low}, {high}]", f"a number in [{low}, {high}]"
     if not _is_real(value) or math.isnan(value):
-        raise ParameterError(f"{name} {_shown(value)} is not a number; allowed: a number in "
-                             f"[{low}, {high}]")
-    if not low <= value <= high:
-        raise ParameterError(f"{name} {_shown(value)} is outside [{low}, {high}]")
+        raise ParameterError(f"{name} {_shown(value)} is not a number; allowed: {allowed}")
+    if not (low < value <= high if low_exclusive else low <= value <= high):
+        suffix = f"; allowed: {allowed}" if low_exclusive else ""
+        raise ParameterError(f"{name} {_shown(value)} is outside {interval}{suffix}")
 
 
 def check_int(name: str, value, low: int, high: int) -> None:

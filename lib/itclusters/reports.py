@@ -19,10 +19,15 @@ this process writes the files, each under a temporary name then renamed, so an i
 batch never leaves a half-written report and workers need no shared file system.  A failed run
 keeps the previous good report and writes the executed notebook, error included, as
 ``<params>.failed.ipynb``; a run whose worker was lost is retried once, then reported as
-failed.  One progress bar, a summary table, exit code 0 when every run succeeded, 1 when one
-failed, 2 when the batch could not start (bad grid, output folder not writable or full, another
-batch writing into it), 128 + the signal number when interrupted (SIGINT, SIGTERM).  Kernels'
-own chatter goes to ``reports/batch.log``.
+failed.  A report that cannot be written (disk full, a name the file system refuses) is the
+failure of that run, never of the batch; a name too long for the file system is cut and given
+a short hash.  With Dask, a scheduler that does not answer, or a cluster without workers, for
+``--lost-timeout`` seconds (default 60) ends the batch.  One progress bar, a summary table
+(printed whenever a run was started), exit code 0 when every run succeeded, 1 when one failed,
+2 when the batch could not start (bad grid or argument, output folder not writable or short of
+space for reports the size of the largest previous one, another batch writing into it) or
+lost its Dask scheduler or every worker, 128 + the signal number when interrupted (SIGINT,
+SIGTERM).  Kernels' own chatter goes to ``reports/batch.log``.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ import sys
 import tempfile
 import time
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from functools import lru_cache
 from multiprocessing import get_context
@@ -54,9 +59,12 @@ EXIT_FAILED, EXIT_CANNOT_START = 1, 2
 #: the packages whose versions every report records
 RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
                      "ipykernel")
-#: a rough upper bound of one run's files (ipynb + html with embedded figures), for the
-#: free-space check at start; a report of the project's grid takes 0.3 to 1 MB
-_BYTES_PER_RUN = 2 * 2 ** 20
+#: one run's files (ipynb + html with embedded figures) for the free-space check at start when
+#: the output folder holds no report yet; notebook 09's report takes 2.6 MB
+_BYTES_PER_RUN = 6 * 2 ** 20
+#: longest report name in bytes: file systems take 255, and the longest file written is
+#: ``.<name>.failed.tmp-<pid>.ipynb``
+_NAME_MAX_BYTES = 255 - len(".failed.tmp-4194304.ipynb") - 1
 _LOCK_NAME = ".itclusters-report.lock"
 
 
@@ -250,7 +258,8 @@ def assign_names(runs: list[Run], source: str = "the grid") -> list[Run]:
     """Give each run a report name unique within its notebook's folder.
 
     The readable slug (``year=2010``) where it is unique, else the slug and a short hash of
-    the parameters (``indicators_file=x-y.csv_1a2b3c4d``).  Names are compared ignoring case
+    the parameters (``indicators_file=x-y.csv_1a2b3c4d``); a slug too long for the file
+    system is cut and given the hash.  Names are compared ignoring case
     (some file systems do).  A collision that remains is a :class:`GridError`, never an
     overwrite.
 
@@ -267,7 +276,12 @@ def assign_names(runs: list[Run], source: str = "the grid") -> list[Run]:
             named.append(run)
             continue
         clash = len(by_readable[(run.notebook, run.readable_slug.casefold())]) > 1
-        name = f"{run.readable_slug}_{run.parameter_hash}" if clash else run.readable_slug
+        readable = run.readable_slug
+        if len(readable.encode("utf-8")) > _NAME_MAX_BYTES:  # too long for the file system
+            clash = True
+            cut = _NAME_MAX_BYTES - len(run.parameter_hash) - 1
+            readable = readable.encode("utf-8")[:cut].decode("utf-8", errors="ignore")
+        name = f"{readable}_{run.parameter_hash}" if clash else readable
         named.append(Run(run.notebook, run.parameters, name))
     seen: dict[tuple[str, str], Run] = {}
     for run in named:
@@ -291,10 +305,15 @@ def load_grid(path: str | os.PathLike, notebooks_dir: str | os.PathLike | None =
 
     path = Path(path)
     notebooks_dir = Path(notebooks_dir) if notebooks_dir is not None else path.parent
+    if path.is_dir():
+        raise GridError(f"{path}: is a folder; allowed: a YAML grid file")
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise GridError(f"{path}: not valid YAML: {err}") from err
+    except UnicodeDecodeError as err:
+        raise GridError(f"{path}: not UTF-8 text (byte 0x{err.object[err.start]:02x} at position "
+                        f"{err.start}); save the grid as UTF-8") from None
     if not isinstance(document, dict) or not isinstance(document.get("runs"), list):
         raise GridError(f"{path}: expected a mapping with a 'runs' list")
     runs: list[Run] = []
@@ -379,8 +398,11 @@ def provenance(run: Run, cwd: Path | None = None) -> dict:
     for pname, value in run.parameters:  # a file given as a parameter is data too
         if isinstance(value, str) and value:
             file = Path(value) if Path(value).is_absolute() or cwd is None else cwd / value
-            if file.is_file():
-                data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
+            try:
+                if file.is_file():
+                    data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
+            except OSError:  # e.g. a text too long to be a file name: not a file
+                continue
     versions = {"python": sys.version.split()[0]}
     for package in RECORDED_PACKAGES:
         try:
@@ -563,39 +585,58 @@ class _Shield:
             raise _Interrupted(signum)
 
 
+class _Lost(BatchError):
+    """The Dask scheduler or every worker has been gone for longer than allowed."""
+
+
 class _Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
 
 
-def _atomic_write(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+def _atomic_write(files: dict[Path, bytes]) -> None:
+    """Write every file under a temporary name, then rename them all: all or none in place."""
+    temporaries = {target: target.with_name(f".{target.stem}.tmp-{os.getpid()}{target.suffix}")
+                   for target in files}
     try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
+        for target, data in files.items():
+            temporaries[target].write_bytes(data)
+        for target, tmp in temporaries.items():
+            os.replace(tmp, target)
     finally:
-        tmp.unlink(missing_ok=True)
+        for tmp in temporaries.values():
+            tmp.unlink(missing_ok=True)
 
 
 def write_outputs(executed: Executed, out_dir: Path) -> RunResult:
-    """Write what a worker returned: the report on success, ``.failed.ipynb`` on failure."""
+    """Write what a worker returned: the report on success, ``.failed.ipynb`` on failure.
+
+    A file that cannot be written (disk full, name too long) is the failure of this run: the
+    previous report stays, the executed notebook is kept as ``.failed.ipynb`` where it can be.
+    """
     run = executed.run
     target_dir = out_dir / run.notebook
-    target_dir.mkdir(parents=True, exist_ok=True)
     final_nb = target_dir / f"{run.slug}.ipynb"
     final_html = target_dir / f"{run.slug}.html"
     failed_nb = target_dir / f"{run.slug}.failed.ipynb"
-    if executed.ok:
-        _atomic_write(final_html, executed.html)
-        _atomic_write(final_nb, executed.notebook)
-        failed_nb.unlink(missing_ok=True)
-        return RunResult(run, True, executed.seconds, [str(final_nb), str(final_html)])
+    error = executed.error
+    try:
+        target_dir.mkdir(parents=True, exist_ok=True)
+        if executed.ok:
+            _atomic_write({final_html: executed.html, final_nb: executed.notebook})
+            failed_nb.unlink(missing_ok=True)
+            return RunResult(run, True, executed.seconds, [str(final_nb), str(final_html)])
+    except OSError as err:
+        error = _describe_os_error(target_dir, err, for_run=True)
     outputs = []
     if executed.notebook is not None:
-        _atomic_write(failed_nb, executed.notebook)
-        outputs = [str(failed_nb)]
-    return RunResult(run, False, executed.seconds, outputs, executed.error)
+        try:
+            _atomic_write({failed_nb: executed.notebook})
+            outputs = [str(failed_nb)]
+        except OSError:
+            pass  # the error above (or the same one again) says why
+    return RunResult(run, False, executed.seconds, outputs, error)
 
 
 def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike) -> RunResult:
@@ -607,12 +648,15 @@ def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.Pa
 # --------------------------------------------------------------------------------------------
 # the output folder
 
-def _describe_os_error(folder: Path, err: OSError) -> str:
+def _describe_os_error(folder: Path, err: OSError, for_run: bool = False) -> str:
     reasons = {errno.EROFS: "it is on a read-only file system",
                errno.EACCES: "permission denied", errno.EPERM: "permission denied",
                errno.ENOSPC: "no space left on the device",
-               errno.EDQUOT: "disk quota exceeded"}
+               errno.EDQUOT: "disk quota exceeded",
+               errno.ENAMETOOLONG: "a file name is too long for the file system"}
     reason = reasons.get(err.errno, err.strerror or str(err))
+    if for_run:
+        return f"cannot write the report into {folder}: {reason}"
     return f"cannot write reports into {folder}: {reason}; choose another folder with --out"
 
 
@@ -651,7 +695,7 @@ class _OutputLock:
         except OSError as err:
             self.release()
             raise OutputFolderError(_describe_os_error(out_dir, err)) from None
-        needed = _BYTES_PER_RUN * max(1, runs)
+        needed = _bytes_per_run(out_dir) * max(1, runs)
         if free < needed:
             self.release()
             raise OutputFolderError(
@@ -662,6 +706,19 @@ class _OutputLock:
     def release(self) -> None:
         if not self.handle.closed:
             self.handle.close()  # closing releases the lock
+
+
+def _bytes_per_run(out_dir: Path) -> int:
+    """The largest previous report (its .ipynb and .html together), else 6 MB."""
+    sizes: dict[Path, int] = {}
+    for file in [*out_dir.glob("*/*.ipynb"), *out_dir.glob("*/*.html")]:
+        if not file.name.startswith(".") and not file.name.endswith(".failed.ipynb"):
+            key = file.with_suffix("")
+            try:
+                sizes[key] = sizes.get(key, 0) + file.stat().st_size
+            except OSError:
+                continue
+    return max(sizes.values(), default=_BYTES_PER_RUN)
 
 
 def _clean_stale_temporaries(out_dir: Path) -> None:
@@ -736,6 +793,11 @@ class _ProcessPoolBackend:
         return ProcessPoolExecutor(max_workers=self.jobs, mp_context=get_context("spawn"),
                                    initializer=_quiet_worker, initargs=(str(self.log_path),))
 
+    healthy = True
+
+    def lost(self, timeout: float) -> str:
+        return ""
+
     def renew(self):
         """A pool whose worker died is broken for good: start a fresh one."""
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -747,13 +809,21 @@ class _ProcessPoolBackend:
 
 
 class _DaskBackend:
+    """A Dask client, and a thread that asks the scheduler every second how many workers it has.
+
+    A scheduler that does not answer (killed, stopped, unreachable) or has no worker is noticed
+    by :meth:`lost` without ever blocking the batch on a call to the scheduler.
+    """
+
     def __init__(self, address: str, jobs: int, log_path: Path) -> None:
         import logging
+        import threading
 
         import dask
         from distributed import Client, LocalCluster
 
         self.cluster = None
+        self.address = address
         if address == "local":
             # a lost worker raises KilledWorker at once; the runner's own retry (the same for
             # both executors) then tries the run once more.  No pre-spawn environment: Dask's
@@ -781,29 +851,81 @@ class _DaskBackend:
                                         f"30 s; start one with `dask worker {address}`") from None
             workers = len(self.client.nthreads())
             self.description = f"Dask scheduler {address} ({workers} workers)"
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+        if self.cluster is not None:
+            self.address = self.cluster.scheduler_address
+        # Dask's own complaints (a lost connection, reconnecting) go to the batch log; the
+        # batch says in one line what was lost
+        self.to_log = logging.FileHandler(log_path, encoding="utf-8")
+        self.handlers = {}  # logger: its own handlers, given back at the end
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            logger = logging.getLogger(name)
+            if name.startswith("distributed") and logger.handlers and logger not in self.handlers:
+                self.handlers[logger] = list(logger.handlers)
+                logger.handlers = [self.to_log]
         # pure=False: a retried run is a new task, not the lost one's cached failure
         self.executor = self.client.get_executor(pure=False)
+        self.threads = sum(self.client.nthreads().values())
+        self.answered = self.had_workers = time.monotonic()
+        self.stopped = threading.Event()
+        threading.Thread(target=self._watch, daemon=True, name="itclusters-dask-watch").start()
+
+    def _watch(self) -> None:
+        while not self.stopped.wait(1.0):
+            if self.client.status != "running":
+                continue
+            try:
+                info = self.client.sync(self.client.scheduler.identity, n_workers=0)
+            except Exception:
+                continue
+            self.answered = time.monotonic()
+            self.threads = int(info.get("total_threads", 0))
+            if self.threads:
+                self.had_workers = self.answered
+
+    @property
+    def healthy(self) -> bool:
+        return (self.client.status == "running" and self.threads > 0
+                and time.monotonic() - self.answered < 5)
+
+    def lost(self, timeout: float) -> str:
+        """What has been lost for ``timeout`` seconds: the scheduler, every worker, or ''."""
+        now = time.monotonic()
+        if now - self.answered > timeout:
+            return (f"lost the Dask scheduler at {self.address}: no answer for {timeout:g} s "
+                    f"(stopped, killed or unreachable)")
+        if now - self.had_workers > timeout:
+            return (f"lost every worker of the Dask scheduler at {self.address}: none for "
+                    f"{timeout:g} s; start one with `dask worker {self.address}`")
+        return ""
 
     @property
     def capacity(self) -> int:
         """Worker threads now in the cluster (workers may come and go)."""
-        try:
-            return max(1, sum(self.client.nthreads().values()))
-        except Exception:  # the scheduler is busy or gone: keep handing out one at a time
-            return 1
+        return max(1, self.threads)
 
     def renew(self):
         return self.executor
 
     def close(self, stopping: bool) -> None:
-        self.executor.shutdown(wait=False)
-        try:
-            self.client.close(timeout=10)
-            if self.cluster is not None:
-                self.cluster.close(timeout=10)
-        except Exception:  # a cluster whose workers were just stopped may complain; ignore
-            pass
+        import threading
+
+        self.stopped.set()
+
+        def close():
+            try:
+                self.executor.shutdown(wait=False)
+                self.client.close(timeout=10)
+                if self.cluster is not None:
+                    self.cluster.close(timeout=10)
+            except Exception:  # a cluster whose workers or scheduler were lost may complain
+                pass
+        # a lost scheduler can make closing wait for its time-outs: never more than 15 s
+        closing = threading.Thread(target=close, daemon=True)
+        closing.start()
+        closing.join(timeout=15)
+        for logger, handlers in self.handlers.items():
+            logger.handlers = handlers
+        self.to_log.close()
 
 
 # --------------------------------------------------------------------------------------------
@@ -814,7 +936,7 @@ _SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike,
               jobs: int | None = None, progress: bool = True,
-              scheduler: str | None = None) -> list[RunResult]:
+              scheduler: str | None = None, lost_timeout: float = 60.0) -> list[RunResult]:
     """Run every run on workers; results come back in the order of ``runs``.
 
     ``scheduler``: None for a local process pool of ``jobs`` workers (default: one per core),
@@ -822,7 +944,9 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
     Raises :class:`OutputFolderError` before any run when ``out_dir`` cannot take the reports
     or another batch is writing into it.  On SIGINT/SIGTERM the workers and their kernels are
     stopped, the results so far are returned (the others marked not finished) and the
-    signal's number is in the attribute ``interrupted`` of the returned list.
+    signal's number is in the attribute ``interrupted`` of the returned list.  When the Dask
+    scheduler, or every worker, has been lost for ``lost_timeout`` seconds, the batch stops the
+    same way and the attribute ``lost`` says what was lost.
     """
     from tqdm.auto import tqdm
 
@@ -891,7 +1015,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
         pending: set = set()
 
         def fill():
-            while queue and len(pending) < backend.capacity:
+            while queue and backend.healthy and len(pending) < backend.capacity:
                 run = queue.popleft()
                 future = submit(run)
                 futures[future] = run
@@ -899,15 +1023,24 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
 
         fill()
         try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while pending or queue:
+                if pending:
+                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                else:  # runs wait for the cluster to come back
+                    done = set()
+                    time.sleep(1.0)
+                lost = backend.lost(lost_timeout)
+                if lost:
+                    raise _Lost(lost)
                 for future in done:
                     run = futures.pop(future)
                     try:
                         executed = future.result()
-                    except Exception as err:  # the worker was lost (killed, out of memory)
+                    except (Exception, CancelledError) as err:  # a lost worker or scheduler
                         losses.setdefault(run, []).append(_first_line(err))
-                        if len(losses[run]) < 2:
+                        # with no worker or scheduler left it is not this run's fault: it waits
+                        # for the cluster to come back (or the batch to end), then runs again
+                        if len(losses[run]) < 2 or not backend.healthy:
                             queue.appendleft(run)
                             continue
                         results[run] = RunResult(
@@ -915,16 +1048,13 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
                             f"worker lost twice (killed or out of memory): {losses[run][-1]}")
                     else:
                         with shield:
-                            try:
-                                results[run] = write_outputs(executed, out_dir)
-                            except OSError as err:
-                                raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+                            results[run] = write_outputs(executed, out_dir)
                         if run in losses:
                             results[run].note = f"retried after a lost worker ({losses[run][0]})"
                     bar.set_postfix_str(run.notebook, refresh=False)
                     bar.update()
                 fill()
-        except (_Interrupted, BatchError) as stop:
+        except (_Interrupted, _Lost) as stop:
             interrupted = stop
             for future in futures:
                 future.cancel()
@@ -953,17 +1083,17 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
             lock.release()
             for signum, handler in old_handlers.items():
                 signal.signal(signum, handler)
-    if isinstance(interrupted, BatchError):
-        raise interrupted
     ordered = _ResultList(results.get(run) or RunResult(run, False, 0.0, [], "", "", False)
                           for run in runs)
-    ordered.interrupted = interrupted.signum if interrupted is not None else None
+    ordered.interrupted = getattr(interrupted, "signum", None)
+    ordered.lost = str(interrupted) if isinstance(interrupted, _Lost) else ""
     ordered.executor = getattr(backend, "description", "")
     return ordered
 
 
 class _ResultList(list):
     interrupted: int | None = None
+    lost: str = ""
     executor: str = ""
 
 
@@ -994,8 +1124,30 @@ def summary_table(results: list[RunResult]) -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
+def _address_problem(address: str) -> str:
+    """What is wrong with a Dask scheduler address ('' when nothing)."""
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as err:
+        return str(err).split(" in address")[0]
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point ``itclusters-report``."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C before the batch started (or after it ended)
+        print("itclusters-report: interrupted by SIGINT before any run started",
+              file=sys.stderr)
+        return 128 + signal.SIGINT
+
+
+def _main(argv: list[str] | None) -> int:
     from .data import project_root
 
     root = project_root()
@@ -1011,27 +1163,52 @@ def main(argv: list[str] | None = None) -> int:
                         help="run on a Dask cluster: a scheduler address (tcp://host:8786) or "
                              "'local' for a local cluster of --jobs workers; default: a local "
                              "process pool")
+    parser.add_argument("--lost-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="with --scheduler: end the batch (exit 2) when the scheduler or "
+                             "every worker has been lost this long (default: 60)")
     parser.add_argument("--only", action="append", default=[],
                         help="run only this notebook (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     args = parser.parse_args(argv)
-    notebooks_dir = Path(args.notebooks) if args.notebooks else Path(args.grid).parent
-    try:
-        runs = load_grid(args.grid, notebooks_dir)
-    except (GridError, FileNotFoundError) as err:
-        print(f"itclusters-report: {err}", file=sys.stderr)
+
+    def refuse(message: str) -> int:
+        print(f"itclusters-report: {message}", file=sys.stderr)
         return EXIT_CANNOT_START
+
+    if args.scheduler and args.scheduler != "local":
+        problem = _address_problem(args.scheduler)
+        if problem:
+            return refuse(f"--scheduler {args.scheduler!r}: {problem}; allowed: 'local' or a "
+                          f"Dask scheduler address with its port (tcp://host:8786)")
+    if args.lost_timeout <= 0:
+        return refuse(f"--lost-timeout {args.lost_timeout:g}: allowed: a number of seconds above 0")
+    grid = Path(args.grid)
+    if grid.is_dir():
+        return refuse(f"--grid {grid}: is a folder; allowed: a YAML grid file "
+                      f"(e.g. {grid / 'reports.yaml'})")
+    if not grid.exists():
+        return refuse(f"--grid {grid}: no such file; allowed: a YAML grid file")
+    notebooks_dir = Path(args.notebooks) if args.notebooks else grid.parent
+    try:
+        runs = load_grid(grid, notebooks_dir)
+    except (GridError, OSError) as err:
+        return refuse(str(err))
     if args.only:
-        runs = [r for r in runs if r.notebook in args.only]
-        if not runs:
-            print(f"itclusters-report: no run of {args.only} in {args.grid}", file=sys.stderr)
-            return EXIT_CANNOT_START
+        in_grid = sorted({r.notebook for r in runs})
+        for name in args.only:
+            if name.removesuffix(".ipynb") not in in_grid:
+                close = difflib.get_close_matches(name, in_grid, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                return refuse(f"--only {name!r}: no such notebook in the grid {grid}; allowed: "
+                              f"{', '.join(in_grid)}{hint}")
+        only = {name.removesuffix(".ipynb") for name in args.only}
+        runs = [r for r in runs if r.notebook in only]
     try:
         results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs,
-                            progress=not args.no_progress, scheduler=args.scheduler)
+                            progress=not args.no_progress, scheduler=args.scheduler,
+                            lost_timeout=args.lost_timeout)
     except BatchError as err:
-        print(f"itclusters-report: {err}", file=sys.stderr)
-        return EXIT_CANNOT_START
+        return refuse(str(err))
     print(summary_table(results))
     for r in results:
         if r.finished and not r.ok:
@@ -1044,8 +1221,18 @@ def main(argv: list[str] | None = None) -> int:
               f"{len(results) - len(left)} of {len(results)} runs finished, {len(left)} did "
               f"not (their previous reports, if any, are unchanged)", file=sys.stderr)
         return 128 + signum
+    if results.lost:
+        left = sum(not r.finished for r in results)
+        print(f"itclusters-report: {results.lost}; {len(results) - left} of {len(results)} runs "
+              f"finished, {left} did not (their previous reports, if any, are unchanged)",
+              file=sys.stderr)
+        return EXIT_CANNOT_START
     return 0 if all(r.ok for r in results) else EXIT_FAILED
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    # run the imported module, not this __main__ copy: tasks sent to a Dask cluster must name
+    # itclusters.reports.render_run, which a worker can import
+    from itclusters.reports import main as _main_of_module
+
+    sys.exit(_main_of_module())
