@@ -263,6 +263,20 @@ def _lookup(key: str) -> str | None:
     return _lookup_in(_EXACT, key)
 
 
+def is_total_row(name: str) -> bool:
+    """Whether ``name`` is a national total row ("Республика Казахстан, всего", "Total" ...)."""
+    return isinstance(name, str) and any(k in _national_keys() for k in _keys(name))
+
+
+def names_a_unit(name: str) -> bool:
+    """Whether ``name`` is a spelling of a unit of any layout (not a total row)."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+        return False
+    keys = _keys(name)
+    return any(_lookup_in(_layout_index(layout), key) is not None
+               for layout in layout_table("layouts")["layout"] for key in keys)
+
+
 def _is_ambiguous_almaty(key: str) -> bool:
     return _strip(_strip(key, _GENERIC), _CITY_WORDS) in _ALMATY
 
