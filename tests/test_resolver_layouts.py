@@ -302,3 +302,37 @@ def test_the_template_of_2023_offers_that_years_20_units(tmp_path):
     assert "South-Kazakhstan" not in names and {"Abai", "Jetisu", "Ulytau", "Shymkent"} <= names
     ids = {itc.resolve_region(n, year=2023) for n in names}
     assert ids == set(lay.layout_units("kz20"))
+
+
+def test_iso_codes_of_the_spellings_are_those_of_units_csv():
+    table = lay.units()
+    iso = SPELLINGS[SPELLINGS["family"].isin(["iso_alpha", "iso_numeric"])]
+    for unit, row in table.iterrows():
+        codes = set(iso.loc[iso["unit_id"] == unit, "form"])
+        assert codes == {c for c in (row["iso_3166_2"], row["iso_3166_2_2022"]) if c}, unit
+    assert set(iso.loc[iso["family"] == "iso_numeric", "layouts"]) == {"kz20"}
+    assert set(iso.loc[iso["family"] == "iso_alpha", "layouts"]) == {"kz16|kz17"}
+
+
+def test_a_wide_table_reads_each_year_column_on_its_own_layout(tmp_path):
+    kz20 = pd.read_csv(DATA / "kz20_2023.csv", dtype=str).iloc[1:]  # without the total row
+    names = [*kz20["region"], "South-Kazakhstan"]
+    lines = ["region,2016,2023"]
+    for i, name in enumerate(names):
+        unit = itc.resolve_region(name, year=2023) if name != "South-Kazakhstan" else None
+        old = "" if unit in {"turkestan", "shymkent", "abai", "jetisu", "ulytau"} else f"{i + 1}.5"
+        new = "" if name == "South-Kazakhstan" else f"{i + 2}.25"
+        lines.append(f"{name},{old},{new}")
+    for code in CODES:
+        (tmp_path / f"{code}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    table = read_indicators(sorted(tmp_path.glob("J_*.csv")))
+    assert table.attrs["region_layout"] == {2016: "kz16", 2023: "kz20"}
+    assert set(table.xs(2016, level="year").index) == set(itc.REGION_IDS)
+    assert set(table.xs(2023, level="year").index) == set(lay.layout_units("kz20"))
+    # one row "East-Kazakhstan": two territories, one per year
+    assert table.loc[("east_kazakhstan", 2016), "J_A"] == table.loc[("east_kazakhstan_2022", 2023), "J_A"] - 0.75
+
+
+def test_an_unknown_layout_for_the_reader_names_what_is_allowed():
+    with pytest.raises(IndicatorTableError, match=r"layout='kz18'.*'kz16', 'kz17', 'kz20'"):
+        read_indicators(DATA / "kz20_2023.csv", layout="kz18")

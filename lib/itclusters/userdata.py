@@ -1083,7 +1083,8 @@ def _summary(frame: pd.DataFrame, paths: list[Path], parts: list[_Part], codes) 
         counts += ("; regions on " + (_layouts.layout_name(layouts) if isinstance(layouts, str)
                    else ", ".join(f"{y}: {lay}" for y, lay in layouts.items())))
     if a["names_taken"]:
-        shown = [t.split(" (", 1)[0] for t in a["names_taken"]]
+        shown = [f"{text!r} in {year} read as {unit}"
+                 for text, year, unit, _ in sorted({t for p in parts for t in p.taken})]
         counts += f"; names of two territories: {'; '.join(shown)} (see attrs['names_taken'])"
     name = ", ".join(p.name for p in paths)
     return f"read {name}: {', '.join(bits)}; {counts}"
