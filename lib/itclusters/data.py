@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._tables import data_path as _data_path
+from ._tables import layout_table as _layout_table
+from ._tables import project_root
 from .regions import REGION_IDS, UnknownRegionError, resolve_region
 # user tables are read by their own module; re-exported here so old imports keep working
 from .userdata import IndicatorTableError, read_indicators
@@ -53,24 +56,6 @@ OFFICIAL_SERIES = (
 # Items of gva_by_section.csv that are aggregates or adjustments, not economic-activity sections.
 _NOT_SECTIONS = ("IND", "GDP", "FISIM", "NET_TAXES")
 _SECTION_ORDER = tuple("ABCDEFGHIJKLMNOPQRST") + ("OTHER_SERVICES",)
-
-
-def project_root() -> Path:
-    """The folder holding ``data/`` and ``shapefiles/``.
-
-    ``$ITCLUSTERS_HOME`` wins; otherwise the checkout this package was installed from.
-    """
-    env = os.environ.get("ITCLUSTERS_HOME")
-    root = Path(env) if env else Path(__file__).resolve().parents[2]
-    if not (root / "data" / "paper").is_dir():
-        raise FileNotFoundError(
-            f"no data/paper folder under {root}; install the package in editable mode from a "
-            f"checkout (pip install -e .) or set ITCLUSTERS_HOME to the checkout")
-    return root
-
-
-def _data_path(*parts: str) -> Path:
-    return project_root().joinpath("data", *parts)
 
 
 def paper_table(n: int) -> pd.DataFrame:
@@ -347,24 +332,6 @@ def write_boundaries(folder: str | os.PathLike | None = None) -> list[Path]:
 
 
 # --- region layouts (data/layouts/) and the official series of 2010-2025 ----------------------
-
-_LAYOUT_TABLES = ("layouts", "units", "crosswalk", "source_codes", "source_layouts",
-                  "territory_changes")
-
-
-@lru_cache(maxsize=None)
-def _layout_table(name: str) -> pd.DataFrame:
-    """One table of ``data/layouts/`` as read from disk (cached; callers copy before editing)."""
-    if name not in _LAYOUT_TABLES:
-        raise ValueError(f"unknown layout table {name!r}; available: {', '.join(_LAYOUT_TABLES)}")
-    path = _data_path("layouts", f"{name}.csv")
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    for column in ("first_year", "last_year", "n_units", "year"):
-        if column in frame.columns:
-            frame[column] = pd.to_numeric(frame[column].replace("", np.nan)).astype("Int64")
-    frame.attrs["path"] = str(path)
-    return frame
-
 
 #: Files of ``data/official/current/`` (2010-2025, every layout) and the source whose codes they use.
 CURRENT_SERIES = {

@@ -22,8 +22,9 @@ from importlib import import_module
 import numpy as np
 import pandas as pd
 
-from .data import _layout_table
-from .regions import PostReformRegionError, UnknownRegionError
+from ._tables import layout_table as _layout_table
+from ._tables import layout_unit_ids
+from .regions import NATIONAL, PostReformRegionError, UnknownRegionError
 
 # the package re-exports the function ``regions``, which shadows the submodule's name
 _regions = import_module(".regions", __package__)
@@ -50,7 +51,6 @@ __all__ = [
 
 #: The layouts, oldest first.
 LAYOUTS: tuple[str, ...] = ("kz16", "kz17", "kz20")
-NATIONAL = "national"
 
 
 class LayoutError(ValueError):
@@ -115,14 +115,10 @@ def layout_units(layout: str) -> tuple[str, ...]:
     >>> "shymkent" in layout_units("kz16"), "shymkent" in layout_units("kz17")
     (False, True)
     """
-    table = layouts()
-    if layout not in table.index:
+    ids = layout_unit_ids(layout)
+    if not ids:
         raise LayoutError(f"unknown layout {layout!r}; available: {', '.join(LAYOUTS)}")
-    first, last = table.loc[layout, "first_year"], table.loc[layout, "last_year"]
-    u = _layout_table("units")
-    ends = u["last_year"].fillna(9999)
-    last = 9999 if pd.isna(last) else last
-    return tuple(u.loc[(u["first_year"] <= first) & (ends >= last), "unit_id"])
+    return ids
 
 
 def layout_of(year: int) -> str:
@@ -318,63 +314,53 @@ def _flags(ids, years, series: str | None = None) -> list[str]:
 
 # --- names -----------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
 def _spellings(layout: str) -> dict[str, str]:
-    """Key -> unit for the units of ``layout`` (their names, codes and aliases)."""
-    table = units()
-    by_old: dict[str, list[str]] = {}
-    for key, rid in _regions._EXACT.items():
-        by_old.setdefault(rid, []).append(key)
-    out: dict[str, str] = {}
-    for unit in layout_units(layout):
-        row = table.loc[unit]
-        spellings = [unit, row["name_en"], row["name_kk"], row["name_ru"], row["iso_3166_2"],
-                     row["iso_3166_2_2022"], *[a for a in row["aliases"].split("|") if a]]
-        keys = [_regions._key(s) for s in spellings if s]
-        keys += by_old.get(unit, []) + by_old.get(row["same_name_as"], [])
-        for key in keys:
-            if out.get(key, unit) != unit:
-                raise LayoutError(f"data/layouts/units.csv: spelling {key!r} names both "
-                                  f"{out[key]!r} and {unit!r} in {layout}")
-            out[key] = unit
-    return out
+    """Key -> unit for the units of ``layout`` (their names, codes and ``spellings.csv``)."""
+    _order(layout)
+    return _regions._layout_index(layout)
 
 
-def _match(key: str, layout: str) -> str | None:
-    index = _spellings(layout)
-    if key in index:
-        return index[key]
-    bare = _regions._strip(key, _regions._GENERIC)
-    if bare in index:
-        return index[bare]
-    core = _regions._strip(bare, _regions._CITY_WORDS)
-    found = index.get(core)
-    mentions_city = any(w in _regions._CITY_WORDS for w in key.split())
-    if found is not None and (not mentions_city or units().loc[found, "kind"] == "city"):
-        return found
-    return None
+def _check_year(year) -> int:
+    """A year as a whole number (2019, numpy integers, 2019.0), else a ValueError saying so."""
+    whole = isinstance(year, (int, np.integer)) and not isinstance(year, (bool, np.bool_))
+    if isinstance(year, (float, np.floating)) and np.isfinite(year) and float(year).is_integer():
+        whole = True
+    if not whole:
+        first = int(layouts()["first_year"].min())
+        raise ValueError(f"year must be a whole number, a calendar year from {first} on such as "
+                         f"2019; got {year!r}")
+    return int(year)
 
 
-def resolve_region(name: str, year: int | None = None) -> str:
-    """Resolve a region's name in the layout of ``year`` (the 16 units of 2010-2016 without it).
+def resolve_region(name: str, year: int | None = None, layout: str | None = None) -> str:
+    """Resolve a region's name on the layout of ``year`` (or the layout given), or a total row.
 
     Parameters
     ----------
     name : str
-        Any spelling :func:`itclusters.regions.resolve_region` understands, and the names of the
-        units created since 2018 (Turkestan, Shymkent, Abai, Jetisu, Ulytau).
+        A unit's name in English, Kazakh or Russian, a transliteration, the 2021 or the 2018
+        (apostrophe) Kazakh Latin alphabet ("Atyraý oblysy", "Aqto'be oblysy"), the bureau's
+        abbreviations ("Астана қ.", "г.Алматы", "Акмолинская обл."), an ISO 3166-2 code of the
+        layout's generation (alphabetic to 2021, "KZ-AKM"; numeric since November 2022, "KZ-11"),
+        a KATO code ("11", "110000000"), or a total row ("Республика Казахстан, всего", which
+        gives ``"national"``).  The spellings are ``data/layouts/spellings.csv``.
     year : int, optional
-        Without it, or for 2010-2017, the 16 units of the article (Shymkent raises the error that
-        names South Kazakhstan).  For 2018-2021 the 17 units, from 2022 the 20 units: the same
-        name may then denote another id (East Kazakhstan in 2024 is ``east_kazakhstan_2022``).
+        The year the name is read in: its layout's units (16 to 2017, 17 in 2018-2021, 20 from
+        2022).  The same name may denote another id in another year: East Kazakhstan in 2024 is
+        ``east_kazakhstan_2022``.  Without year and layout, the 16 units of the article.
+    layout : {"kz16", "kz17", "kz20"}, optional
+        Read the name on this layout whatever the year (a table of 2023 on the 16 old units).
 
     Raises
     ------
     NotInLayoutError
         A unit that exists, but not in that year (South Kazakhstan in 2019, Abai in 2019); the
         message names what stands in its place.
-    PostReformRegionError, UnknownRegionError
-        As :func:`itclusters.regions.resolve_region`.
+    UnknownRegionError
+        An ISO code of another generation than the year's layout (its message gives the code of
+        the year), an unknown or ambiguous name; :class:`PostReformRegionError` on the 16 units.
+    ValueError
+        A year that is not a whole number, or an unknown layout.
 
     Examples
     --------
@@ -384,46 +370,95 @@ def resolve_region(name: str, year: int | None = None) -> str:
     ('east_kazakhstan', 'east_kazakhstan_2022')
     >>> resolve_region("KZ-YUZ", year=2016), resolve_region("KZ-YUZ", year=2019)
     ('south_kazakhstan', 'turkestan')
+    >>> resolve_region("Qaraǵandy oblysy", year=2023), resolve_region("KZ-35", year=2023)
+    ('karaganda_2022', 'karaganda_2022')
+    >>> resolve_region("Республика Казахстан, всего", year=2023)
+    'national'
     """
-    if year is None:
-        return _regions.resolve_region(name)
-    layout = layout_of(year)
+    if layout is not None and layout not in LAYOUTS:
+        raise LayoutError(f"layout {layout!r} is not one of the layouts: {', '.join(LAYOUTS)}")
+    if year is not None:
+        year = _check_year(year)
+    _regions._check_name(name)
+    keys = _regions._keys(name)
+    if any(k in _regions._national_keys() for k in keys):
+        return NATIONAL
+    if layout is None:
+        if year is None:
+            return _regions.resolve_region(name)
+        layout = layout_of(year)
+    when = f"{year} (layout {layout})" if year is not None else f"layout {layout}"
+    for key in keys:
+        found = _regions._lookup_in(_spellings(layout), key)
+        if found is not None:
+            return found
+    for key in keys:
+        for other in LAYOUTS:
+            unit = _regions._lookup_in(_spellings(other), key) if other != layout else None
+            if unit is None:
+                continue
+            if key in _regions._code_keys():
+                raise _other_generation(name, unit, layout, when)
+            if unit not in layout_units(layout):
+                if layout == LAYOUTS[0]:
+                    return _regions.resolve_region(name)  # PostReformRegionError, as ever
+                raise _not_in_layout(name, unit, layout, year)
     if layout == LAYOUTS[0]:
         return _regions.resolve_region(name)
-    _regions._check_name(name)  # the same refusals as without a year (length cap included)
-    key = _regions._key(name)
-    found = _match(key, layout)
-    if found is not None:
-        return found
-    for other in LAYOUTS:
-        unit = _match(key, other) if other != layout else None
-        if unit is not None and unit not in layout_units(layout):
-            raise _not_in_layout(name, unit, layout, year)
-    try:
-        old = _regions.resolve_region(name)
-    except PostReformRegionError:
-        # its message speaks of the 16 units of 2010-2016, which is not the question here
+    if _regions._is_ambiguous_almaty(keys[0]):
         raise UnknownRegionError(
-            f"unknown region {name!r} in {year} (layout {layout}); its units: "
-            f"{', '.join(layout_units(layout))}") from None
-    if old in layout_units(layout):
-        return old
-    raise _not_in_layout(name, old, layout, year)
+            f"{name!r} is ambiguous in {when}: use 'Almaty city' or 'Almaty region'")
+    raise UnknownRegionError(f"unknown region {name!r} in {when}; its units: "
+                             f"{', '.join(layout_units(layout))}")
 
 
-def _not_in_layout(name: str, unit: str, layout: str, year: int) -> NotInLayoutError:
+def _counterparts(unit: str, layout: str) -> list[str]:
+    """The units of ``layout`` that stand for ``unit``: itself, a unit of the same name, or
+    the units its territory went to / came from along the crosswalk."""
+    if unit in layout_units(layout):
+        return [unit]
     table = units()
+    same = [u for u in layout_units(layout) if table.loc[u, "same_name_as"] == unit
+            or table.loc[unit, "same_name_as"] == u]
+    if same:
+        return same
+    first = _first_layout(unit)
+    if _order(layout) > _order(first):
+        return [u for u, whole in _crosswalk_map(layout, first).items() if whole == unit]
+    return [_crosswalk_map(first, layout)[unit]]
+
+
+def _other_generation(name: str, unit: str, layout: str, when: str) -> UnknownRegionError:
+    table = _layout_table("spellings")
+    codes = table[table["family"].isin(_regions._CODE_FAMILIES)]
+    hints = []
+    for other in _counterparts(unit, layout):
+        mine = [r.form for r in codes[codes["unit_id"] == other].itertuples()
+                if not r.layouts or layout in r.layouts.split("|")]
+        hints += [f"{code!r} ({other}, {unit_name(other)})" for code in mine]
+    where = [r.layouts.replace("|", ", ") for r in codes.itertuples()
+             if r.unit_id == unit and _regions._key(r.form) in _regions._keys(name)]
+    return UnknownRegionError(
+        f"{name!r} is an ISO 3166-2 code of layout(s) {where[0] if where else '?'} ({unit}), not "
+        f"of {when}: ISO's alphabetic codes of 2010-2021 were replaced by numeric ones on 29 "
+        f"November 2022, and a code is read in its own generation only. The code in {when}: "
+        f"{', '.join(hints) if hints else 'none'}")
+
+
+def _not_in_layout(name: str, unit: str, layout: str, year: int | None) -> NotInLayoutError:
+    table = units()
+    when = f"{year} (layout {layout})" if year is not None else f"layout {layout}"
     note = table.loc[unit, "note"]
     if _order(layout) > max(i for i, lay in enumerate(LAYOUTS) if unit in layout_units(lay)):
         successors = tuple(u for u, whole in _crosswalk_map(layout, _first_layout(unit)).items()
                            if whole == unit)
-        where = f"in {year} its territory is {', '.join(successors)}"
+        where = f"in {'that year' if year is not None else layout} its territory is {', '.join(successors)}"
     else:
         whole = _crosswalk_map(_first_layout(unit), layout)[unit]
         successors = (whole,)
-        where = f"in {year} its territory is part of {whole}"
+        where = f"in {'that year' if year is not None else layout} its territory is part of {whole}"
     return NotInLayoutError(
-        f"{name!r} ({unit}) is not a unit of {year} (layout {layout}): {note}; {where}",
+        f"{name!r} ({unit}) is not a unit of {when}: {note}; {where}",
         unit, layout, successors)
 
 

@@ -1,8 +1,12 @@
-"""The 16 first-level units of Kazakhstan as they were in 2010-2016, and a name resolver.
+"""The 16 first-level units of Kazakhstan of 2010-2017 (the article's), and a name resolver.
 
-The registry is the single place where region ids, names and codes live.  Names
-and ISO 3166-2 codes are those valid throughout 2010-2016 (see
-``shapefiles/PROVENANCE.md``, section 4).
+The units are the ``kz16`` layout of ``data/layouts/`` (``units.csv``): the layouts there are the
+only description of which units exist.  The spellings the resolver knows beyond each unit's names
+(transliterations, the Kazakh Latin alphabets of 2018 and 2021, the bureau's abbreviations, ISO
+3166-2 and KATO codes, total rows) are data too, ``data/layouts/spellings.csv``; this module holds
+only the rules of matching (case, spacing, look-alike letters, the words for region and city).
+Spellings for the layouts of 2018 onwards are resolved by :func:`itclusters.layouts.resolve_region`
+on the same tables.
 """
 from __future__ import annotations
 
@@ -10,8 +14,11 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pandas as pd
+
+from ._tables import layout_table, layout_unit_ids
 
 __all__ = [
     "REGION_IDS",
@@ -22,6 +29,15 @@ __all__ = [
     "resolve_region",
     "region_name",
 ]
+
+#: The layout of the article (2010-2017); its units are :data:`REGION_IDS`.
+ARTICLE_LAYOUT = "kz16"
+#: The unit id of a national total row.
+NATIONAL = "national"
+# Families of spellings.csv that are names (a unit with the same name as an earlier one, such as
+# ``east_kazakhstan_2022``, is known by them too); codes (ISO, KATO) belong to one unit each.
+_NAME_FAMILIES = ("common", "latin_2021", "latin_2018", "bureau")
+_CODE_FAMILIES = ("iso_alpha", "iso_numeric")
 
 
 @dataclass(frozen=True)
@@ -35,87 +51,45 @@ class Region:
     aliases: tuple[str, ...] = ()
 
 
-# Order = order of the rows in the article's Tables 2 and 3.
-_REGISTRY: tuple[Region, ...] = (
-    Region("akmola", "Akmola", "Ақмола облысы", "Акмолинская область", "KZ-AKM", "oblast",
-           ("Aqmola", "Akmolinskaya", "Akmolinsk", "Ақмола", "Акмолинская")),
-    Region("aktobe", "Aktobe", "Ақтөбе облысы", "Актюбинская область", "KZ-AKT", "oblast",
-           ("Aqtobe", "Aqtöbe", "Aktyubinsk", "Aktyubinskaya", "Aktubinskaya", "Aktobinskaya", "Актобе", "Ақтөбе", "Актюбинская")),
-    Region("almaty_region", "Almaty (region)", "Алматы облысы", "Алматинская область", "KZ-ALM",
-           "oblast", ("Almaty region", "Almaty oblast", "Almaty province", "Almatinskaya",
-                      "Almatinskaya oblast", "Алматинская")),
-    Region("atyrau", "Atyrau", "Атырау облысы", "Атырауская область", "KZ-ATY", "oblast",
-           ("Atyrauskaya", "Guryev", "Атырау", "Атырауская")),
-    Region("west_kazakhstan", "West-Kazakhstan", "Батыс Қазақстан облысы",
-           "Западно-Казахстанская область", "KZ-ZAP", "oblast",
-           ("West Kazakhstan", "Batys Kazakhstan", "Batys Qazaqstan", "Zapadno-Kazakhstanskaya",
-            "WKO", "ZKO", "ЗКО", "Батыс Қазақстан", "Западно-Казахстанская")),
-    Region("zhambyl", "Zhambyl", "Жамбыл облысы", "Жамбылская область", "KZ-ZHA", "oblast",
-           ("Jambyl", "Zhambylskaya", "Dzhambul", "Dzhambulskaya", "Dzhambylskaya", "Жамбыл", "Жамбылская")),
-    Region("karaganda", "Karaganda", "Қарағанды облысы", "Карагандинская область", "KZ-KAR",
-           "oblast", ("Karagand", "Karagandy", "Qaraghandy", "Qaragandy", "Karagandinskaya",
-                      "Қарағанды", "Караганда", "Карагандинская")),
-    Region("kostanay", "Kostanay", "Қостанай облысы", "Костанайская область", "KZ-KUS", "oblast",
-           ("Qostanay", "Qostanai", "Kostanai", "Kustanai", "Kustanay", "Kostanayskaya",
-            "Kostanaiskaya", "Kustanaiskaya", "Қостанай", "Костанай",
-            "Костанайская")),
-    Region("kyzylorda", "Kyzylorda", "Қызылорда облысы", "Кызылординская область", "KZ-KZY",
-           "oblast", ("Qyzylorda", "Kzyl-Orda", "Kyzyl-Orda", "Kzylorda", "Kzyl Orda",
-                      "Kyzylordinskaya", "Kzyl-Ordinskaya", "Kzylordinskaya", "Қызылорда", "Кызылорда",
-                      "Кызылординская")),
-    Region("mangystau", "Mangystau", "Маңғыстау облысы", "Мангистауская область", "KZ-MAN",
-           "oblast", ("Mangghystau", "Manghystau", "Mangystau", "Mangistau", "Mangistauskaya",
-                      "Mangystauskaya", "Mangyshlak", "Маңғыстау",
-                      "Мангистау", "Мангистауская")),
-    Region("south_kazakhstan", "South-Kazakhstan", "Оңтүстік Қазақстан облысы",
-           "Южно-Казахстанская область", "KZ-YUZ", "oblast",
-           ("South Kazakhstan", "Ontustik Kazakhstan", "Ongtustik Qazaqstan", "Ontustik Qazaqstan",
-            "Yuzhno-Kazakhstanskaya", "SKR", "YKO", "ЮКО", "Оңтүстік Қазақстан",
-            "Южно-Казахстанская")),
-    Region("pavlodar", "Pavlodar", "Павлодар облысы", "Павлодарская область", "KZ-PAV", "oblast",
-           ("Pavlodarskaya", "Павлодар", "Павлодарская")),
-    Region("north_kazakhstan", "North-Kazakhstan", "Солтүстік Қазақстан облысы",
-           "Северо-Казахстанская область", "KZ-SEV", "oblast",
-           ("North Kazakhstan", "Soltustik Kazakhstan", "Soltustik Qazaqstan",
-            "Severo-Kazakhstanskaya", "NKO", "СКО", "Солтүстік Қазақстан", "Северо-Казахстанская")),
-    Region("east_kazakhstan", "East-Kazakhstan", "Шығыс Қазақстан облысы",
-           "Восточно-Казахстанская область", "KZ-VOS", "oblast",
-           ("East Kazakhstan", "Shygys Kazakhstan", "Shyghys Qazaqstan", "Vostochno-Kazakhstanskaya",
-            "EKO", "VKO", "ВКО", "Шығыс Қазақстан", "Восточно-Казахстанская")),
-    Region("astana", "Astana", "Астана қаласы", "город Астана", "KZ-AST", "city",
-           ("Astana city", "City of Astana", "Nur-Sultan", "Nursultan", "Nur-Sultan city",
-            "Tselinograd", "Астана", "г. Астана", "Нур-Султан", "Нұр-Сұлтан")),
-    Region("almaty_city", "Almaty (city)", "Алматы қаласы", "город Алматы", "KZ-ALA", "city",
-           ("Almaty city", "City of Almaty", "Alma-Ata", "Alma Ata", "г. Алматы", "Алма-Ата")),
-)
+def _units() -> pd.DataFrame:
+    return layout_table("units").set_index("unit_id")
 
+
+def _spelling_rows(unit: str, layout: str) -> list[tuple[str, str]]:
+    """(form, family) of ``spellings.csv`` for ``unit`` that are valid in ``layout``."""
+    table = layout_table("spellings")
+    rows = table[table["unit_id"] == unit]
+    return [(r.form, r.family) for r in rows.itertuples(index=False)
+            if not r.layouts or layout in r.layouts.split("|")]
+
+
+def _registry() -> tuple[Region, ...]:
+    table = _units()
+    out = []
+    for unit in layout_unit_ids(ARTICLE_LAYOUT):
+        row = table.loc[unit]
+        aliases = tuple(form for form, _ in _spelling_rows(unit, ARTICLE_LAYOUT))
+        out.append(Region(unit, row["name_en"], row["name_kk"], row["name_ru"],
+                          row["iso_3166_2"], row["kind"], aliases))
+    return tuple(out)
+
+
+# Order = order of the rows in the article's Tables 2 and 3 (and of units.csv).
+_REGISTRY: tuple[Region, ...] = _registry()
 REGION_IDS: tuple[str, ...] = tuple(r.id for r in _REGISTRY)
 _BY_ID = {r.id: r for r in _REGISTRY}
 
-# Units created after 2016, with the 2010-2016 unit whose territory they were part of.
-_POST_REFORM: dict[str, tuple[str, str]] = {
-    "shymkent": ("south_kazakhstan",
-                 "Shymkent became a city of republican significance in June 2018; in 2010-2016 it "
-                 "was part of South-Kazakhstan region"),
-    "turkestan": ("south_kazakhstan",
-                  "Turkestan region is South-Kazakhstan region renamed in June 2018 after "
-                  "Shymkent was split off; in 2010-2016 the unit was South-Kazakhstan"),
-    "abai": ("east_kazakhstan",
-             "Abai region was split off East-Kazakhstan region in June 2022"),
-    "jetisu": ("almaty_region",
-               "Jetisu region was split off Almaty region in June 2022"),
-    "ulytau": ("karaganda",
-               "Ulytau region was split off Karaganda region in June 2022"),
-}
-_POST_REFORM_ALIASES = {
-    "shymkent": ("Shymkent", "Shymkent city", "Chimkent", "Шымкент", "г. Шымкент"),
-    "turkestan": ("Turkestan", "Turkistan", "Turkestan region", "Туркестанская",
-                  "Туркестанская область", "Түркістан"),
-    "abai": ("Abai", "Abay", "Abai region", "Абай", "Абайская", "Абайская область"),
-    "jetisu": ("Jetisu", "Zhetysu", "Zhetisu", "Jetisu region", "Жетісу", "Жетысуская",
-               "Жетысуская область"),
-    "ulytau": ("Ulytau", "Ulytau region", "Ұлытау", "Улытауская", "Улытауская область"),
-}
+
+def _article_parent(unit: str) -> str:
+    """The unit of the article's layout whose territory ``unit`` was part of (the crosswalk)."""
+    table = layout_table("crosswalk")
+    while unit not in _BY_ID:
+        rows = table[table["later_unit"] == unit]
+        if rows.empty:  # pragma: no cover - a registry error
+            raise RuntimeError(f"data/layouts/crosswalk.csv: no earlier unit for {unit!r}")
+        unit = rows["earlier_unit"].iloc[0]
+    return unit
+
 
 #: Longest text the resolver tries to match (a region name with its qualifiers is far shorter);
 #: anything longer is refused at once rather than searched for suggestions.
@@ -194,7 +168,8 @@ def _keys(name: str) -> list[str]:
 
 
 def _normal(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.casefold())
+    # the dotless ı of the 2021 Kazakh Latin alphabet upper-cases to I: read it as i
+    text = unicodedata.normalize("NFKD", text.casefold().replace("ı", "i"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     text = re.sub(r"[^\w]+", " ", text).replace("_", " ")
     return " ".join(text.split())
@@ -204,34 +179,70 @@ def _strip(key: str, words: set[str]) -> str:
     return " ".join(w for w in key.split() if w not in words)
 
 
-def _build_index() -> tuple[dict[str, str], dict[str, str]]:
-    exact: dict[str, str] = {}
-    for r in _REGISTRY:
-        spellings = [r.id, r.name_en, r.name_kk, r.name_ru, r.iso_3166_2, *r.aliases]
-        for name in (r.name_kk, r.name_ru):
-            spellings += [_transliterate(name, table) for table in _TRANSLITERATIONS]
+@lru_cache(maxsize=None)
+def _layout_index(layout: str) -> dict[str, str]:
+    """Key -> unit id for the units of ``layout``: their ids, names, transliterations of their
+    Kazakh and Russian names, and the forms of ``spellings.csv`` valid in that layout."""
+    table = _units()
+    index: dict[str, str] = {}
+    for unit in layout_unit_ids(layout):
+        row = table.loc[unit]
+        spellings = [unit, row["name_en"], row["name_kk"], row["name_ru"]]
+        for name in (row["name_kk"], row["name_ru"]):
+            spellings += [_transliterate(name, t) for t in _TRANSLITERATIONS]
+        spellings += [form for form, _ in _spelling_rows(unit, layout)]
+        if row["same_name_as"]:  # the same name as an earlier unit: its names, not its codes
+            spellings += [form for form, family in _spelling_rows(row["same_name_as"], layout)
+                          if family in _NAME_FAMILIES]
         for spelling in spellings:
             key = _key(spelling)
-            if exact.get(key, r.id) != r.id:  # pragma: no cover - a registry error
-                raise RuntimeError(f"spelling {spelling!r} names both {exact[key]} and {r.id}")
-            exact[key] = r.id
-    post: dict[str, str] = {}
-    for unit, spellings in _POST_REFORM_ALIASES.items():
-        for spelling in spellings:
-            post[_key(spelling)] = unit
-    return exact, post
+            if index.get(key, unit) != unit:
+                raise RuntimeError(f"data/layouts/spellings.csv: spelling {spelling!r} names "
+                                   f"both {index[key]!r} and {unit!r} in layout {layout}")
+            index[key] = unit
+    return index
 
 
-_EXACT, _POST = _build_index()
+@lru_cache(maxsize=None)
+def _code_keys() -> frozenset[str]:
+    """Keys of ISO 3166-2 codes: a code belongs to its generation's layouts only."""
+    table = layout_table("spellings")
+    return frozenset(_key(f) for f in table.loc[table["family"].isin(_CODE_FAMILIES), "form"])
 
 
-def _lookup(key: str) -> str | None:
+@lru_cache(maxsize=None)
+def _national_keys() -> frozenset[str]:
+    table = layout_table("spellings")
+    return frozenset(_key(f) for f in table.loc[table["unit_id"] == NATIONAL, "form"])
+
+
+def _later_units_index() -> dict[str, str]:
+    """Keys of units created after the article's layout (Shymkent, Turkestan, Abai ...)."""
+    out: dict[str, str] = {}
+    layouts = layout_table("layouts")["layout"]
+    table = _units()
+    for layout in layouts:
+        for key, unit in _layout_index(layout).items():
+            if unit not in _BY_ID and not table.loc[unit, "same_name_as"]:
+                out.setdefault(key, unit)
+    return out
+
+
+_EXACT = _layout_index(ARTICLE_LAYOUT)
+_POST = _later_units_index()
+
+
+def _kind(unit: str) -> str:
+    return _units().loc[unit, "kind"]
+
+
+def _lookup_in(index: dict[str, str], key: str) -> str | None:
     """Exact key, then with generic words removed; city words only decide between cities."""
-    if key in _EXACT:
-        return _EXACT[key]
+    if key in index:
+        return index[key]
     bare = _strip(key, _GENERIC)
-    if bare in _EXACT and _BY_ID[_EXACT[bare]].kind == "oblast":
-        return _EXACT[bare]
+    if bare in index and _kind(index[bare]) == "oblast":
+        return index[bare]
     mentions_city = any(w in _CITY_WORDS for w in key.split())
     mentions_region = any(w in _REGION_WORDS for w in key.split())
     core = _strip(bare, _CITY_WORDS)
@@ -239,13 +250,35 @@ def _lookup(key: str) -> str | None:
         # "Almaty" alone is ambiguous; a word for city or for region settles it
         if mentions_city == mentions_region:
             return None
-        return "almaty_city" if mentions_city else "almaty_region"
-    if core in _EXACT:
-        found = _EXACT[core]
-        if mentions_city and _BY_ID[found].kind != "city":
+        return index.get("almaty city" if mentions_city else "almaty region")
+    if core in index:
+        found = index[core]
+        if mentions_city and _kind(found) != "city":
             return None
         return found
     return None
+
+
+def _lookup(key: str) -> str | None:
+    return _lookup_in(_EXACT, key)
+
+
+def is_total_row(name: str) -> bool:
+    """Whether ``name`` is a national total row ("Республика Казахстан, всего", "Total" ...)."""
+    return isinstance(name, str) and any(k in _national_keys() for k in _keys(name))
+
+
+def names_a_unit(name: str) -> bool:
+    """Whether ``name`` is a spelling of a unit of any layout (not a total row)."""
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+        return False
+    keys = _keys(name)
+    return any(_lookup_in(_layout_index(layout), key) is not None
+               for layout in layout_table("layouts")["layout"] for key in keys)
+
+
+def _is_ambiguous_almaty(key: str) -> bool:
+    return _strip(_strip(key, _GENERIC), _CITY_WORDS) in _ALMATY
 
 
 def _check_name(name) -> None:
@@ -304,11 +337,15 @@ def resolve_region(name: str) -> str:
     for candidate in (key, _strip(key, _GENERIC), _strip(key, _GENERIC | _CITY_WORDS)):
         if candidate in _POST:
             unit = _POST[candidate]
-            parent, why = _POST_REFORM[unit]
+            parent = _article_parent(unit)
             raise PostReformRegionError(
-                f"{name!r} is not one of the 16 units of 2010-2016: {why}. Report its values "
-                f"under {parent!r} (summing with the other parts of that unit).", parent)
-    if _strip(_strip(key, _GENERIC), _CITY_WORDS) in _ALMATY:
+                f"{name!r} is not one of the 16 units of 2010-2016 (the article's layout, in "
+                f"force to 2017): {_units().loc[unit, 'note']}; its territory was then part of "
+                f"{parent!r} ({_BY_ID[parent].name_en}). Read a table of a later year on that "
+                f"year's units (itclusters.resolve_region(name, year=...); read_indicators does "
+                f"so for each year), or bring levels, never ratios, to the 16 units with "
+                f"itclusters.harmonise", parent)
+    if _is_ambiguous_almaty(key):
         raise UnknownRegionError(
             f"{name!r} is ambiguous: use 'almaty_city' (Almaty city) or 'almaty_region' "
             f"(Almaty region)")

@@ -39,7 +39,9 @@ from typing import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from .regions import REGION_IDS, UnknownRegionError, region_name, resolve_region
+from . import layouts as _layouts
+from .regions import (ARTICLE_LAYOUT, NATIONAL, REGION_IDS, PostReformRegionError,
+                      UnknownRegionError, is_total_row, names_a_unit, region_name)
 
 __all__ = ["IndicatorTableError", "read_indicators", "indicator_template", "MISSING_MARKS",
            "YEAR_RANGE"]
@@ -95,6 +97,7 @@ _ONE_SEP = re.compile(r"^(\d+)([.,])(\d+)$")
 _GROUPED = re.compile(r"^[1-9]\d{0,2}(?:([.,])\d{3})(?:\1\d{3})+$")
 _MIXED = re.compile(r"^[1-9]\d{0,2}(?:([.,])\d{3})+([.,])\d+$")
 _SPACE_GROUPED = re.compile(r"^[1-9]\d{0,2}(?:[ ]\d{3})+(?:[.,]\d+)?$")
+_SCIENTIFIC = re.compile(r"^(\d+)(?:([.,])(\d+))?[eE]([+-]?\d{1,3})$")
 
 
 def _read_number(text: str) -> _Number | None:
@@ -115,6 +118,11 @@ def _read_number(text: str) -> _Number | None:
         text = flat.replace(" ", "")
     if _INT.match(text):
         return _Number(value=sign * float(text))
+    scientific = _SCIENTIFIC.match(text)
+    if scientific and not spaced:  # "4.50E-04", as Excel writes small ratios
+        whole, mark, frac, exponent = scientific.groups()
+        value = sign * float(f"{whole}.{frac or 0}e{exponent}")
+        return _Number(value=value, decimal=mark) if math.isfinite(value) else None
     one = _ONE_SEP.match(text)
     if one:
         whole, mark, frac = one.groups()
@@ -401,22 +409,27 @@ def _find_shape(grid: _Grid, codes: Sequence[str], header: int | None, region_co
 
 
 def _resolves(cell) -> bool:
-    try:
-        resolve_region(_clean_name(_as_text(cell)))
-        return True
-    except UnknownRegionError:
-        return False
+    return names_a_unit(_clean_name(_as_text(cell)))
 
 
 def _has_region_rows(grid: _Grid, header: int, column: int) -> bool:
-    for row in grid.rows[header + 1:header + 40]:
-        if column < len(row):
-            try:
-                resolve_region(_clean_name(_as_text(row[column])))
-                return True
-            except (UnknownRegionError, ValueError):
-                continue
-    return False
+    return any(column < len(row) and _resolves(row[column])
+               for row in grid.rows[header + 1:header + 40])
+
+
+def _is_total(text: str) -> bool:
+    return _header_key(text) in _TOTAL_ROWS or is_total_row(text)
+
+
+def _year_layout(year: int, forced: str | None) -> str:
+    """The layout a year's names are read on: the one given, else the year's own (the
+    article's 16 units for years before the registry begins)."""
+    if forced is not None:
+        return forced
+    try:
+        return _layouts.layout_of(year)
+    except _layouts.LayoutError:
+        return ARTICLE_LAYOUT
 
 
 def _no_header_message(grid: _Grid, codes: Sequence[str], region_column: str,
@@ -480,23 +493,37 @@ class _Part:
     rows: dict = field(default_factory=dict)    # (region_id, year) -> row (0-based)
     skipped: list = field(default_factory=list)
     units_row: int | None = None
+    misfits: list = field(default_factory=list)  # rows naming a unit outside the year's layout
+    names: list = field(default_factory=list)    # (row, name, year) of every region read
+    taken: set = field(default_factory=set)      # names that also denote another territory
+
+
+def _unit_in_year(part: _Part, row: int, column: int, header: str, text: str, year: int,
+                  forced: str | None, value_given: bool = True) -> str | None:
+    """The unit ``text`` names on the layout of ``year``; None for a unit outside that layout
+    (recorded as a misfit when it has values), and a refusal for an unknown name."""
+    layout = _year_layout(year, forced)
+    try:
+        unit = _layouts.resolve_region(text, year=year, layout=layout)
+    except (_layouts.NotInLayoutError, PostReformRegionError) as err:
+        if value_given:
+            part.misfits.append((row, column, header, text, year, layout, str(err)))
+        return None
+    except UnknownRegionError as err:
+        _fail(part.grid, f"value {text!r}: {err}", row, column, header)
+    part.names.append((row, text, year))
+    same = _layouts.units().loc[unit, "same_name_as"] if unit != NATIONAL else ""
+    if same:
+        part.taken.add((text, int(year), unit, same))
+    return unit
 
 
 def _is_blank(cell) -> bool:
     return _as_text(cell).strip() == ""
 
 
-def _region_of(grid: _Grid, row: int, column: int, cell, name: str) -> str | None:
-    text = _clean_name(_as_text(cell))
-    if _header_key(text) in _TOTAL_ROWS:
-        return None
-    try:
-        return resolve_region(text)
-    except UnknownRegionError as err:
-        _fail(grid, f"value {_as_text(cell)!r}: {err}", row, column, name)
-
-
-def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str | None) -> _Part:
+def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str | None,
+               region_layout: str | None = None) -> _Part:
     part = _Part(grid, shape)
     header_row = grid.rows[shape.header]
     for code, columns in shape.twice.items():
@@ -530,18 +557,15 @@ def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str 
         if _NOTE_START.match(region_text) and not has_values:
             part.skipped.append((number + 1, "note"))
             continue
-        if _header_key(_clean_name(region_text)) in _TOTAL_ROWS:
+        name = _clean_name(region_text)
+        if _is_total(name):
             part.skipped.append((number + 1, "national total"))
             continue
-        if not has_values:
+        if not has_values and not names_a_unit(name):
             # a sub-heading ("в том числе:") or a units row; a region missing because of it is
             # reported with this row by the check that every year has all regions
-            try:
-                resolve_region(_clean_name(region_text))
-            except UnknownRegionError:
-                part.skipped.append((number + 1, f"no values, {region_text.strip()!r}"))
-                continue
-        region = _region_of(grid, number, shape.region, region_cell, region_name_)
+            part.skipped.append((number + 1, f"no values, {region_text.strip()!r}"))
+            continue
         if shape.layout == "long":
             year_cell = padded[shape.year] if shape.year < len(padded) else ""
             year = _year_of(year_cell)
@@ -549,21 +573,33 @@ def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str 
                 _fail(grid, f"value {_as_text(year_cell)!r} is not a year: a year is a whole "
                             f"number from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}", number, shape.year,
                       _as_text(header_row[shape.year]))
+            region = _unit_in_year(part, number, shape.region, region_name_, name, year,
+                                   region_layout)
+            if region is None:
+                continue
             keys = [(region, year, code) for code, _, _ in value_columns]
             row_keys = [(region, year)]
+            cells = list(zip(keys, value_columns, values))
         else:
-            keys = [(region, year, indicator) for year, _, _ in value_columns]
-            row_keys = [(region, year) for year, _, _ in value_columns]
+            # each year's column on that year's units: a unit that did not exist in a year
+            # is passed over where its cell is empty
+            cells = []
+            for (year, column, header), value in zip(value_columns, values):
+                region = _unit_in_year(part, number, shape.region, region_name_, name, year,
+                                       region_layout, value_given=not _is_blank(value))
+                if region is not None:
+                    cells.append(((region, year, indicator), (year, column, header), value))
+            row_keys = [(key[0], key[1]) for key, _, _ in cells]
         for row_key in row_keys:
             if row_key in part.rows:
                 when = f" for {row_key[1]}" if shape.layout == "long" else ""
-                _fail(grid, f"value {region_text!r}: region {region!r} appears twice{when} (rows "
+                _fail(grid, f"value {region_text!r}: region {row_key[0]!r} appears twice{when} (rows "
                             f"{part.rows[row_key] + 1} and {number + 1})", number, shape.region,
                       region_name_)
             part.rows[row_key] = number
-        for key, (_, column, name), value in zip(keys, value_columns, values):
-            part.cells[key] = _Cell(number, column, name, _as_text(value).strip(), value)
-    if not part.rows:
+        for key, (_, column, header), value in cells:
+            part.cells[key] = _Cell(number, column, header, _as_text(value).strip(), value)
+    if not part.rows and not part.misfits:
         _fail(grid, f"has a header on row {shape.header + 1} but no rows of regions under it: "
                     f"expected one row per region" + (" and year" if shape.layout == "long" else ""))
     return part
@@ -707,7 +743,8 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
                     year_column: str = "year", *, sep: str | None = None,
                     decimal: str | None = None, thousands: str | None = None,
                     encoding: str | None = None, header: int | None = None,
-                    sheet: str | int | None = None, indicator: str | None = None) -> pd.DataFrame:
+                    sheet: str | int | None = None, indicator: str | None = None,
+                    layout: str | None = None) -> pd.DataFrame:
     """Read and validate a user's raw indicator table (CSV or Excel, long or wide).
 
     Parameters
@@ -730,6 +767,11 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
         Read only this sheet of a workbook (default: every sheet that holds a table).
     indicator : str, optional
         The indicator code of a wide table whose sheet name, file name and title do not say it.
+    layout : {"kz16", "kz17", "kz20"}, optional
+        Read every year's names on this layout of regions.  By default each year is read on its
+        own layout (``data/layouts/layouts.csv``: the 16 units to 2017, 17 in 2018-2021, 20 from
+        2022), so "East Kazakhstan" of 2023 is ``east_kazakhstan_2022``, East Kazakhstan without
+        Abai; such readings are listed in ``.attrs["names_taken"]`` and in the summary.
 
     Returns
     -------
@@ -738,12 +780,15 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
         available (``-``, ``…``, ``х``, an empty cell) is missing, never zero.  ``.attrs`` holds
         ``source``, ``layout``, ``sheet``, ``header_row``, ``units_row``, ``separator``,
         ``decimal``, ``thousands``, ``encoding``, ``skipped_rows``, ``missing_cells``,
-        ``row_numbers`` and the one-line ``summary``.
+        ``row_numbers``, ``region_layout`` (the layout of regions, or ``{year: layout}`` when the
+        years differ), ``names_taken`` and the one-line ``summary``.
 
     Raises
     ------
     IndicatorTableError
-        With file, sheet, row (as a spreadsheet shows it), column, value and what is allowed.
+        With file, sheet, row (as a spreadsheet shows it), column, value and what is allowed;
+        also a year whose rows name units of several layouts (South Kazakhstan with Shymkent,
+        Abai in 2019), naming the rows.
     FileNotFoundError
         When the file does not exist.
 
@@ -772,6 +817,10 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
                                   f"shows it (1 = the first row)")
     if indicator is not None and indicator not in codes:
         raise IndicatorTableError(f"indicator={indicator!r} is not one of {', '.join(codes)}")
+    if layout is not None and layout not in _layouts.LAYOUTS:
+        raise IndicatorTableError(f"layout={layout!r} is not a layout of regions; allowed: "
+                                  f"{', '.join(map(repr, _layouts.LAYOUTS))} or None (each "
+                                  f"year on its own layout)")
     if isinstance(path, (str, os.PathLike)):
         paths = [Path(path)]
     elif isinstance(path, Iterable):
@@ -824,14 +873,50 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
                                 f"row {shape.header + 1}), but the sheet name, the title rows and "
                                 f"the file name name no indicator ({', '.join(codes)}); rename "
                                 f"the sheet or file after its indicator, or give indicator=")
-            parts.append(_read_part(grid, shape, codes, code))
+            parts.append(_read_part(grid, shape, codes, code, layout))
 
+    _refuse_mixed_layouts(parts, paths, layout)
     values, used = _settle_numbers(parts, decimal, thousands)
-    return _assemble(parts, values, used, codes, meta, paths)
+    return _assemble(parts, values, used, codes, meta, paths, layout)
+
+
+def _fits(name: str, year: int, layout: str) -> bool:
+    try:
+        return _layouts.resolve_region(name, year=year, layout=layout) is not None
+    except (UnknownRegionError, ValueError):
+        return False
+
+
+def _refuse_mixed_layouts(parts: list[_Part], paths: list[Path], forced: str | None) -> None:
+    """Refuse a year whose rows name units outside its layout, naming those rows."""
+    misfits = [(p, m) for p in parts for m in p.misfits]
+    if not misfits:
+        return
+    year = min(m[4] for _, m in misfits)
+    rows = [(p, m) for p, m in misfits if m[4] == year]
+    layout = rows[0][1][5]
+    shown = [f"{p.grid.where(m[0], m[1], m[2])}: value {m[3]!r}: {m[6]}" for p, m in rows[:4]]
+    more = f" (and {len(rows) - 4} more rows)" if len(rows) > 4 else ""
+    names = [n for p in parts for _, n, y in p.names if y == year] + [m[3] for _, m in rows]
+    fitting = [lay for lay in _layouts.LAYOUTS if lay != layout
+               and all(_fits(n, year, lay) for n in names)]
+    how = "given with layout=" if forced else "the year's own"
+    if fitting:
+        advice = (f"Every name of {year} is a unit of {_layouts.layout_name(fitting[0])}: give "
+                  f"layout={fitting[0]!r} if the file is on those units (to compare it with other "
+                  f"years, harmonise levels with itclusters.harmonise, never ratios)")
+    else:
+        advice = (f"No one layout holds every name of {year}: keep the units of one layout per "
+                  f"year, the year's own ({layout}) or one given with layout=; to compare "
+                  f"layouts, harmonise levels with itclusters.harmonise, never ratios")
+    raise IndicatorTableError(
+        f"{', '.join(map(str, paths))}: year {year} mixes layouts of regions: it is read on "
+        f"{_layouts.layout_name(layout)} ({layout}, {how}), and {len(rows)} row(s) name units "
+        f"outside it: {'; '.join(shown)}{more}. {advice}")
 
 
 def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
-              meta: pd.DataFrame, paths: list[Path]) -> pd.DataFrame:
+              meta: pd.DataFrame, paths: list[Path], forced: str | None = None) -> pd.DataFrame:
     origin: dict = {}
     for part in parts:
         for key, cell in part.cells.items():
@@ -894,14 +979,18 @@ def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
                if why.startswith("no values")]
     skipped_note = (f"; rows skipped because they name no known region: {'; '.join(skipped)}"
                     if skipped else "")
+    year_layouts = {int(y): _year_layout(int(y), forced)
+                    for y in sorted(set(frame.index.get_level_values("year")))}
     for year, block in frame.groupby(level="year"):
         have = set(block.index.get_level_values("region_id"))
-        absent = [r for r in REGION_IDS if r not in have]
+        layout = year_layouts[int(year)]
+        absent = [r for r in _layouts.layout_units(layout) if r not in have]
         if absent:
             raise IndicatorTableError(
                 f"{', '.join(map(str, paths))}, column {region_header!r}: year {year} lacks "
-                f"region(s) {', '.join(absent)}; every year needs all 16 regions "
-                f"(normalisation compares them)" + skipped_note)
+                f"region(s) {', '.join(absent)}; every year needs all "
+                f"{len(_layouts.layout_units(layout))} units of its layout, "
+                f"{_layouts.layout_name(layout)} (normalisation compares them)" + skipped_note)
         for code in codes:
             if block[code].isna().all():
                 raise IndicatorTableError(
@@ -935,10 +1024,25 @@ def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
         "ignored_columns": sorted({c for p in parts for c in p.shape.ignored}),
         "missing_cells": missing_cells,
         "row_numbers": {key: where_row(key) for key in frame.index},
+        "region_layout": (next(iter(year_layouts.values()))
+                          if len(set(year_layouts.values())) == 1 else year_layouts),
+        "names_taken": _names_taken(parts),
     }
     frame.attrs.update(attrs)
     frame.attrs["summary"] = _summary(frame, paths, parts, codes)
     return frame
+
+
+def _names_taken(parts: list[_Part]) -> list[str]:
+    """Names that also denote another territory, with the unit each was read as."""
+    table = _layouts.units()
+    out = []
+    for text, year, unit, other in sorted({t for p in parts for t in p.taken}):
+        last = table.loc[other, "last_year"]
+        out.append(f"{text!r} in {year} read as {unit} ({table.loc[unit, 'note']}), not {other} "
+                   f"(that name's territory to {last}); give layout= to read it on another "
+                   f"layout")
+    return out
 
 
 def _one_or_all(items: list):
@@ -974,6 +1078,14 @@ def _summary(frame: pd.DataFrame, paths: list[Path], parts: list[_Part], codes) 
         counts += f", {len(a['skipped_rows'])} row(s) skipped (totals, notes)"
     if a["ignored_columns"]:
         counts += f", column(s) not used: {', '.join(map(repr, a['ignored_columns']))}"
+    layouts = a["region_layout"]
+    if layouts != ARTICLE_LAYOUT:
+        counts += ("; regions on " + (_layouts.layout_name(layouts) if isinstance(layouts, str)
+                   else ", ".join(f"{y}: {lay}" for y, lay in layouts.items())))
+    if a["names_taken"]:
+        shown = [f"{text!r} in {year} read as {unit}"
+                 for text, year, unit, _ in sorted({t for p in parts for t in p.taken})]
+        counts += f"; names of two territories: {'; '.join(shown)} (see attrs['names_taken'])"
     name = ", ".join(p.name for p in paths)
     return f"read {name}: {', '.join(bits)}; {counts}"
 
@@ -997,8 +1109,8 @@ def indicator_template(path: str | os.PathLike = "indicators_template.xlsx", yea
     """Write an empty indicator table of the expected shape (``.csv`` or ``.xlsx``).
 
     Written to ``path`` (default ``indicators_template.xlsx`` in the working folder).
-    Long layout: columns ``region``, ``year`` and one per indicator code, one row per region
-    and year, values empty (read back as "not available").  A workbook gets a second sheet,
+    Long layout: columns ``region``, ``year`` and one per indicator code, one row per unit of
+    each year's layout of regions (20 units for 2023, 16 for 2016) and year, values empty (read back as "not available").  A workbook gets a second sheet,
     ``indicators``, describing each code (name, unit, may it be negative).  Refuses to
     overwrite an existing file.
 
@@ -1021,8 +1133,10 @@ def indicator_template(path: str | os.PathLike = "indicators_template.xlsx", yea
     if bad or not years:
         raise ValueError(f"years must be whole numbers from {YEAR_RANGE[0]} to {YEAR_RANGE[1]}, "
                          f"got {list(years)}")
-    rows = [{"region": region_name(r, lang), "year": int(y), **{c: None for c in codes}}
-            for y in years for r in REGION_IDS]
+    if lang not in ("en", "kk", "ru"):
+        raise ValueError(f"lang must be 'en', 'kk' or 'ru', got {lang!r}")
+    rows = [{"region": _layouts.unit_name(r, lang), "year": int(y), **{c: None for c in codes}}
+            for y in years for r in _layouts.layout_units(_year_layout(int(y), None))]
     table = pd.DataFrame(rows)
     if path.suffix.lower() == ".csv":
         path.write_text(table.to_csv(index=False, lineterminator="\n"), encoding="utf-8")

@@ -146,5 +146,22 @@ def write_corrupt(table: pd.DataFrame) -> None:
         z.writestr("[Content_Types].xml", "<Types/>")
 
 
+def write_kz20_2023() -> None:
+    """A 2023 table on the 20 units of 2022 onwards, as the bureau's English tables are laid out:
+    the national total first, then the units; one value in scientific notation (Ulytau's J_A)."""
+    from itclusters.layouts import layout_units, unit_name
+
+    rng = np.random.default_rng(2023)
+    lines = [",".join(["region", "year", *CODES]),
+             '"Republic of Kazakhstan, total",2023' + "," * len(CODES)]
+    for unit in layout_units("kz20"):
+        values = [f"{rng.uniform(*LOW_HIGH[c]):.1f}" for c in CODES]
+        if unit == "ulytau":
+            values[0] = "4.50E-04"
+        lines.append(",".join([unit_name(unit), "2023", *values]))
+    (HERE / "kz20_2023.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
     write_all()
+    write_kz20_2023()
