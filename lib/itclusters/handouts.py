@@ -144,7 +144,7 @@ def _write(path: Path, data: bytes) -> None:
     from .reports import _atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, data)
+    _atomic_write({path: data})
 
 
 def build_handouts(seminar_dir: str | os.PathLike | None = None,
