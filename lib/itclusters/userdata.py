@@ -17,7 +17,9 @@ come as
 Whatever was inferred (separator, decimal mark, thousands separator, encoding, sheet, header
 row, layout) is reported in ``frame.attrs`` and in the one-line ``frame.attrs["summary"]``; each
 can be given instead (``sep=``, ``decimal=``, ``thousands=``, ``encoding=``, ``header=``,
-``sheet=``).  A cell is a number only when its reading is unambiguous: ``7,013`` is refused,
+``sheet=``).  Every sheet of a workbook is accounted for (read, holding no table, or hidden and
+not read), and a text row is read only when it has as many fields as its header.  A cell is a
+number only when its reading is unambiguous: ``7,013`` is refused,
 naming both readings, unless the locale or the column settles it.  Every refusal is an
 :class:`IndicatorTableError` naming the file, the sheet, the row as a spreadsheet shows it, the
 column, the value and what is allowed.
@@ -53,8 +55,9 @@ class IndicatorTableError(ValueError):
 
 #: Cell texts that mean "not available" (BNS conventions and the usual ones): read as missing,
 #: never as zero.  ``х`` is the Cyrillic letter, ``x`` the Latin one; both are used.
+#: ``#N/A`` is not one of them: it is also Excel's error of a failed lookup, and is refused.
 MISSING_MARKS = frozenset({"", "-", "–", "—", "−", "…", "...", "..", "х", "x", "Х", "X",
-                           "n/a", "N/A", "na", "NA", "#N/A"})
+                           "n/a", "N/A", "na", "NA"})
 #: Years a table may hold (the Bureau's regional series start in the 1990s).
 YEAR_RANGE = (1990, 2100)
 
@@ -197,6 +200,7 @@ class _Grid:
     encoding: str | None = None
     sep: str | None = None
     excel: bool = False
+    hidden: bool = False             # a workbook sheet the user does not see
 
     def where(self, row: int | None = None, column: int | None = None,
               name: str | None = None) -> str:
@@ -255,8 +259,11 @@ def _decode(path: Path, data: bytes, encoding: str | None) -> tuple[str, str]:
     return text, "cp1251"
 
 
-def _text_grids(path: Path, data: bytes, sep: str | None, encoding: str | None) -> list[_Grid]:
-    """The file parsed with the given separator, or with every candidate, most likely first."""
+def _text_grids(path: Path, data: bytes, sep: str | None, encoding: str | None,
+                shown: str | None = None) -> list[_Grid]:
+    """The file parsed with the given separator, or with every candidate, most likely first.
+
+    ``shown`` is the encoding to report when the text was decoded before (an open text file)."""
     if b"\x00" in data[:4096] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         hint = (" (it starts like an Excel .xlsx workbook: rename it to .xlsx)"
                 if data.startswith(b"PK\x03\x04") else "")
@@ -279,22 +286,82 @@ def _text_grids(path: Path, data: bytes, sep: str | None, encoding: str | None) 
         except csv.Error as err:
             _fail(path, f"is not a well-formed {_SEPARATORS.get(candidate, repr(candidate))}-"
                         f"separated file ({err}); check the quotes")
-        grids.append(_Grid(path, rows, encoding=used, sep=candidate))
+        grids.append(_Grid(path, rows, encoding=shown or used, sep=candidate))
     return grids
 
 
-def _excel_grids(path: Path, sheet: str | int | None) -> list[_Grid]:
+class _ExcelFault(str):
+    """A workbook cell that holds no number where one is expected: an error value such as
+    ``#REF!``, or a formula saved without its computed value.  Its text is what Excel shows."""
+
+    reason: str = ""
+
+
+def _fault(text: str, reason: str) -> _ExcelFault:
+    fault = _ExcelFault(text)
+    fault.reason = reason
+    return fault
+
+
+_EXCEL_ERRORS = {
+    "#N/A": "Excel's error of a failed lookup (VLOOKUP, MATCH), or a value marked not available "
+            "with NA(); which one is not clear: correct the lookup, or type '-' or leave the "
+            "cell empty where the value is not available",
+    "#REF!": "Excel's error of a formula whose cells were deleted; correct the formula or type "
+             "the value",
+}
+
+
+def _excel_faults(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], _ExcelFault]]:
+    """Error values and formulas of an .xlsx workbook, by sheet and (row, column), 0-based.
+
+    calamine reads both as empty cells, which would make them "not available"."""
+    import openpyxl
+
     try:
-        from python_calamine import CalamineWorkbook
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as err:  # a workbook calamine reads but openpyxl does not: no check
+        import warnings
+        warnings.warn(f"{path}: error cells and formulas cannot be checked ({err})", stacklevel=4)
+        return {}
+    faults: dict = {}
+    try:
+        for sheet in book.worksheets:
+            found = {}
+            for row in sheet.iter_rows():
+                for cell in row:
+                    kind = getattr(cell, "data_type", None)
+                    if kind == "e":
+                        text = str(cell.value)
+                        found[(cell.row - 1, cell.column - 1)] = _fault(text, _EXCEL_ERRORS.get(
+                            text, "an Excel error value; correct the formula or type the value"))
+                    elif kind == "f":
+                        text = str(cell.value)
+                        found[(cell.row - 1, cell.column - 1)] = _fault(
+                            text, "a formula without a computed value (a workbook written by a "
+                                  "program keeps none; one saved by Excel keeps an error here); "
+                                  "open the file in Excel or LibreOffice, check the cell, save "
+                                  "it, and read it again")
+            faults[sheet.title] = found
+    finally:
+        book.close()
+    return faults
+
+
+def _excel_grids(path: Path, data: bytes, suffix: str, sheet: str | int | None) -> list[_Grid]:
+    try:
+        from python_calamine import CalamineWorkbook, SheetVisibleEnum
     except ImportError:  # pragma: no cover - a dependency of the package
         _fail(path, "reading Excel files needs the python-calamine package: pip install "
                     "python-calamine (or save the workbook as .xlsx or CSV)")
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
+        hidden = {m.name for m in book.sheets_metadata if m.visible != SheetVisibleEnum.Visible}
     except Exception as err:  # calamine raises several kinds for a damaged file
         _fail(path, f"is not a readable Excel workbook ({type(err).__name__}: {err}); "
                     f"open it in Excel and save it again as .xlsx, or export it as CSV")
+    faults = _excel_faults(path, data) if suffix in (".xlsx", ".xlsm") else {}
     if sheet is not None:
         if isinstance(sheet, int) and not isinstance(sheet, bool) and 0 <= sheet < len(names):
             names = [names[sheet]]
@@ -308,7 +375,12 @@ def _excel_grids(path: Path, sheet: str | int | None) -> list[_Grid]:
             rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         except Exception as err:
             _fail(path, f"sheet {name!r} cannot be read ({type(err).__name__}: {err})")
-        grids.append(_Grid(path, [list(r) for r in rows], sheet=name, excel=True))
+        rows = [list(r) for r in rows]
+        for (r, c), fault in faults.get(name, {}).items():
+            if r < len(rows) and c < len(rows[r]) and (
+                    not fault.reason.startswith("a formula") or _is_blank(rows[r][c])):
+                rows[r][c] = fault  # a formula with its computed value is that value
+        grids.append(_Grid(path, rows, sheet=name, excel=True, hidden=name in hidden))
     return grids
 
 
@@ -522,6 +594,43 @@ def _is_blank(cell) -> bool:
     return _as_text(cell).strip() == ""
 
 
+def _extent(row: list) -> int:
+    """The number of fields up to the last one that is not empty."""
+    n = len(row)
+    while n and _is_blank(row[n - 1]):
+        n -= 1
+    return n
+
+
+_DIGITS = re.compile(r"^[+-]?\d+$")
+
+
+def _check_fields(grid: _Grid, shape: _Shape, row: list, number: int) -> None:
+    """Refuse a text row with more or fewer fields than its header: read by position, every
+    value after the odd field would land in the wrong column."""
+    header = grid.rows[shape.header]
+    named = _extent(header)
+    where = f"the header (row {shape.header + 1}) has {named}"
+    if _extent(row) > named:
+        first = min(shape.columns.values(), default=0)
+        split = next((i for i in range(first, len(row) - 1)
+                      if _DIGITS.match(row[i].strip()) and row[i + 1].strip().isdigit()), None)
+        if split is not None and grid.sep == ",":
+            a, b = row[split].strip(), row[split + 1].strip()
+            cause = (f"most likely an unquoted decimal comma ({a + ',' + b!r} read as {a!r} "
+                     f"and {b!r})")
+        else:
+            cause = f"a value holds the separator {grid.sep!r}, or a value has no column"
+        _fail(grid, f"has {_extent(row)} fields but {where}: {cause}, which would move every "
+                    f"value after it one column to the right. Write decimals with a point, or "
+                    f"quote such values (\"52,0\"), or save the file with ';' between fields "
+                    f"and read it with sep=';', decimal=','", number)
+    if len(row) < named:
+        _fail(grid, f"has {len(row)} fields but {where}: a value is left out, and the values "
+                    f"after it would fall under the wrong columns; mark a value that is not "
+                    f"available with an empty field (two separators in a row) or '-'", number)
+
+
 def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str | None,
                region_layout: str | None = None) -> _Part:
     part = _Part(grid, shape)
@@ -566,6 +675,8 @@ def _read_part(grid: _Grid, shape: _Shape, codes: Sequence[str], indicator: str 
             # reported with this row by the check that every year has all regions
             part.skipped.append((number + 1, f"no values, {region_text.strip()!r}"))
             continue
+        if grid.sep is not None:
+            _check_fields(grid, shape, row, number)
         if shape.layout == "long":
             year_cell = padded[shape.year] if shape.year < len(padded) else ""
             year = _year_of(year_cell)
@@ -627,6 +738,9 @@ def _settle_numbers(parts: list[_Part], decimal: str | None,
                 else:
                     readings[key] = _Number(value=float(cell.raw))
                 continue
+            if isinstance(cell.raw, _ExcelFault):
+                _fail(part.grid, f"value {str(cell.raw)!r} is {cell.raw.reason}",
+                      cell.row, cell.column, cell.name)
             if cell.text in MISSING_MARKS:
                 readings[key] = None
                 continue
@@ -698,6 +812,11 @@ def _settle_numbers(parts: list[_Part], decimal: str | None,
 
 def _not_a_number(part: _Part, cell: _Cell) -> None:
     text = cell.text.casefold().replace(" ", "")
+    if text == "#n/a":
+        _fail(part.grid, f"value {cell.text!r} can be read two ways: a value marked not available, "
+                         f"or Excel's error of a failed lookup (VLOOKUP, MATCH) written into the "
+                         f"file; correct the lookup, or write '-' or leave the cell empty where "
+                         f"the value is not available", cell.row, cell.column, cell.name)
     if text.lstrip("+-") in ("inf", "infinity", "∞", "#div/0!", "nan"):
         allowed = "a finite number"
         _fail(part.grid, f"value {cell.text!r} is not a finite number; allowed: {allowed}, or "
@@ -710,8 +829,58 @@ def _not_a_number(part: _Part, cell: _Cell) -> None:
 
 # --- the public reader ------------------------------------------------------------------------
 
-def _grids_of(path: Path, sep, encoding, sheet) -> list[list[_Grid]]:
+def _label(stream) -> Path:
+    """What a message calls an open file: its name, or what it is."""
+    name = getattr(stream, "name", None)
+    return Path(name) if isinstance(name, str) and name else Path(f"<{type(stream).__name__}>")
+
+
+def _read_stream(stream, sep, encoding, sheet) -> list[list[_Grid]]:
+    """An open file (or ``io.BytesIO``/``io.StringIO``) read as the file it holds."""
+    label = _label(stream)
+    try:
+        content = stream.read()
+    except (OSError, ValueError, io.UnsupportedOperation) as err:
+        _fail(label, f"cannot be read ({err}); give an open file in read mode, or its path")
+    suffix = label.suffix.lower()
+    if isinstance(content, str):
+        if suffix in _EXCEL_SUFFIXES:
+            _fail(label, "is a workbook opened as text; open it with open(path, 'rb')")
+        if encoding is not None:
+            _fail(label, "encoding= applies to bytes; this file was opened as text (give the "
+                         "encoding to open(), or pass the path)")
+        if sheet is not None:
+            _fail(label, "sheet= applies to workbooks only; a text file has one table")
+        if not content.strip():
+            _fail(label, "is empty: expected a header row and one row per region and year")
+        used = getattr(stream, "encoding", None) or "text"
+        return [_text_grids(label, content.encode("utf-8"), sep, "utf-8", shown=used)]
+    if not isinstance(content, bytes):
+        raise TypeError(f"path: an open file must return text or bytes from read(), got "
+                        f"{type(content).__name__}")
+    if not content:
+        _fail(label, "is empty (0 bytes): expected a header row and one row per region and year")
+    if suffix not in _TEXT_SUFFIXES + _EXCEL_SUFFIXES:
+        suffix = (".xlsx" if content.startswith(b"PK\x03\x04")
+                  else ".xls" if content.startswith(b"\xd0\xcf\x11\xe0") else ".csv")
+    return _grids_from_bytes(label, content, suffix, sep, encoding, sheet)
+
+
+def _grids_from_bytes(path: Path, data: bytes, suffix: str, sep, encoding,
+                      sheet) -> list[list[_Grid]]:
+    if suffix in _EXCEL_SUFFIXES:
+        if sep is not None or encoding is not None:
+            _fail(path, "sep= and encoding= apply to text files only; a workbook has neither")
+        return [[g] for g in _excel_grids(path, data, suffix, sheet)]
+    if sheet is not None:
+        _fail(path, "sheet= applies to workbooks only; a text file has one table")
+    return [_text_grids(path, data, sep, encoding)]
+
+
+def _grids_of(path, sep, encoding, sheet) -> list[list[_Grid]]:
     """For each sheet, the candidate parses (one per separator for text files)."""
+    if not isinstance(path, Path):
+        return _read_stream(path, sep, encoding, sheet)
     if not path.exists():
         raise FileNotFoundError(f"indicator table {path} does not exist")
     if path.is_dir():
@@ -729,13 +898,7 @@ def _grids_of(path: Path, sep, encoding, sheet) -> list[list[_Grid]]:
         _fail(path, f"cannot be opened ({err.strerror or err}); check its permissions")
     if size == 0:
         _fail(path, "is empty (0 bytes): expected a header row and one row per region and year")
-    if suffix in _EXCEL_SUFFIXES:
-        if sep is not None or encoding is not None:
-            _fail(path, "sep= and encoding= apply to text files only; a workbook has neither")
-        return [[g] for g in _excel_grids(path, sheet)]
-    if sheet is not None:
-        _fail(path, "sheet= applies to workbooks only; a text file has one table")
-    return [_text_grids(path, path.read_bytes(), sep, encoding)]
+    return _grids_from_bytes(path, path.read_bytes(), suffix, sep, encoding, sheet)
 
 
 def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
@@ -749,9 +912,11 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
 
     Parameters
     ----------
-    path : path or list of paths
-        A ``.csv`` (``.tsv``, ``.txt``), ``.xlsx``, ``.xls`` or ``.ods`` file; a list of files
-        for the wide layout with one indicator per file.
+    path : path, open file, or list of them
+        A ``.csv`` (``.tsv``, ``.txt``), ``.xlsx``, ``.xls`` or ``.ods`` file, given by its path
+        or open (``open(path, "rb")``, ``io.BytesIO``, ``io.StringIO``: the kind of an unnamed
+        stream is read from its first bytes); a list of files for the wide layout with one
+        indicator per file.  Bytes are refused: they can be a file's content or a file name.
     metadata : DataFrame, optional
         The index tree (default :func:`~itclusters.indices.default_metadata`); its indicator
         codes are the columns (long layout) or the sheets/files (wide layout) looked for.
@@ -764,7 +929,10 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
     header : int, optional
         The header's row number as a spreadsheet shows it (1 = first row); found when not given.
     sheet : str or int, optional
-        Read only this sheet of a workbook (default: every sheet that holds a table).
+        Read only this sheet of a workbook, hidden or not.  By default every visible sheet that
+        holds a table is read, as parts of one table (a sheet per year or per indicator); two
+        sheets holding the same cell (a revised copy beside its original) are refused, listing
+        what each sheet holds.  Hidden sheets are never read unless named.
     indicator : str, optional
         The indicator code of a wide table whose sheet name, file name and title do not say it.
     layout : {"kz16", "kz17", "kz20"}, optional
@@ -781,14 +949,19 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
         ``source``, ``layout``, ``sheet``, ``header_row``, ``units_row``, ``separator``,
         ``decimal``, ``thousands``, ``encoding``, ``skipped_rows``, ``missing_cells``,
         ``row_numbers``, ``region_layout`` (the layout of regions, or ``{year: layout}`` when the
-        years differ), ``names_taken`` and the one-line ``summary``.
+        years differ), ``names_taken``, ``sheets`` (for a workbook, every sheet and what was done
+        with it: read, no table, hidden) and the one-line ``summary``.
 
     Raises
     ------
     IndicatorTableError
         With file, sheet, row (as a spreadsheet shows it), column, value and what is allowed;
         also a year whose rows name units of several layouts (South Kazakhstan with Shymkent,
-        Abai in 2019), naming the rows.
+        Abai in 2019), naming the rows; a text row with more or fewer fields than its header
+        (an unquoted decimal comma, a value left out); an Excel error value (``#REF!``,
+        ``#N/A``) or, in ``.xlsx``, a formula saved without its computed value.
+    TypeError
+        When ``path`` is not a path, an open file or a list of them.
     FileNotFoundError
         When the file does not exist.
 
@@ -821,45 +994,46 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
         raise IndicatorTableError(f"layout={layout!r} is not a layout of regions; allowed: "
                                   f"{', '.join(map(repr, _layouts.LAYOUTS))} or None (each "
                                   f"year on its own layout)")
-    if isinstance(path, (str, os.PathLike)):
-        paths = [Path(path)]
-    elif isinstance(path, Iterable):
-        paths = [Path(p) for p in path]
-        if not paths:
-            raise IndicatorTableError("an empty list of files was given")
-    else:
-        raise IndicatorTableError(f"path must be a file path or a list of them, got {path!r}")
+    sources = _sources(path)
+    paths = [one if isinstance(one, Path) else _label(one) for one in sources]
 
     parts: list[_Part] = []
-    for one in paths:
-        found = []
+    sheet_notes: list[str] = []
+    for one, label in zip(sources, paths):
+        found, notes = [], {}
         for candidates in _grids_of(one, sep, encoding, sheet):
+            first = candidates[0]
+            if first.hidden and sheet is None:
+                notes[first.sheet] = "hidden, not read (name it with sheet= to read it)"
+                continue
             shape = None
             for grid in candidates:
                 shape = _find_shape(grid, codes, header, region_column, year_column)
                 if shape is not None:
                     break
             if shape is None:
-                if candidates[0].excel and sheet is None and len(candidates) == 1:
-                    found.append((candidates[0], None))
+                if first.excel and sheet is None:
+                    found.append((first, None))
+                    notes[first.sheet] = "no table"
                     continue
                 best = max(candidates, key=lambda g: max((len(r) for r in g.rows[:5]), default=0))
                 _fail(best, _no_header_message(best, codes, region_column, year_column, header))
             found.append((grid, shape))
         usable = [(g, s) for g, s in found if s is not None]
         if not usable:
+            if not found:
+                _fail(label, f"every sheet is hidden ({', '.join(map(repr, notes))}); a hidden "
+                             f"sheet is read only when named: give sheet=")
             grid = found[0][0]
             sheets = [g.sheet for g, _ in found]
-            _fail(one, f"no sheet holds a table: {_no_header_message(grid, codes, region_column, year_column, header)}"
-                       f" (sheets looked at: {sheets})")
-        longs = [(g, s) for g, s in usable if s.layout == "long"]
-        if longs:
-            usable = longs[:1]
+            _fail(label, f"no sheet holds a table: {_no_header_message(grid, codes, region_column, year_column, header)}"
+                         f" (sheets looked at: {sheets})")
+        read = []
         for grid, shape in usable:
             code = indicator
             if shape.layout == "wide" and code is None:
                 title = " ".join(_as_text(c) for r in grid.rows[:shape.header] for c in r)
-                for source in (grid.sheet or "", title, one.stem):
+                for source in (grid.sheet or "", title, label.stem):
                     hits = _code_in(source, codes)
                     if len(hits) > 1:
                         _fail(grid, f"names several indicators ({', '.join(hits)}) in "
@@ -873,11 +1047,80 @@ def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
                                 f"row {shape.header + 1}), but the sheet name, the title rows and "
                                 f"the file name name no indicator ({', '.join(codes)}); rename "
                                 f"the sheet or file after its indicator, or give indicator=")
-            parts.append(_read_part(grid, shape, codes, code, layout))
+            read.append(_read_part(grid, shape, codes, code, layout))
+        if usable[0][0].excel:
+            _refuse_overlapping_sheets(label, read, notes, codes)
+            for part in read:
+                notes[part.grid.sheet] = f"read ({_holds(part, codes)})"
+            order = [g.sheet for g, _ in found] + [n for n in notes if n not in
+                                                   {g.sheet for g, _ in found}]
+            shown = [f"{n!r}: {notes[n]}" for n in dict.fromkeys(order)]
+            sheet_notes.append((f"{label.name} " if len(sources) > 1 else "") + "; ".join(shown))
+        parts.extend(read)
 
     _refuse_mixed_layouts(parts, paths, layout)
     values, used = _settle_numbers(parts, decimal, thousands)
-    return _assemble(parts, values, used, codes, meta, paths, layout)
+    return _assemble(parts, values, used, codes, meta, paths, layout, sheet_notes)
+
+
+def _sources(path) -> list:
+    """The files to read: paths, or open files (anything with ``read()``)."""
+    if isinstance(path, (bytes, bytearray)):
+        raise TypeError("path: bytes can be read two ways: as the content of a file (wrap it: "
+                        "io.BytesIO(data)) or as a file name in the file system's encoding "
+                        "(give os.fsdecode(data)); give one of those")
+    if isinstance(path, (str, os.PathLike)):
+        return [Path(path)]
+    if hasattr(path, "read"):
+        return [path]
+    if isinstance(path, Iterable) and not isinstance(path, (dict, pd.DataFrame, pd.Series)):
+        items = list(path)
+        if not items:
+            raise IndicatorTableError("path: an empty list of files was given")
+        for item in items:
+            if not isinstance(item, (str, os.PathLike)) and not hasattr(item, "read"):
+                raise TypeError(f"path: each item of the list must be a file path or an open "
+                                f"file, got {type(item).__name__} {_short(item)}")
+        return [Path(p) if isinstance(p, (str, os.PathLike)) else p for p in items]
+    raise TypeError(f"path must be a file path, an open file, or a list of them (one file per "
+                    f"indicator), got {type(path).__name__} {_short(path)}")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _holds(part: _Part, codes: Sequence[str]) -> str:
+    """What one sheet holds, in a few words: "long table, 16 regions x 2015, 2017, J_A–J_F"."""
+    regions = {k[0] for k in part.cells}
+    years = sorted({k[1] for k in part.cells})
+    ordered = sorted(codes)
+    found = [c for c in ordered if any(k[2] == c for k in part.cells)]
+    contiguous = found == ordered[ordered.index(found[0]):ordered.index(found[-1]) + 1]
+    shown = f"{found[0]}–{found[-1]}" if len(found) > 2 and contiguous else ", ".join(found)
+    span = f"{len(regions)} regions x {', '.join(map(str, years))}"
+    if part.shape.layout == "long":
+        return f"long table, {span}, {shown}"
+    return f"wide table of {shown}, {span}"
+
+
+def _refuse_overlapping_sheets(label: Path, parts: list[_Part], notes: dict,
+                               codes: Sequence[str]) -> None:
+    """Sheets are parts of one table (a sheet per year or per indicator) only when no cell is in
+    two of them; a revised copy beside its original, or a wide sheet repeating a long one, is
+    refused, listing what each sheet holds."""
+    seen: dict = {}
+    for part in parts:
+        for key in part.cells:
+            other = seen.setdefault(key, part)
+            if other is not part:
+                listing = [f"{p.grid.sheet!r}: {_holds(p, codes)}" for p in parts]
+                listing += [f"{n!r}: {why}" for n, why in notes.items()]
+                _fail(label, f"sheets {other.grid.sheet!r} and {part.grid.sheet!r} both hold "
+                             f"{key[2]} of {_layouts.unit_name(key[0])} in {key[1]}; which one to read is not "
+                             f"clear. The sheets: {'; '.join(listing)}. Give sheet= to read "
+                             f"one")
 
 
 def _fits(name: str, year: int, layout: str) -> bool:
@@ -916,7 +1159,8 @@ def _refuse_mixed_layouts(parts: list[_Part], paths: list[Path], forced: str | N
 
 
 def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
-              meta: pd.DataFrame, paths: list[Path], forced: str | None = None) -> pd.DataFrame:
+              meta: pd.DataFrame, paths: list[Path], forced: str | None = None,
+              sheet_notes: Sequence[str] = ()) -> pd.DataFrame:
     origin: dict = {}
     for part in parts:
         for key, cell in part.cells.items():
@@ -1027,6 +1271,7 @@ def _assemble(parts: list[_Part], values: dict, used: dict, codes: list[str],
         "region_layout": (next(iter(year_layouts.values()))
                           if len(set(year_layouts.values())) == 1 else year_layouts),
         "names_taken": _names_taken(parts),
+        "sheets": list(sheet_notes),
     }
     frame.attrs.update(attrs)
     frame.attrs["summary"] = _summary(frame, paths, parts, codes)
@@ -1086,6 +1331,8 @@ def _summary(frame: pd.DataFrame, paths: list[Path], parts: list[_Part], codes) 
         shown = [f"{text!r} in {year} read as {unit}"
                  for text, year, unit, _ in sorted({t for p in parts for t in p.taken})]
         counts += f"; names of two territories: {'; '.join(shown)} (see attrs['names_taken'])"
+    if a["sheets"]:
+        counts += "; sheets: " + "; ".join(a["sheets"])
     name = ", ".join(p.name for p in paths)
     return f"read {name}: {', '.join(bits)}; {counts}"
 

@@ -162,6 +162,82 @@ def write_kz20_2023() -> None:
     (HERE / "kz20_2023.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def long_rows(table: pd.DataFrame, years=None) -> list[list]:
+    """The panel as workbook rows: header, then one typed row per region and year."""
+    rows = [["region", "year", *CODES]]
+    for (rid, year), row in table.iterrows():
+        if years is None or year in years:
+            rows.append([region_name(rid, "en"), int(year),
+                         *(None if np.isnan(row[c]) else float(row[c]) for c in CODES)])
+    return rows
+
+
+def workbook(path: Path, sheets: dict, hidden=()) -> None:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        if name in hidden:
+            sheet.sheet_state = "hidden"
+    book.save(path)
+
+
+def write_faults() -> None:
+    """Files as people save them that a reader must not read out of place (tests/test_userdata_faults.py)."""
+    table = panel()
+    folder = HERE / "faults"
+    folder.mkdir(exist_ok=True)
+    clean = (HERE / "clean_long.csv").read_text(encoding="utf-8").splitlines()
+    # Atyrau 2017 (row 9): J_A written with an unquoted decimal comma, one field too many
+    lines = [line.split(",") for line in clean]
+    assert lines[8][:2] == ["Atyrau", "2017"]
+    lines[8][2] = lines[8][2].replace(".", ",")
+    (folder / "decimal_comma_unquoted.csv").write_text(
+        "\n".join(",".join(c) for c in lines) + "\n", encoding="utf-8")
+    # Aktobe 2015 (row 4): J_E left out, J_F would fall under J_E
+    lines = [line.split(",") for line in clean]
+    assert lines[3][:2] == ["Aktobe", "2015"]
+    del lines[3][6]
+    (folder / "field_missing.csv").write_text(
+        "\n".join(",".join(c) for c in lines) + "\n", encoding="utf-8")
+    # "#N/A" as Excel writes a failed lookup into a CSV
+    lines = [line.split(",") for line in clean]
+    lines[3][4] = "#N/A"  # Aktobe 2015, J_C (row 4)
+    (folder / "na_error_text.csv").write_text(
+        "\n".join(",".join(c) for c in lines) + "\n", encoding="utf-8")
+    # a hidden, stale sheet first: the same regions with the values reversed
+    stale = table.copy()
+    stale[:] = table.to_numpy()[::-1]
+    workbook(folder / "hidden_stale_sheet.xlsx",
+             {"old": long_rows(stale), "data": long_rows(table)}, hidden={"old"})
+    # one sheet per year: two years
+    workbook(folder / "yearly_sheets.xlsx",
+             {str(y): long_rows(table, years={y}) for y in YEARS})
+    # a revised copy beside the first: the same cells twice, one value differs
+    revised = long_rows(table)
+    revised[5][3] = 999.9
+    workbook(folder / "revised_copy.xlsx", {"data": long_rows(table), "data (2)": revised})
+    # a wide sheet of J_A beside a long table that holds J_A too
+    wide = [["region", *YEARS]] + [[region_name(rid, "en"), *(float(table.loc[(rid, y), "J_A"])
+                                                             for y in YEARS)]
+                                   for rid in REGION_IDS]
+    workbook(folder / "wide_beside_long.xlsx", {"data": long_rows(table), "J_A": wide})
+    # Excel errors: #REF! in Akmola 2015 J_C (row 2, column E), #N/A in Almaty region 2017 J_D
+    # (row 7, column F)
+    rows = long_rows(table)
+    rows[1][4] = "#REF!"
+    rows[6][5] = "#N/A"
+    workbook(folder / "excel_errors.xlsx", {"data": rows})
+    # formulas saved by a script: no computed values (J_F = J_E / 100 in column H)
+    rows = long_rows(table)
+    for number, row in enumerate(rows[1:], start=2):
+        row[7] = f"=G{number}/100"
+    workbook(folder / "formulas_without_values.xlsx", {"data": rows})
+
+
 if __name__ == "__main__":
     write_all()
     write_kz20_2023()
+    write_faults()
