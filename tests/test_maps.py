@@ -170,18 +170,45 @@ def test_lq_classes_break_at_one():
     classes = classify(lq, "lq")
     assert classes.bins.tolist() == list(LQ_BREAKS)
     # the middle class is centred on 1 and says so; nothing else straddles 1
-    middle = classes.labels.index("0.90 – 1.10 (≈ 1, national)")
+    middle = classes.labels.index("0.90 – < 1.10 (≈ 1, national)")
     assert LQ_BREAKS[middle - 1] < 1 < LQ_BREAKS[middle]
-    below, above = lq[lq < 0.9].index, lq[lq >= 1.1].index
+    below, above = lq[lq < 0.895].index, lq[lq >= 1.105].index
     assert (classes.codes[below] < middle).all() and (classes.codes[above] > middle).all()
     assert classes.codes["almaty_city"] == len(classes.labels) - 1  # LQ 3.8: >= 2
-    # all five classes are in every legend, so years and indicators read alike
+    # at least three classes below 1, and the 14 regions below 0.5 are not one colour
+    assert middle >= 3
+    used_below = set(classes.codes[lq < 0.5])
+    assert len(used_below) >= 2, classes.codes.to_dict()
+    # all seven classes are in every legend, so years and indicators read alike
     ax = choropleth(lq, scheme="lq", units="LQ")
-    assert _legend_labels(ax)[:5] == list(lq_classes(lq).labels)
+    assert _legend_labels(ax)[:7] == list(lq_classes(lq).labels)
     # a quantile map of the same values has a class straddling 1 (what this scheme fixes)
     quantile = classify(lq, "quantiles").bins
     lows = np.concatenate([[lq.min()], quantile[:-1]])
     assert any(lo < 1 < hi for lo, hi in zip(lows, quantile))
+
+
+@pytest.mark.parametrize("value, label", [
+    (0.4953, "0.50 – < 0.75"),   # reads 0.50 in the table: never "< 0.50"
+    (0.4949, "0.25 – < 0.50"),
+    (0.8951, "0.90 – < 1.10 (≈ 1, national)"),
+    (1.0999, "1.10 – < 2.00"),
+    (1.9949, "1.10 – < 2.00"),
+    (0.2499, "0.25 – < 0.50"),
+    (0.0, "< 0.25"),
+])
+def test_an_lq_is_classed_as_the_table_shows_it(value, label):
+    from itclusters.maps import lq_classes
+    from itclusters.presentation import format_value
+
+    classes = lq_classes(pd.Series({"akmola": value}), ids=["akmola"])
+    assert classes.labels[classes.codes["akmola"]] == label
+    shown = float(format_value(value, "ict_lq"))
+    low, _, high = label.partition(" – < ")
+    low = float(low.lstrip("<≥ ").split()[0]) if not label.startswith("<") else -np.inf
+    high = float(high.split()[0]) if high else (np.inf if label.startswith("≥") else
+                                               float(label.lstrip("< ")))
+    assert low <= shown < high
 
 
 def test_log_classes_are_not_swamped_by_the_two_cities():

@@ -33,7 +33,9 @@ class Indicator:
     label: str
     unit: str
     source: str
-    scheme: str = "quantiles"  # default map classification
+    #: default map classification: "lq" for every location quotient (classes around 1),
+    #: "log_natural_breaks" for shares the two cities would swamp, "grade" for the index
+    scheme: str = "quantiles"
     note: str = ""
 
 
@@ -48,9 +50,9 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("it_share", "IT share, formula (5) recomputed", "% of the regions' IT",
               f"{_ARTICLE}, Table 2; computed"),
     Indicator("ict_share", "ICT (section J) share of national GVA", "% of national ICT GVA",
-              f"{_BNS}; computed"),
+              f"{_BNS}; computed", "log_natural_breaks"),
     Indicator("ict_lq", "ICT (section J) location quotient", "LQ, 1 = national",
-              f"{_BNS}; computed", note="region totals are GVA net of FISIM in every year"),
+              f"{_BNS}; computed", "lq", note="region totals are GVA net of FISIM in every year"),
     Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)",
               "0 = national structure, 2 = disjoint",
               f"{_BNS}; computed",

@@ -64,13 +64,18 @@ _FLAG_LINEWIDTH = 2.0
 _FLAG_HATCH_LINEWIDTH = 0.6
 
 #: Class edges of every location-quotient map: LQ = 1 (the national structure) is the middle
-#: of the class 0.9-1.1, so a reader sees at once which regions are specialised (above) and
-#: which are not (below).  Classes are ``[edge_i, edge_i+1)``.
-LQ_BREAKS = (0.5, 0.9, 1.1, 2.0)
-_LQ_LABELS = ("< 0.50", "0.50 – 0.90", "0.90 – 1.10 (≈ 1, national)", "1.10 – 2.00", "≥ 2.00")
-# diverging around 1: oranges below, grey at 1, purples above (readable by the colour-blind)
+#: of the class 0.90-1.10, so a reader sees at once which regions are specialised (above) and
+#: which are not (below); four classes below it, since most regions are far below 1 in most
+#: years and one class "< 0.50" would paint them all alike.  Classes are ``[edge_i, edge_i+1)``
+#: of the value as the tables show it (two decimals: 0.4953 reads 0.50 and is classed 0.50).
+LQ_BREAKS = (0.25, 0.5, 0.75, 0.9, 1.1, 2.0)
+LQ_DECIMALS = 2
+_LQ_LABELS = ("< 0.25", "0.25 – < 0.50", "0.50 – < 0.75", "0.75 – < 0.90",
+              "0.90 – < 1.10 (≈ 1, national)", "1.10 – < 2.00", "≥ 2.00")
+# diverging around 1 (ColorBrewer PuOr, readable by the colour-blind): oranges lightening
+# towards 1, near-white at 1, purples above
+_LQ_COLOURS = ("#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#b2abd2", "#542788")
 _LOG_NOTE = "classes: natural breaks on a log scale"
-_LQ_COLOURS = ("#e66101", "#fdb863", "#f0f0f0", "#b2abd2", "#5e3c99")
 _CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
@@ -287,19 +292,21 @@ def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str,
 def lq_classes(values: pd.Series, ids=None) -> Classes:
     """Location quotients in the fixed classes of :data:`LQ_BREAKS`, centred on LQ = 1.
 
-    All five classes are always listed, so maps of different years and indicators read alike.
+    All seven classes are always listed, so maps of different years and indicators read alike.
+    A value is classed as the tables show it, rounded to :data:`LQ_DECIMALS`: 0.4953 reads
+    0.50 and falls in "0.50 – < 0.75", never in a class whose label ends below what is shown.
 
-    >>> c = lq_classes(pd.Series({"astana": 0.95, "almaty_city": 3.8, "akmola": 0.4}))
-    >>> c.labels[2], [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
-    ('0.90 – 1.10 (≈ 1, national)', ['< 0.50', '0.90 – 1.10 (≈ 1, national)', '≥ 2.00'])
+    >>> c = lq_classes(pd.Series({"astana": 0.95, "almaty_city": 3.8, "akmola": 0.4953}))
+    >>> c.labels[4], [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
+    ('0.90 – < 1.10 (≈ 1, national)', ['0.50 – < 0.75', '0.90 – < 1.10 (≈ 1, national)', '≥ 2.00'])
     """
     series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids)).astype(float)
     known = series.dropna()
     if (known < 0).any():
         raise ValueError(f"a location quotient cannot be negative: {known[known < 0].to_dict()}")
     codes = pd.Series(-1, index=series.index)
-    codes.loc[known.index] = np.searchsorted(np.asarray(LQ_BREAKS), known.to_numpy(),
-                                             side="right")
+    shown = np.round(known.to_numpy(), LQ_DECIMALS)
+    codes.loc[known.index] = np.searchsorted(np.asarray(LQ_BREAKS), shown, side="right")
     return Classes(codes, list(_LQ_LABELS), [to_rgba(c) for c in _LQ_COLOURS],
                    np.asarray(LQ_BREAKS, dtype=float), "lq", "classes centred on LQ = 1")
 
@@ -565,7 +572,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     Notes
     -----
     ``scheme="lq"`` (use it for every location quotient) gives fixed classes breaking at
-    0.5, 0.9, 1.1 and 2, so that LQ = 1, the national structure, is always visible;
+    0.25, 0.5, 0.75, 0.9, 1.1 and 2 (:data:`LQ_BREAKS`), so that LQ = 1, the national
+    structure, is always visible and regions far below it are told apart;
     ``"log_natural_breaks"`` suits shares that the two cities would otherwise swamp; with
     ``"grade"`` the legend gives each letter's band and says the bands are inferred.  The
     figure's layout is settled (see :func:`settle_layout`) when this function made it.

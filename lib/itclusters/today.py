@@ -34,7 +34,8 @@ FULL_PRECISION_YEARS = range(2010, 2017)
 #: 2010-2025 definition differs from the 2010-2016 one).
 TODAY_INDICATORS: dict[str, Indicator] = {
     "ict_share": Indicator("ict_share", "ICT (section J) GVA: the region's share of the national "
-                           "total", "% of national ICT GVA", f"{_BNS}; computed"),
+                           "total", "% of national ICT GVA", f"{_BNS}; computed",
+                           "log_natural_breaks"),
     "ict_lq": INDICATORS["ict_lq_grp"],
     "ict_growth": INDICATORS["ict_growth"],
     "grp_per_capita": Indicator(

@@ -69,6 +69,8 @@ _SCHEME_LABELS = {
     "grade": "Letter grades (inferred scale)",
 }
 _GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.user_panel
+# the legend's widest: 15em of its 14 px text
+_LEGEND_PX = 210
 # every scheme the maps module knows, the indicator-specific ones ("lq", log classes) included
 _KNOWN_SCHEMES = frozenset(_maps.SCHEMES) | frozenset(getattr(_maps, "INDICATOR_SCHEMES", ()))
 _DATA_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
@@ -89,8 +91,8 @@ def has_live_frontend() -> bool:
 
 
 def _is_lq(code: str) -> bool:
-    """A location quotient: its maps break at LQ = 1 (the catalogue's scheme, or the name)."""
-    return code == "lq" or code.endswith("_lq") or _about(code).scheme == "lq"
+    """A location quotient: its maps break at LQ = 1 (the catalogue's scheme says so)."""
+    return _about(code).scheme == "lq"
 
 
 def _schemes_for(panel: pd.DataFrame, code: str) -> list[str]:
@@ -277,7 +279,8 @@ class Explorer(W.VBox):
         self._title_text = ""
         self.heading = W.HTML(layout=W.Layout(max_width="100%"))
         # a long legend title wraps rather than pushing the table under the map
-        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0", max_width="15em"))
+        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0",
+                                             max_width=f"{_LEGEND_PX}px"))
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
         self._read_annotations()
         # three pictures stacked in one grid cell: the fills, which every change redraws, and
@@ -323,6 +326,12 @@ class Explorer(W.VBox):
         self.legend.layout.margin = "0 0 8px 0"
         self.map.layout.margin = "0 16px 8px 0"
         picture = W.Box([self.map, self.legend], layout=W.Layout(**row))
+        # the heading and the source line wrap at the width of map and legend: unwrapped, a
+        # long credit (the 16 regions' note on later borders) stretched the map's column over
+        # the whole row and pushed the table under the map
+        text_width = f"min({self.css_size[0] + 16 + _LEGEND_PX}px, 100%)"
+        self.heading.layout.max_width = text_width
+        self.credit.layout.max_width = text_width
         map_column = W.VBox([self.heading, picture, self.credit], layout=W.Layout(
             flex="0 1 auto", min_width="0", max_width="100%", margin="0 32px 12px 0"))
         body = W.Box([map_column, self.table], layout=W.Layout(**row, width="100%"))
