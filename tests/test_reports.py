@@ -70,9 +70,10 @@ runs:
             "available: 2010, 2016") in captured.err
 
     # a rerun replaces the reports cleanly and keeps the good one when a run fails again
+    # (--force: without it the good report, up to date, would not run again)
     before = (folder / "year=2010.ipynb").stat().st_mtime_ns
     assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
-                 "--no-progress", "--jobs", "1"]) == 1
+                 "--no-progress", "--jobs", "1", "--force"]) == 1
     assert (folder / "year=2010.ipynb").stat().st_mtime_ns > before
     assert sorted(p.name for p in folder.iterdir()) == [
         "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
@@ -366,7 +367,7 @@ def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsy
     assert outcomes["pool"][1] == outcomes["dask"][1] == [
         ".itclusters-report.lock", "01_innovation_index/year=2010.html",
         "01_innovation_index/year=2010.ipynb", "01_innovation_index/year=2013.failed.ipynb",
-        "batch.log"]
+        "batch.log", "index.html", "thumbs/01_innovation_index/year=2010.png"]
     assert outcomes["pool"][2] == outcomes["dask"][2]
     assert "1 of 2 runs succeeded; 1 failed" in outcomes["dask"][2]
     assert outcomes["pool"][3] == outcomes["dask"][3]
@@ -521,7 +522,7 @@ runs:
     assert "1 of 4 runs finished (1 ok, 0 failed); 3 did not finish" in stdout
     assert re.search(r"label=slow, .*not finished", stdout)
     # no partial or temporary file; the finished run's report is complete
-    assert _all_files(out) == [".itclusters-report.lock", "batch.log",
+    assert _all_files(out) == [".itclusters-report.lock", "batch.log", "index.html",
                                "sleeper/label=quick_seconds=0.html",
                                "sleeper/label=quick_seconds=0.ipynb"]
     nbformat.read(out / "sleeper" / "label=quick_seconds=0.ipynb", as_version=4)

@@ -28,6 +28,13 @@ a short hash.  With Dask, a scheduler that does not answer, or a cluster without
 space for reports the size of the largest previous one, another batch writing into it) or
 lost its Dask scheduler or every worker, 128 + the signal number when interrupted (SIGINT,
 SIGTERM).  Kernels' own chatter goes to ``reports/batch.log``.
+
+Only what changed runs: a run whose report records the inputs of now (the notebook's sha256, the
+parameters, the sha256 of every data file, of the library's code and of the lock file, the
+package versions) is kept and reported "up to date" (:func:`plan_batch`); ``--force`` runs
+everything, ``--dry-run`` lists what would run and why, writing nothing.  At the end of every
+batch the site of the reports (``reports/index.html``, thumbnails, each page's header) is rebuilt
+from what is on disk (:mod:`itclusters.site`).
 """
 from __future__ import annotations
 
@@ -52,7 +59,8 @@ from multiprocessing import get_context
 from pathlib import Path, PurePath
 
 __all__ = ["Run", "RunResult", "Executed", "GridError", "BatchError", "OutputFolderError", "load_grid",
-           "render_run", "execute_run", "run_batch", "summary_table", "main"]
+           "render_run", "execute_run", "plan_batch", "why_run", "run_batch", "summary_table",
+           "main"]
 
 #: exit codes of ``itclusters-report``
 EXIT_FAILED, EXIT_CANNOT_START = 1, 2
@@ -115,9 +123,12 @@ class RunResult:
     error: str = ""
     note: str = ""
     finished: bool = True  # False: the batch was stopped before this run ended
+    up_to_date: bool = False  # True: not executed, its report's inputs are unchanged
 
     @property
     def status(self) -> str:
+        if self.up_to_date:
+            return "up to date"
         return "ok" if self.ok else ("FAILED" if self.finished else "not finished")
 
 
@@ -376,45 +387,105 @@ def _git_state() -> tuple[str, int | None]:
     return (f"uncommitted (changes on top of {commit})" if dirty else commit), when
 
 
-@lru_cache(maxsize=4)
+def _sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def _data_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``data/`` and ``shapefiles/`` (3.5 MB: read each time, so
+    that a long-lived process never answers from an old reading)."""
     hashes = {}
     for folder in ("data", "shapefiles"):
         for file in sorted((root / folder).rglob("*")):
             if file.is_file():
-                hashes[file.relative_to(root).as_posix()] = hashlib.sha256(
-                    file.read_bytes()).hexdigest()
+                hashes[file.relative_to(root).as_posix()] = _sha256_file(file)
     return hashes
 
 
-def provenance(run: Run, cwd: Path | None = None) -> dict:
-    """What a report records about how it was made (notebook metadata ``itclusters``)."""
+def library_sha256() -> str:
+    """One sha256 over the library's code: every file of the package (``*.py`` and the
+    templates under ``share/``), in sorted order, each as its path and its own sha256."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for file in sorted(package.rglob("*")):
+        if file.is_file() and "__pycache__" not in file.parts and file.suffix != ".pyc":
+            digest.update(f"{file.relative_to(package).as_posix()}\0{_sha256_file(file)}\n"
+                          .encode("utf-8"))
+    return digest.hexdigest()
+
+
+def lock_sha256() -> str | None:
+    """sha256 of ``requirements.lock`` of the checkout the library runs from (None: no lock)."""
+    lock = Path(__file__).resolve().parents[2] / "requirements.lock"
+    try:
+        return _sha256_file(lock)
+    except OSError:
+        return None
+
+
+def _package_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
-    from .data import project_root
-
-    root = project_root()
-    data = dict(_data_hashes(root))
-    for pname, value in run.parameters:  # a file given as a parameter is data too
-        if isinstance(value, str) and value:
-            file = Path(value) if Path(value).is_absolute() or cwd is None else cwd / value
-            try:
-                if file.is_file():
-                    data[f"{pname}: {value}"] = hashlib.sha256(file.read_bytes()).hexdigest()
-            except OSError:  # e.g. a text too long to be a file name: not a file
-                continue
     versions = {"python": sys.version.split()[0]}
     for package in RECORDED_PACKAGES:
         try:
             versions[package] = version(package)
         except PackageNotFoundError:
             versions[package] = "not installed"
+    return versions
+
+
+def run_inputs(run: Run, cwd: Path | None, notebook_bytes: bytes,
+               shared: dict | None = None) -> dict:
+    """What a run is made from, as its report records it and as :func:`why_run` compares it.
+
+    The notebook's bytes, the parameters, every data file it may read (all of ``data/`` and
+    ``shapefiles/``, and a file given as a parameter), the library's code, the lock file and
+    the versions of the recorded packages.  ``shared``: the inputs common to every run (from
+    :func:`_shared_inputs`), when computed once for a whole batch.
+    """
+    shared = shared if shared is not None else _shared_inputs()
+    data = dict(shared["data_sha256"])
+    for pname, value in run.parameters:  # a file given as a parameter is data too
+        if isinstance(value, str) and value:
+            file = Path(value) if Path(value).is_absolute() or cwd is None else cwd / value
+            try:
+                if file.is_file():
+                    data[f"{pname}: {value}"] = _sha256_file(file)
+            except OSError:  # e.g. a text too long to be a file name: not a file
+                continue
+    return {"parameters": run.params,
+            "notebook_sha256": hashlib.sha256(notebook_bytes).hexdigest(),
+            "library_sha256": shared["library_sha256"], "lock_sha256": shared["lock_sha256"],
+            "data_sha256": data, "versions": shared["versions"]}
+
+
+def _shared_inputs() -> dict:
+    from .data import project_root
+
+    return {"data_sha256": _data_hashes(project_root()), "library_sha256": library_sha256(),
+            "lock_sha256": lock_sha256(), "versions": _package_versions()}
+
+
+def provenance(run: Run, cwd: Path | None = None, source: str | None = None) -> dict:
+    """What a report records about how it was made (notebook metadata ``itclusters``).
+
+    ``source``: the notebook's text as executed (default: read from ``cwd``).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    if source is None:
+        folder = cwd if cwd is not None else Path(".")
+        notebook_bytes = (folder / f"{run.notebook}.ipynb").read_bytes()
+    else:
+        notebook_bytes = source.encode("utf-8")
     try:
         suite = version("itclusters")
     except PackageNotFoundError:
         suite = "not installed"
+    inputs = run_inputs(run, cwd, notebook_bytes)
     return {"suite_version": suite, "git_commit": _git_state()[0], "notebook": run.notebook,
-            "parameters": run.params, "data_sha256": data, "versions": versions}
+            **inputs}
 
 
 def _footer_html(record: dict) -> str:
@@ -423,12 +494,19 @@ def _footer_html(record: dict) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in record["versions"].items())
     files = "\n".join(f"<li><code>{e(name)}</code> <code>{e(digest)}</code></li>"
                       for name, digest in record["data_sha256"].items())
+    hashes = [(label, record[key]) for key, label in (
+        ("notebook_sha256", "notebook"), ("library_sha256", "library code"),
+        ("lock_sha256", "requirements.lock")) if record.get(key)]
+    inputs = ("<p>Inputs (sha256): " + "; ".join(
+        f"{e(label)} <code>{e(digest)}</code>" for label, digest in hashes) + ".</p>\n"
+        if hashes else "")
     return (
         '<footer class="itclusters-provenance" style="margin:2em 1em;padding-top:.5em;'
         'border-top:1px solid #ccc;font-size:13px;color:#333">\n'
         f"<p>Made by itclusters {e(record['suite_version'])}, code "
         f"<code>{e(record['git_commit'])}</code>; notebook <code>{e(record['notebook'])}"
         f"</code> with parameters {e(params)}.</p>\n<p>Software: {e(versions)}.</p>\n"
+        f"{inputs}"
         f"<details><summary>Data files (sha256)</summary><ul>\n{files}\n</ul></details>\n"
         "</footer>")
 
@@ -448,8 +526,21 @@ _OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 .jp-OutputArea-output { overflow-x: auto; }
 .jp-RenderedHTMLCommon img, .jp-RenderedImage img { max-width: none; }
 footer.itclusters-provenance { font-family: var(--jp-content-font-family); }
+/* the header of a report: back to the index, the notebook's other runs (itclusters.site) */
+nav.itclusters-nav { display: flex; flex-wrap: wrap; align-items: baseline; gap: .25em 1em;
+  padding: .5em 1em; border-bottom: 1px solid #ddd; background: #f6f7f9;
+  font: 15px/1.5 var(--jp-ui-font-family, system-ui, sans-serif); }
+nav.itclusters-nav a { color: #0b57d0; }
+nav.itclusters-nav ul { display: flex; flex-wrap: wrap; gap: .25em .9em; margin: 0; padding: 0;
+  list-style: none; }
+nav.itclusters-nav [aria-current] { font-weight: 600; color: inherit; text-decoration: none; }
 </style>
 {%- endblock html_head_css -%}
+{%- block body_header -%}
+<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
+{% if resources.itclusters_nav %}{{ resources.itclusters_nav }}{% endif %}
+<main>
+{%- endblock body_header -%}
 {% block body_footer %}
 </main>
 {{ resources.itclusters_footer }}
@@ -472,8 +563,11 @@ def report_title(notebook, run: Run) -> str:
     return f"{heading} ({shown})" if shown else heading
 
 
-def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: str = "") -> bytes:
+def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: str = "",
+                 nav: str = "") -> bytes:
     """The notebook as one HTML page that loads nothing from the network, titled ``title``.
+
+    ``nav``: a header put before the notebook (a report's links to the index and its siblings).
 
     Without widget state the export shows each widget's static picture (see widgets.Explorer),
     which works offline and shows every year; a saved state would need a live kernel anyway.
@@ -491,14 +585,19 @@ def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: st
     notebook.metadata = notebook.metadata.copy()
     notebook.metadata.pop("widgets", None)
     notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer})
+    body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer,
+                                                               "itclusters_nav": nav})
     return body.encode("utf-8")
 
 
 def _export_html(notebook, run: Run) -> bytes:
+    """The report page; its header links to the index only until the batch's end, when
+    :func:`itclusters.site.build_site` lists the sibling reports on disk in it."""
+    from .site import report_nav
+
     record = notebook.metadata.get("itclusters")
     return offline_html(notebook, report_title(notebook, run),
-                        footer=_footer_html(record) if record else "")
+                        footer=_footer_html(record) if record else "", nav=report_nav())
 
 
 def _first_line(err: BaseException) -> str:
@@ -551,7 +650,7 @@ def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) 
         # stable paths instead of this worker's temporary ones
         notebook.metadata.setdefault("papermill", {}).update(
             input_path=f"{run.notebook}.ipynb", output_path=f"{run.notebook}/{run.slug}.ipynb")
-        notebook.metadata["itclusters"] = provenance(run, cwd)
+        notebook.metadata["itclusters"] = provenance(run, cwd, source)
         for cell in notebook.cells:  # papermill gives its injected cell a random id
             if "injected-parameters" in cell.metadata.get("tags", []):
                 cell.id = "injected-parameters"
@@ -560,6 +659,8 @@ def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) 
                 html_bytes = _export_html(notebook, run)
             except Exception as err:
                 error = f"HTML export failed: {_first_line(err)}"
+        if error:  # the index of the reports shows it
+            notebook.metadata["itclusters"]["error"] = error
         notebook_bytes = nbformat.writes(notebook).encode("utf-8")
     return Executed(run, not error, time.perf_counter() - start, notebook_bytes,
                     html_bytes if not error else None, error)
@@ -641,8 +742,91 @@ def write_outputs(executed: Executed, out_dir: Path) -> RunResult:
 
 def execute_run(run: Run, notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike) -> RunResult:
     """Execute one run here and write its files into ``out_dir`` (no pool, no lock)."""
-    source = (Path(notebooks_dir) / f"{run.notebook}.ipynb").read_text(encoding="utf-8")
+    source = (Path(notebooks_dir) / f"{run.notebook}.ipynb").read_bytes().decode("utf-8")
     return write_outputs(render_run(run, source, str(notebooks_dir)), Path(out_dir))
+
+
+# --------------------------------------------------------------------------------------------
+# what is up to date: the inputs a report records against the inputs of now
+
+#: what a report must record for the decision (older reports lack the hashes)
+_DECIDING_KEYS = ("parameters", "notebook_sha256", "library_sha256", "lock_sha256",
+                  "data_sha256", "versions")
+
+
+def _changes(recorded: dict, current: dict) -> list[str]:
+    """Why a report recorded as ``recorded`` is not what the inputs ``current`` would make."""
+    reasons = []
+    if recorded["notebook_sha256"] != current["notebook_sha256"]:
+        reasons.append("notebook changed")
+    old, new = recorded["data_sha256"], current["data_sha256"]
+    files = [f"{name} changed" if name in old and name in new else
+             f"{name} added" if name in new else f"{name} removed"
+             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    if len(files) > 3:
+        files = files[:3] + [f"{len(files) - 3} more data files changed"]
+    reasons += files
+    if recorded["library_sha256"] != current["library_sha256"]:
+        reasons.append("library code changed")
+    if recorded["lock_sha256"] != current["lock_sha256"]:
+        reasons.append("requirements.lock changed")
+    old, new = recorded["versions"], current["versions"]
+    moved = [f"{name} {old.get(name, 'none')} → {new.get(name, 'none')}"
+             for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+    if moved:
+        reasons.append(f"package versions changed ({', '.join(moved)})")
+    return reasons
+
+
+def why_run(run: Run, out_dir: Path, current: dict) -> str:
+    """Why ``run`` must be executed ('' when its report is up to date).
+
+    ``current``: the run's inputs now (:func:`run_inputs`).  A report is up to date when its
+    ``.ipynb`` and ``.html`` are both there, the last attempt did not fail, and the inputs its
+    provenance records are ``current``; a provenance that cannot be read means a re-run.
+    """
+    from .site import read_report
+
+    folder = out_dir / run.notebook
+    notebook, page = folder / f"{run.slug}.ipynb", folder / f"{run.slug}.html"
+    if (folder / f"{run.slug}.failed.ipynb").exists():
+        return "failed last time"
+    if not (notebook.is_file() and page.is_file()):
+        others = [p for p in folder.glob("*.html") if not p.name.startswith(".")] \
+            if folder.is_dir() else []
+        return "new parameters" if others else "no report yet"
+    report = read_report(notebook)
+    if report.record is None:
+        return f"provenance unreadable ({report.problem})"
+    missing = [key for key in _DECIDING_KEYS if key not in report.record]
+    if missing:
+        return f"provenance unreadable (no {missing[0]}: made by an older itclusters)"
+    recorded = report.record
+    if not (isinstance(recorded["data_sha256"], dict) and isinstance(recorded["versions"], dict)):
+        return "provenance unreadable (data_sha256 or versions is not a mapping)"
+
+    def canonical(params) -> str:
+        return json.dumps(params, sort_keys=True, ensure_ascii=False, default=str)
+    if canonical(recorded["parameters"]) != canonical(current["parameters"]):
+        return "new parameters"
+    return "; ".join(_changes(recorded, current))
+
+
+def plan_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike,
+               force: bool = False) -> list[tuple[Run, str]]:
+    """Each run with why it must be executed ('' when up to date; "--force" with ``force``).
+
+    Reads the output folder and the inputs, writes nothing.
+    """
+    out_dir, notebooks_dir = Path(out_dir), Path(notebooks_dir)
+    if force:
+        return [(run, "--force") for run in runs]
+    shared = _shared_inputs()
+    cwd = notebooks_dir if notebooks_dir.is_dir() else None
+    sources = {name: (notebooks_dir / f"{name}.ipynb").read_bytes()
+               for name in {run.notebook for run in runs}}
+    return [(run, why_run(run, out_dir, run_inputs(run, cwd, sources[run.notebook], shared)))
+            for run in runs]
 
 
 # --------------------------------------------------------------------------------------------
@@ -663,7 +847,8 @@ def _describe_os_error(folder: Path, err: OSError, for_run: bool = False) -> str
 class _OutputLock:
     """An exclusive lock on the output folder for one batch (released when the process ends)."""
 
-    def __init__(self, out_dir: Path, runs: int) -> None:
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
         self.path = out_dir / _LOCK_NAME
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -691,6 +876,14 @@ class _OutputLock:
                               f"{time.strftime('%Y-%m-%d %H:%M:%S %Z')}\n")
             self.handle.flush()
             os.fsync(self.handle.fileno())
+        except OSError as err:
+            self.release()
+            raise OutputFolderError(_describe_os_error(out_dir, err)) from None
+
+    def check_space(self, runs: int) -> None:
+        """Refuse (and release) when the folder is short of space for ``runs`` reports."""
+        out_dir = self.out_dir
+        try:
             free = shutil.disk_usage(out_dir).free
         except OSError as err:
             self.release()
@@ -936,8 +1129,16 @@ _SIGNAL_NAMES = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 
 def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | os.PathLike,
               jobs: int | None = None, progress: bool = True,
-              scheduler: str | None = None, lost_timeout: float = 60.0) -> list[RunResult]:
+              scheduler: str | None = None, lost_timeout: float = 60.0,
+              force: bool = False, site: bool = True) -> list[RunResult]:
     """Run every run on workers; results come back in the order of ``runs``.
+
+    A run whose report is up to date (:func:`plan_batch`: its notebook, parameters, data
+    files, library code, lock file and package versions are those its provenance records) is
+    not executed: its result says ``up_to_date``; ``force`` executes every run.  At the end,
+    with ``site``, the index of every report in ``out_dir`` is rebuilt
+    (:func:`itclusters.site.build_site`); a failure to write it is in the attribute
+    ``site_error`` of the returned list.
 
     ``scheduler``: None for a local process pool of ``jobs`` workers (default: one per core),
     ``"local"`` for a local Dask cluster of ``jobs`` workers, or a Dask scheduler's address.
@@ -952,10 +1153,26 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
 
     runs = assign_names(runs, "the runs")
     out_dir, notebooks_dir = Path(out_dir), Path(notebooks_dir)
-    sources = {run.notebook: (notebooks_dir / f"{run.notebook}.ipynb").read_text(encoding="utf-8")
+    # the file's bytes as text (no newline translation): the report's notebook_sha256 is the
+    # sha256 of the file
+    sources = {run.notebook: (notebooks_dir / f"{run.notebook}.ipynb").read_bytes().decode("utf-8")
                for run in runs}
-    lock = _OutputLock(out_dir, len(runs))
+    lock = _OutputLock(out_dir)
     results: dict[Run, RunResult] = {}
+    try:
+        planned = plan_batch(runs, notebooks_dir, out_dir, force)
+        todo = [run for run, why in planned if why]
+        if todo:
+            lock.check_space(len(todo))
+    except BaseException:
+        lock.release()
+        raise
+    for run, why in planned:
+        if not why:
+            folder = out_dir / run.notebook
+            results[run] = RunResult(run, True, 0.0, [str(folder / f"{run.slug}.ipynb"),
+                                                     str(folder / f"{run.slug}.html")],
+                                     up_to_date=True)
     interrupted = None
     shield = _Shield()
     old_handlers = {}
@@ -974,8 +1191,11 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
     backend = bar = scratch = None
     before: set[int] = set()
     completed = False
+    site_error = ""
     try:
         _clean_stale_temporaries(out_dir)
+        if not todo:
+            raise _NothingToRun
         log_path = out_dir / "batch.log"
         try:
             log_path.write_text("")
@@ -984,12 +1204,12 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
         import psutil
 
         before = {p.pid for p in psutil.Process().children(recursive=False)}
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(runs) or 1))
+        jobs = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
         if scheduler:
             backend = _DaskBackend(scheduler, jobs, log_path)
         else:
             backend = _ProcessPoolBackend(jobs, log_path)
-        bar = tqdm(total=len(runs), desc="reports", unit="run", disable=not progress,
+        bar = tqdm(total=len(todo), desc="reports", unit="run", disable=not progress,
                    file=sys.stderr)
         losses: dict[Run, list[str]] = {}
         executor = backend.executor
@@ -1010,7 +1230,7 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
 
         # no more runs in flight than workers: a run handed out is a run that is running, so
         # a lost worker costs only the runs that were really on the workers lost
-        queue = deque(runs)
+        queue = deque(todo)
         futures: dict = {}
         pending: set = set()
 
@@ -1059,6 +1279,8 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
             for future in futures:
                 future.cancel()
         completed = True
+    except _NothingToRun:
+        completed = True
     except _Interrupted as stop:  # while starting the workers
         interrupted = stop
         completed = True
@@ -1079,6 +1301,17 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
             _clean_stale_temporaries(out_dir)
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
+            if site and completed:
+                # the index of every report on disk, this batch's and the others', written
+                # under the lock and while no signal can stop it halfway
+                try:
+                    from .site import build_site
+
+                    build_site(out_dir)
+                except Exception as err:  # noqa: BLE001 - the reports are written; say so
+                    site_error = _first_line(err)
+                finally:
+                    _clean_stale_temporaries(out_dir)
         finally:
             lock.release()
             for signum, handler in old_handlers.items():
@@ -1088,24 +1321,34 @@ def run_batch(runs: list[Run], notebooks_dir: str | os.PathLike, out_dir: str | 
     ordered.interrupted = getattr(interrupted, "signum", None)
     ordered.lost = str(interrupted) if isinstance(interrupted, _Lost) else ""
     ordered.executor = getattr(backend, "description", "")
+    ordered.site_error = site_error
     return ordered
+
+
+class _NothingToRun(Exception):
+    """Every run is up to date: no worker is started."""
 
 
 class _ResultList(list):
     interrupted: int | None = None
     lost: str = ""
     executor: str = ""
+    site_error: str = ""
 
 
 def summary_table(results: list[RunResult]) -> str:
-    """A plain-text table: notebook, report name, status, seconds, error."""
+    """A plain-text table: notebook, report name, status, seconds, error.
+
+    A run not executed because its report is up to date has the status "up to date"; the last
+    line counts them.
+    """
     rows = [("notebook", "parameters", "status", "seconds", "error")]
     for r in results:
         params = ", ".join(f"{k}={v}" for k, v in r.run.parameters) or "(defaults)"
         if r.run.slug != r.run.readable_slug:
             params += f"  [{r.run.slug}]"
         detail = r.error or (f"({r.note})" if r.note else "")
-        seconds = f"{r.seconds:.1f}" if r.finished else "-"
+        seconds = f"{r.seconds:.1f}" if r.finished and not r.up_to_date else "-"
         rows.append((r.run.notebook, params, r.status, seconds, detail))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4]
@@ -1115,12 +1358,14 @@ def summary_table(results: list[RunResult]) -> str:
     unfinished = sum(not r.finished for r in results)
     finished = len(results) - unfinished
     ok = finished - failed
+    up_to_date = sum(r.up_to_date for r in results)
+    kept = f"; {up_to_date} up to date" if up_to_date else ""
     if unfinished:
         lines.append(f"{finished} of {len(results)} runs finished ({ok} ok, {failed} failed); "
-                     f"{unfinished} did not finish")
+                     f"{unfinished} did not finish{kept}")
     else:
         lines.append(f"{ok} of {len(results)} runs succeeded"
-                     + (f"; {failed} failed" if failed else ""))
+                     + (f"; {failed} failed" if failed else "") + kept)
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -1169,6 +1414,10 @@ def _main(argv: list[str] | None) -> int:
     parser.add_argument("--only", action="append", default=[],
                         help="run only this notebook (repeatable)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--force", action="store_true",
+                        help="run every run, even those whose report is up to date")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="list the runs that would run and why, run and write nothing")
     args = parser.parse_args(argv)
 
     def refuse(message: str) -> int:
@@ -1203,13 +1452,29 @@ def _main(argv: list[str] | None) -> int:
                               f"{', '.join(in_grid)}{hint}")
         only = {name.removesuffix(".ipynb") for name in args.only}
         runs = [r for r in runs if r.notebook in only]
+    if args.dry_run:
+        try:
+            planned = plan_batch(assign_names(runs, str(grid)), notebooks_dir, args.out,
+                                 force=args.force)
+        except OSError as err:
+            return refuse(str(err))
+        for run, why in planned:
+            print(f"{'would run' if why else 'up to date':<10}  {run.describe()}"
+                  + (f": {why}" if why else ""))
+        todo = sum(bool(why) for _, why in planned)
+        print(f"{todo} of {len(planned)} runs would run, {len(planned) - todo} up to date; "
+              f"nothing was run or written (--dry-run)")
+        return 0
     try:
         results = run_batch(runs, notebooks_dir, args.out, jobs=args.jobs,
                             progress=not args.no_progress, scheduler=args.scheduler,
-                            lost_timeout=args.lost_timeout)
+                            lost_timeout=args.lost_timeout, force=args.force)
     except BatchError as err:
         return refuse(str(err))
     print(summary_table(results))
+    if results.site_error:
+        print(f"itclusters-report: the index of the reports could not be written: "
+              f"{results.site_error}", file=sys.stderr)
     for r in results:
         if r.finished and not r.ok:
             where = f" (see {r.outputs[0]})" if r.outputs else ""

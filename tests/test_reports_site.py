@@ -1,0 +1,438 @@
+"""Issue 23, items 1 and 2: a site of the reports, and regeneration that redoes only what changed.
+
+One small batch (notebook 01 for two years, notebook 05 with its defaults) is run once per
+module; each test works on its own copy of the notebooks and of the reports (copied with their
+modification times), so that a test sees exactly what a second ``make report`` would see.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+import urllib.parse
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from itclusters.reports import main
+from test_reports import NOTEBOOKS, ROOT
+
+GRID = """
+runs:
+  - notebook: 01_innovation_index
+    parameters:
+      year: [2010, 2016]
+  - notebook: 05_article_audit
+"""
+REPORTS = ["01_innovation_index/year=2010", "01_innovation_index/year=2016",
+           "05_article_audit/default"]
+#: what a batch writes besides the reports and the site
+BOOKKEEPING = {".itclusters-report.lock", "batch.log"}
+
+
+def _batch(grid: Path, notebooks: Path, out: Path, *extra: str) -> int:
+    return main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
+                 "--jobs", "2", "--no-progress", *extra])
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory):
+    """Notebooks, grid and the reports of one full batch (never changed by a test)."""
+    folder = tmp_path_factory.mktemp("site-base")
+    notebooks = folder / "notebooks"
+    shutil.copytree(NOTEBOOKS, notebooks, ignore=shutil.ignore_patterns("seminar", ".*"))
+    grid = notebooks / "grid.yaml"
+    grid.write_text(GRID)
+    assert _batch(grid, notebooks, folder / "reports") == 0
+    return folder
+
+
+@pytest.fixture
+def copy(base, tmp_path):
+    """This test's own copy of the base: (grid, notebooks folder, reports folder)."""
+    shutil.copytree(base, tmp_path / "w", symlinks=True)  # copy2: modification times kept
+    w = tmp_path / "w"
+    return w / "notebooks" / "grid.yaml", w / "notebooks", w / "reports"
+
+
+def _state(folder: Path, skip=BOOKKEEPING) -> dict:
+    """{relative path: (bytes, mtime_ns)} of every file in the folder."""
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name not in skip}
+
+
+def _rows(out: str) -> dict:
+    """The summary table's rows: {'notebook parameters': status}."""
+    rows = {}
+    for line in out.splitlines():
+        match = re.match(r"(\S+)\s+(\S.*?)\s{2,}(ok|FAILED|up to date|not finished)\b", line)
+        if match:
+            rows[f"{match[1]} {match[2]}"] = match[3]
+    return rows
+
+
+def _touch_notebook(notebooks: Path, name: str) -> None:
+    """A harmless change: one more Markdown cell at the end."""
+    path = notebooks / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = nbformat.v4.new_markdown_cell("*Touched by a test.*")
+    cell.id = "touched-by-a-test"
+    nb.cells.append(cell)
+    nbformat.write(nb, path)
+
+
+# --------------------------------------------------------------------------------------------
+# item 2: regeneration that redoes only what changed
+
+def test_nothing_changed_every_run_is_up_to_date_and_nothing_is_rewritten(copy, capsys):
+    grid, notebooks, out = copy
+    before = _state(out)
+    start = time.perf_counter()
+    assert _batch(grid, notebooks, out) == 0
+    seconds = time.perf_counter() - start
+    captured = capsys.readouterr()
+    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
+                                   "01_innovation_index year=2016": "up to date",
+                                   "05_article_audit (defaults)": "up to date"}, captured.out
+    assert captured.out.rstrip().splitlines()[-1] == "3 of 3 runs succeeded; 3 up to date"
+    after = _state(out)
+    assert after.keys() == before.keys()
+    changed = [name for name in before if before[name] != after[name]]
+    assert changed == []  # reports, thumbnails and index: same bytes, same modification times
+    assert seconds < 15, seconds  # nothing executed (a full batch of these runs takes ~25 s)
+
+
+def test_a_touched_notebook_reruns_only_its_runs(copy, capsys):
+    grid, notebooks, out = copy
+    before = _state(out)
+    _touch_notebook(notebooks, "05_article_audit")
+    assert _batch(grid, notebooks, out) == 0
+    captured = capsys.readouterr()
+    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
+                                   "01_innovation_index year=2016": "up to date",
+                                   "05_article_audit (defaults)": "ok"}, captured.out
+    assert captured.out.rstrip().endswith("3 of 3 runs succeeded; 2 up to date")
+    after = _state(out)
+    for name in REPORTS[:2]:
+        for suffix in (".ipynb", ".html"):
+            assert after[name + suffix] == before[name + suffix]
+    assert after["05_article_audit/default.ipynb"][1] > before["05_article_audit/default.ipynb"][1]
+    report = nbformat.read(out / "05_article_audit" / "default.ipynb", as_version=4)
+    assert report.cells[-1].source == "*Touched by a test.*"
+
+
+def test_changed_parameters_run_that_run_only(copy, capsys):
+    grid, notebooks, out = copy
+    grid.write_text(GRID + "    parameters: {a_from: 70.0}\n")
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    dry = capsys.readouterr().out
+    assert re.search(r"would run\s+05_article_audit \(a_from=70\.0\): new parameters", dry), dry
+    before = _state(out)
+    assert _batch(grid, notebooks, out) == 0
+    captured = capsys.readouterr()
+    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
+                                   "01_innovation_index year=2016": "up to date",
+                                   "05_article_audit a_from=70.0": "ok"}, captured.out
+    after = _state(out)
+    assert "05_article_audit/a_from=70.0.html" in after
+    # the report of the old parameters stays on disk (and in the index), untouched
+    assert after["05_article_audit/default.ipynb"] == before["05_article_audit/default.ipynb"]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="05_article_audit/default.html"' in index
+    assert 'href="05_article_audit/a_from=70.0.html"' in index
+
+
+def test_force_reruns_everything_with_byte_identical_html(copy, capsys):
+    grid, notebooks, out = copy
+    before = _state(out)
+    assert _batch(grid, notebooks, out, "--force") == 0
+    captured = capsys.readouterr()
+    assert set(_rows(captured.out).values()) == {"ok"}, captured.out
+    assert captured.out.rstrip().splitlines()[-1] == "3 of 3 runs succeeded"
+    after = _state(out)
+    for name in REPORTS:
+        assert after[name + ".ipynb"][1] > before[name + ".ipynb"][1]
+        assert after[name + ".html"][0] == before[name + ".html"][0]  # reproducible
+
+
+@pytest.mark.parametrize("corruption", ["not json", "no provenance"])
+def test_a_report_whose_provenance_cannot_be_read_is_rerun(copy, capsys, corruption):
+    grid, notebooks, out = copy
+    target = out / "01_innovation_index" / "year=2016.ipynb"
+    if corruption == "not json":
+        target.write_bytes(target.read_bytes()[:1000])
+    else:
+        nb = json.loads(target.read_text(encoding="utf-8"))
+        del nb["metadata"]["itclusters"]
+        target.write_text(json.dumps(nb), encoding="utf-8")
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    dry = capsys.readouterr().out
+    assert re.search(r"would run\s+01_innovation_index \(year=2016\): provenance unreadable", dry)
+    assert _batch(grid, notebooks, out) == 0
+    captured = capsys.readouterr()
+    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
+                                   "01_innovation_index year=2016": "ok",
+                                   "05_article_audit (defaults)": "up to date"}, captured.out
+    assert nbformat.read(target, as_version=4).metadata["itclusters"]["parameters"] == {
+        "year": 2016}
+
+
+def _edit_provenance(path: Path, edit) -> None:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    edit(nb["metadata"]["itclusters"])
+    path.write_text(json.dumps(nb), encoding="utf-8")
+
+
+def test_dry_run_says_what_would_run_and_why_and_writes_nothing(copy, capsys):
+    grid, notebooks, out = copy
+    _touch_notebook(notebooks, "05_article_audit")
+    # what a report records of its inputs, as if they had been other ones when it was made
+    _edit_provenance(out / "01_innovation_index" / "year=2010.ipynb",
+                     lambda r: r["data_sha256"].update({"data/official/grp.csv": "0" * 64}))
+    _edit_provenance(out / "01_innovation_index" / "year=2016.ipynb",
+                     lambda r: r.update(library_sha256="0" * 64, lock_sha256="1" * 64))
+    grid.write_text(GRID + "  - notebook: 07_robustness\n    parameters: {year: 2010}\n")
+    before = _state(out, skip=set())
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "would run   01_innovation_index (year=2010): data/official/grp.csv changed",
+        "would run   01_innovation_index (year=2016): library code changed; "
+        "requirements.lock changed",
+        "would run   05_article_audit (defaults): notebook changed",
+        "would run   07_robustness (year=2010): no report yet",
+        "4 of 4 runs would run, 0 up to date; nothing was run or written (--dry-run)",
+    ]
+    assert _state(out, skip=set()) == before
+    assert not (out / "07_robustness").exists()
+
+    assert _batch(grid, notebooks, out, "--dry-run", "--only", "01_innovation_index",
+                  "--force") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "2 of 2 runs would run, 0 up to date; nothing was run or written (--dry-run)")
+
+
+def test_dry_run_into_a_folder_that_does_not_exist_creates_nothing(base, tmp_path, capsys):
+    grid, notebooks = base / "notebooks" / "grid.yaml", base / "notebooks"
+    out = tmp_path / "nothing"
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "would run   01_innovation_index (year=2010): no report yet")
+    assert not out.exists()
+
+
+def test_a_changed_data_file_reruns_the_runs_that_may_read_it(base, tmp_path, monkeypatch,
+                                                              capsys):
+    home = tmp_path / "home"  # a checkout's data, as $ITCLUSTERS_HOME names it
+    for folder in ("data", "shapefiles"):
+        shutil.copytree(ROOT / folder, home / folder)
+    monkeypatch.setenv("ITCLUSTERS_HOME", str(home))
+    grid, notebooks, out = base / "notebooks" / "grid.yaml", base / "notebooks", base / "reports"
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (  # the same data: up to date
+        "0 of 3 runs would run, 3 up to date; nothing was run or written (--dry-run)")
+    with open(home / "data" / "official" / "grp.csv", "a", encoding="utf-8") as table:
+        table.write("\n")
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:3] == [f"would run   {name}: data/official/grp.csv changed" for name in (
+        "01_innovation_index (year=2010)", "01_innovation_index (year=2016)",
+        "05_article_audit (defaults)")]
+
+
+# --------------------------------------------------------------------------------------------
+# item 1: the site
+
+class _Page(HTMLParser):
+    """Links, images and sections of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.images, self.sections, self.navs = [], [], [], []
+        self._nav = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and "href" in attrs:
+            self.links.append(attrs["href"])
+            if self._nav is not None:
+                self._nav.append((attrs["href"], attrs.get("aria-current")))
+        if tag == "img":
+            self.images.append(attrs)
+        if tag == "section":
+            self.sections.append(attrs.get("id"))
+        if tag == "nav" and attrs.get("id") == "itclusters-siblings":
+            self._nav = []
+            self.navs.append(self._nav)
+
+    def handle_endtag(self, tag):
+        if tag == "nav":
+            self._nav = None
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def _resolve(page: Path, href: str) -> Path:
+    assert not re.match(r"[a-z][a-z0-9+.-]*:|/", href, re.I), f"not a relative link: {href}"
+    return (page.parent / urllib.parse.unquote(href.split("#")[0])).resolve()
+
+
+@pytest.fixture
+def site(copy, capsys):
+    """The copy after a batch that adds one failing run and finds handouts on disk."""
+    grid, notebooks, out = copy
+    for kind in ("student", "teacher"):
+        handout = out / "handouts" / kind / "01_composite_indices.html"
+        handout.parent.mkdir(parents=True)
+        handout.write_text(f"<!DOCTYPE html><title>Composite indices ({kind})</title><p>x</p>")
+    grid.write_text("runs:\n  - notebook: 01_innovation_index\n    parameters: {year: 2013}\n")
+    assert _batch(grid, notebooks, out) == 1  # only this run: the others are on disk already
+    capsys.readouterr()
+    return out
+
+
+def test_the_index_links_every_report_thumbnail_and_handout(site):
+    out = site
+    index = _parse(out / "index.html")
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert index.sections == ["nb-01_innovation_index", "nb-05_article_audit", "handouts"]
+    assert "itclusters" in text and "Kazakhstan" in text  # the suite's title
+    # each notebook's one-line purpose, from its first Markdown cell
+    assert "1 · The index of innovative development" in text
+    assert "Every number the article prints is checked against what the article itself gives" \
+        in text
+    anchors = [href for href in index.links if href.startswith("#")]
+    assert sorted(a[1:] for a in anchors) == sorted(index.sections)  # the table of contents
+    targets = {_resolve(out / "index.html", href) for href in index.links
+               if not href.startswith("#")}
+    for name in REPORTS:
+        assert (out / f"{name}.html").resolve() in targets
+    assert (out / "handouts" / "student" / "01_composite_indices.html").resolve() in targets
+    assert (out / "handouts" / "teacher" / "01_composite_indices.html").resolve() in targets
+    for target in targets:
+        assert target.is_file(), target
+    # parameters in words, status, date
+    assert "year 2010" in text and "default parameters" in text
+    assert re.search(r"\b20\d\d-\d\d-\d\d \d\d:\d\d UTC\b", text)
+    assert text.count(">ok<") == 3
+    assert "failed" in text and ("ParameterError: year 2013 has no innovation index; available: "
+                                 "2010, 2016") in text
+    # thumbnails: small PNGs next to the index, with alt text
+    thumbs = [img for img in index.images]
+    assert len(thumbs) == 3
+    for img in thumbs:
+        path = _resolve(out / "index.html", img["src"])
+        assert path.is_relative_to((out / "thumbs").resolve())
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(data[16:20], "big")
+        assert 0 < width <= 400 and len(data) < 100_000
+        assert img.get("alt", "").strip() and int(img["width"]) == width
+
+
+def test_each_report_links_back_to_the_index_and_to_its_siblings(site):
+    out = site
+    for name in REPORTS:
+        page = out / f"{name}.html"
+        [nav] = _parse(page).navs
+        assert nav[0] == ("../index.html", None)
+        for href, _ in nav:
+            assert _resolve(page, href).is_file()
+    [nav] = _parse(out / "01_innovation_index" / "year=2010.html").navs
+    assert nav[1:] == [("year=2010.html", "page"), ("year=2016.html", None)]
+    [nav] = _parse(out / "05_article_audit" / "default.html").navs
+    assert nav == [("../index.html", None)]  # no sibling
+    html = (out / "01_innovation_index" / "year=2016.html").read_text(encoding="utf-8")
+    nav_text = re.search(r'<nav [^>]*id="itclusters-siblings".*?</nav>', html, re.S)[0]
+    assert "2010" in nav_text and "year" in nav_text
+
+
+def test_the_site_is_rebuilt_from_disk_and_pages_are_rewritten_only_when_their_siblings_change(
+        copy, capsys):
+    grid, notebooks, out = copy
+    before = _state(out)
+    shutil.rmtree(out / "thumbs")
+    (out / "index.html").unlink()
+    # one report of another batch appears on disk: a sibling of year=2010 and year=2016
+    for suffix in (".ipynb", ".html"):
+        shutil.copy2(out / "01_innovation_index" / f"year=2016{suffix}",
+                     out / "01_innovation_index" / f"year=2099{suffix}")
+    assert _batch(grid, notebooks, out, "--only", "05_article_audit") == 0
+    capsys.readouterr()
+    after = _state(out)
+    assert after["index.html"] and "thumbs/01_innovation_index/year=2099.png" in after
+    assert "year=2099.html" in after["index.html"][0].decode()
+    for name in ("year=2010.html", "year=2016.html"):
+        key = f"01_innovation_index/{name}"
+        assert after[key] != before[key] and b'href="year=2099.html"' in after[key][0]
+    assert after["05_article_audit/default.html"] == before["05_article_audit/default.html"]
+    # no temporary file left
+    assert not [p for p in out.rglob(".*") if ".tmp-" in p.name]
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
+                    "(apt-get install chromium; .ci/run does it)")
+def test_the_site_opens_from_the_file_system_in_chromium(site):
+    from playwright.sync_api import sync_playwright
+
+    from test_browser import CHROMIUM_ARGS
+
+    out = site
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 390, "height": 844})
+            failed = []
+            page.on("requestfailed", lambda request: failed.append(request.url))
+            page.goto((out / "index.html").as_uri())
+            page.wait_for_load_state("load")
+            shown = page.evaluate("""() => ({
+                links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+                ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+                images: [...document.querySelectorAll('img')].map(i => ({
+                    src: i.src, natural: i.naturalWidth, complete: i.complete, alt: i.alt})),
+                page: document.documentElement.scrollWidth,
+                client: document.documentElement.clientWidth,
+                font: parseFloat(getComputedStyle(document.body).fontSize)})""")
+            assert failed == []
+            assert shown["page"] <= shown["client"], shown  # no sideways scroll at 390 px
+            assert shown["font"] >= 14
+            assert len(shown["images"]) == 3
+            for image in shown["images"]:
+                assert image["complete"] and image["natural"] > 0 and image["alt"], image
+            reports = [u for u in shown["links"] if u.startswith("file:")]
+            assert len(reports) == len(shown["links"])  # every link is to a local file
+            for url in sorted(set(reports)):
+                parts = urllib.parse.urlparse(url)
+                path = Path(urllib.parse.unquote(parts.path))
+                assert path.is_file(), url
+                if path == out / "index.html":  # the table of contents
+                    assert parts.fragment in shown["ids"], url
+                    continue
+                if path.suffix != ".html":
+                    continue  # the executed notebook of the failed run: a download
+                response = page.goto(url)
+                assert response is None or response.ok, url
+                back = page.evaluate("""() => [...document.querySelectorAll(
+                    'nav#itclusters-siblings a')].map(a => a.href)""")
+                if "/handouts/" in url:
+                    continue
+                assert back and back[0] == (out / "index.html").as_uri(), (url, back)
+                for sibling in back:
+                    assert Path(urllib.parse.unquote(urllib.parse.urlparse(sibling).path)
+                                ).is_file(), sibling
+            assert failed == []
+        finally:
+            browser.close()
