@@ -129,7 +129,10 @@ def _title(nb, fallback: str) -> str:
 def _execute(nb, cwd: Path, timeout: int):
     from nbclient import NotebookClient
 
+    from .reports import kernel_manager_class
+
     NotebookClient(nb, kernel_name="python3", timeout=timeout,
+                   kernel_manager_class=kernel_manager_class(),
                    resources={"metadata": {"path": str(cwd)}}).execute()
     return nb
 

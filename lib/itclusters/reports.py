@@ -51,6 +51,7 @@ import signal
 import sys
 import tempfile
 import time
+import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, CancelledError, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -369,6 +370,24 @@ def _prepare_kernel_environment() -> None:
 
 
 @lru_cache(maxsize=1)
+def kernel_manager_class():
+    """Kernels talking over local (IPC) sockets: nothing listens on the network, and the kernel
+    does not print its warning about unencrypted TCP into the batch's log."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class LocalKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            kwargs.setdefault("transport", "ipc")
+            # each kernel its own socket files: by default they are "kernel-ipc-N" in the
+            # working folder, shared by the kernels of parallel runs
+            kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(),
+                                                 f"itclusters-kernel-{uuid.uuid4().hex[:12]}"))
+            super().__init__(**kwargs)
+
+    return LocalKernelManager
+
+
+@lru_cache(maxsize=1)
 def _git_state() -> tuple[str, int | None]:
     """(commit or 'uncommitted…', commit time) of the checkout holding the data."""
     import subprocess
@@ -640,7 +659,8 @@ def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) 
         try:
             pm.execute_notebook(str(source_path), str(executed_path), parameters=run.params,
                                 kernel_name="python3", progress_bar=False,
-                                cwd=str(cwd or tmp), report_mode=False)
+                                cwd=str(cwd or tmp), report_mode=False,
+                                kernel_manager_class=kernel_manager_class())
         except Exception as err:  # one failing run must not stop the batch
             error = _first_line(err)
         notebook = (nbformat.read(executed_path, as_version=4) if executed_path.exists()
