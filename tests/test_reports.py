@@ -45,7 +45,7 @@ def test_bad_grids_are_named(tmp_path, text, message):
         load_grid(_grid(tmp_path, text), NOTEBOOKS)
 
 
-def test_batch_with_one_bad_run(tmp_path, capsys):
+def test_batch_with_one_bad_run(tmp_path, capfd):
     grid = _grid(tmp_path, """
 runs:
   - notebook: 01_innovation_index
@@ -55,7 +55,7 @@ runs:
     out = tmp_path / "reports"
     code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
                  "--jobs", "2", "--no-progress"])
-    captured = capsys.readouterr()
+    captured = capfd.readouterr()
     assert code == 1
     folder = out / "01_innovation_index"
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -65,6 +65,9 @@ runs:
     html = (folder / "year=2010.html").read_text()
     assert "The index of innovative development" in html and "check_choice(" not in html  # inputs hidden
     assert "1 of 2 runs succeeded; 1 failed" in captured.out
+    # kernels talk over local sockets: no warning about unencrypted TCP in the log
+    log = (out / "batch.log").read_text(encoding="utf-8")
+    assert "without encryption" not in log + captured.err
     assert "FAILED" in captured.out and "year=2013" in captured.out
     assert ("01_innovation_index (year=2013): ParameterError: year 2013 has no innovation index; "
             "available: 2010, 2016") in captured.err
