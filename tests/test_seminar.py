@@ -85,6 +85,8 @@ def test_run_all_shows_no_solution_output(path, tmp_path):
         for text in _texts([cell]):
             assert "dtype:" not in text, f"{path.name}: a solution prints a raw Series: {text}"
             assert not [r for r in raw_ids if re.search(rf"\b{r}\b", text)], text
+            # words for readers: no Python values ("True", "None") printed as an answer
+            assert not re.search(r"(?<![\w'\"])(True|False|None)\b", text), text
     for text in _texts(solved):
         assert text not in shown, f"{path.name}: solution output shown by Run All: {text[:80]}"
 
