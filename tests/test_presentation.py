@@ -181,3 +181,14 @@ def test_region_header_shares_the_header_row():
     shown = format_table(frame).to_html()
     head = shown.split("<thead>")[1].split("</thead>")[0]
     assert head.count("<tr>") == 1 and ">Region</th>" in head
+
+
+def test_row_headers_wrap_instead_of_running_over_the_values():
+    # every cell is at most 16em wide; a row header that may not wrap ran over the numbers
+    # beside it (notebook 08's Moran table, labels such as "Index of innovative development")
+    frame = pd.DataFrame({"I": [-0.131]}, index=["Index of innovative development (published)"])
+    html = format_table(frame, formats={"I": "number:3"}).to_html()
+    rules = {selector.strip(): body for selector, body in
+             re.findall(r"#T_\w+ ([^{]*)\{([^}]*)\}", html)}
+    assert "max-width: 16em" in rules["th"]
+    assert "nowrap" not in rules["th.row_heading"]

@@ -515,7 +515,9 @@ _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-variant-numeric: tabular-nums;"},
     {"selector": "th, td", "props": "white-space: normal; padding: 2px 8px; max-width: 16em;"},
     {"selector": "td", "props": "text-align: right;"},
-    {"selector": "th.row_heading", "props": "text-align: left; white-space: nowrap;"},
+    # row headers wrap within the 16em every cell keeps: unwrapped, a long label ran over the
+    # values beside it (notebook 08's Moran table)
+    {"selector": "th.row_heading", "props": "text-align: left; min-width: 7em;"},
     {"selector": "thead th", "props": "text-align: right; vertical-align: bottom;"},
     {"selector": "thead th.index_name", "props": "text-align: left;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold;"},
