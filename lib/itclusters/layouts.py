@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import import_module
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
@@ -48,6 +49,10 @@ __all__ = [
     "harmonise",
     "harmonise_ratio",
 ]
+
+#: A year as a function taking one reads it: a whole number, also as a float (2019.0, as read
+#: from a sheet); any other float is refused by the function, saying so.
+Year = Annotated[int | float, "a whole number such as 2019"]
 
 #: The layouts, oldest first.
 LAYOUTS: tuple[str, ...] = ("kz16", "kz17", "kz20")
@@ -332,7 +337,7 @@ def _check_year(year) -> int:
     return int(year)
 
 
-def resolve_region(name: str, year: int | None = None, layout: str | None = None) -> str:
+def resolve_region(name: str, year: Year | None = None, layout: str | None = None) -> str:
     """Resolve a region's name on the layout of ``year`` (or the layout given), or a total row.
 
     Parameters
@@ -345,8 +350,9 @@ def resolve_region(name: str, year: int | None = None, layout: str | None = None
         a KATO code ("11", "110000000"), or a total row ("Республика Казахстан, всего", which
         gives ``"national"``).  The spellings are ``data/layouts/spellings.csv``.
     year : int, optional
-        The year the name is read in: its layout's units (16 to 2017, 17 in 2018-2021, 20 from
-        2022).  The same name may denote another id in another year: East Kazakhstan in 2024 is
+        The year the name is read in (a whole number; 2019.0 as read from a sheet is taken too):
+        its layout's units (16 to 2017, 17 in 2018-2021, 20 from 2022).  The same name may
+        denote another id in another year: East Kazakhstan in 2024 is
         ``east_kazakhstan_2022``.  Without year and layout, the 16 units of the article.
     layout : {"kz16", "kz17", "kz20"}, optional
         Read the name on this layout whatever the year (a table of 2023 on the 16 old units).

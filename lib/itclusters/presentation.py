@@ -485,8 +485,9 @@ def column_header(code: str, spec=None) -> str:
     return f"{label} ({unit})" if unit and unit not in label else label
 
 
-def grade_band(letter: str, scale=None) -> str:
-    """A letter with its band of index values, marked as inferred (the article states none).
+def grade_band(letter: str | float | None, scale=None) -> str:
+    """A letter with its band of index values, marked as inferred (the article states none);
+    a missing letter (NaN or None) reads "no data".
 
     >>> grade_band("B+"), grade_band("C"), grade_band("A")
     ('B+ (50–60, inferred)', 'C (< 20, inferred)', 'A (≥ 60, inferred)')
