@@ -23,6 +23,7 @@ from typing import Annotated
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
 from ._tables import layout_table as _layout_table
 from ._tables import layout_unit_ids
 from .regions import NATIONAL, PostReformRegionError, UnknownRegionError
@@ -81,6 +82,7 @@ def layouts() -> pd.DataFrame:
     return _layout_table("layouts").set_index("layout").copy()
 
 
+@checked
 def layout_name(layout: str) -> str:
     """A layout in words, for captions and sentences (a reader never sees the id).
 
@@ -111,6 +113,7 @@ def units() -> pd.DataFrame:
     return _layout_table("units").set_index("unit_id").copy()
 
 
+@checked
 @lru_cache(maxsize=None)
 def layout_units(layout: str) -> tuple[str, ...]:
     """The unit ids of one layout: those existing over all of its years.
@@ -126,6 +129,7 @@ def layout_units(layout: str) -> tuple[str, ...]:
     return ids
 
 
+@checked
 def layout_of(year: int) -> str:
     """The administrative layout in force in ``year`` (the source of a series may differ: see
     :func:`source_layout`).
@@ -143,6 +147,7 @@ def layout_of(year: int) -> str:
                       f"{int(table['first_year'].min())}")
 
 
+@checked
 def unit_name(unit_id: str, lang: str = "en") -> str:
     """The name of any unit (``"en"``, ``"kk"`` or ``"ru"``).
 
@@ -179,6 +184,7 @@ def _crosswalk_map(source: str, target: str) -> dict[str, str]:
     return mapping
 
 
+@checked
 def crosswalk(source: str, target: str) -> pd.Series:
     """Which unit of ``target`` (an earlier or the same layout) each unit of ``source`` is part of.
 
@@ -282,6 +288,7 @@ def _source_codes() -> dict[tuple[str, str], list[tuple[str, int, int]]]:
     return out
 
 
+@checked
 def territory_changes(*, undone: bool | None = None) -> pd.DataFrame:
     """Moves of territory between units since 2010; ``undone`` says whether the crosswalk adds
     the parts back together (``False``: a break in a series that harmonising cannot remove).
@@ -337,6 +344,7 @@ def _check_year(year) -> int:
     return int(year)
 
 
+@checked
 def resolve_region(name: str, year: Year | None = None, layout: str | None = None) -> str:
     """Resolve a region's name on the layout of ``year`` (or the layout given), or a total row.
 
@@ -478,6 +486,7 @@ def _sum_all(values: pd.Series) -> float:
     return values.sum() if values.notna().all() else np.nan
 
 
+@checked
 def harmonise(levels: pd.Series | pd.DataFrame, to: str = "kz16") -> pd.Series | pd.DataFrame:
     """Add levels along the crosswalk to the units of an earlier (or the same) layout.
 
@@ -557,6 +566,7 @@ def _harmonise_one(values, to: str, what: str):
     return pd.concat([added, national]) if len(national) else added
 
 
+@checked
 def harmonise_ratio(numerator, denominator, to: str = "kz16", scale: float = 1.0):
     """A ratio on the units of ``to``, recomputed from harmonised levels (never averaged).
 
