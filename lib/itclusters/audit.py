@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
 from .indices import GradeScale, grade, it_share
 
 __all__ = ["implied_national_total", "denominator_subsets", "describe_subsets", "audit_table3",
@@ -164,6 +165,7 @@ def describe_subsets(found: pd.DataFrame) -> str:
     return text
 
 
+@checked
 def audit_table3(table2: pd.DataFrame | None = None,
                  table3: pd.DataFrame | None = None) -> pd.DataFrame:
     """Recompute Table 3 (formula 5) from Table 2 under the article's apparent convention.
@@ -243,6 +245,7 @@ def audit_table3(table2: pd.DataFrame | None = None,
     return audit
 
 
+@checked
 def audit_table1(table1: pd.DataFrame | None = None, scale: GradeScale | None = None) -> pd.DataFrame:
     """Published letters of Table 1 next to the letters a scale assigns to the published index.
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
 from ._tables import data_path as _data_path
 from ._tables import layout_table as _layout_table
 from ._tables import project_root
@@ -58,6 +59,7 @@ _NOT_SECTIONS = ("IND", "GDP", "FISIM", "NET_TAXES")
 _SECTION_ORDER = tuple("ABCDEFGHIJKLMNOPQRST") + ("OTHER_SERVICES",)
 
 
+@checked
 def paper_table(n: int) -> pd.DataFrame:
     """The article's Table 1, 2 or 3 as a tidy frame indexed by ``(region_id, year)``.
 
@@ -96,6 +98,7 @@ def paper_table(n: int) -> pd.DataFrame:
     return frame
 
 
+@checked
 def official_series(name: str) -> pd.DataFrame:
     """One official regional series (see ``data/official/README.md``).
 
@@ -151,6 +154,7 @@ SECTOR_LISTS = {
 OTHER_SERVICES_PARTS = ("I", "K", "M", "N", "O", "P", "Q", "R", "S", "T")
 
 
+@checked
 def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None = None) -> pd.DataFrame:
     """Region x section matrix of gross value added for one year (million KZT).
 
@@ -239,6 +243,7 @@ def sector_matrix(year: int, sectors: str = "finest", gva: pd.DataFrame | None =
     return matrix
 
 
+@checked
 def boundaries(layout: str = "kz16", path: str | os.PathLike | None = None
                ) -> "geopandas.GeoDataFrame":
     """The boundaries of one layout, indexed by unit id (EPSG:4326).

@@ -16,6 +16,8 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
+
 __all__ = [
     "default_metadata",
     "indicator_codes",
@@ -32,6 +34,7 @@ __all__ = [
 ]
 
 
+@checked
 def default_metadata() -> pd.DataFrame:
     """The article's index tree: indicators ``J_A`` ... ``J_F``, two groups, one index.
 
@@ -184,6 +187,7 @@ def _methods(df: pd.DataFrame, method: str | Mapping[str, str]) -> dict[str, str
     return chosen
 
 
+@checked
 def normalise(df: pd.DataFrame, method: str | Mapping[str, str] = "leader") -> pd.DataFrame:
     r"""Normalise each indicator within each year.
 
@@ -275,6 +279,7 @@ def aggregate(normalised: pd.DataFrame, metadata: pd.DataFrame | None = None) ->
     return out
 
 
+@checked
 def innovation_index(df: pd.DataFrame, metadata: pd.DataFrame | None = None,
                      method: str = "leader") -> pd.DataFrame:
     """The index of innovative development, formulas (1)-(4).
@@ -379,6 +384,7 @@ DEFAULT_SCALE = GradeScale(cuts=(20.0, 30.0, 40.0, 50.0, 60.0),
                            labels=("C", "C+", "C++", "B", "B+", "A"))
 
 
+@checked
 def grade(values, scale: GradeScale | None = None) -> pd.Series:
     """Letters of the article's "symbolic scale" for index values.
 
@@ -396,6 +402,7 @@ def grade(values, scale: GradeScale | None = None) -> pd.Series:
     return pd.Series(letters, index=series.index, name="grade", dtype=object)
 
 
+@checked
 def consistent_cuts(values: pd.Series, letters: pd.Series,
                     labels: Sequence[str] = DEFAULT_SCALE.labels) -> pd.DataFrame:
     """For each boundary between adjacent letters, the interval of cut points that keeps
@@ -426,6 +433,7 @@ def consistent_cuts(values: pd.Series, letters: pd.Series,
 
 # --- formula (5) ------------------------------------------------------------------------------
 
+@checked
 def it_share(values: pd.Series, national_total: float | None = None,
              to: str | None = None) -> pd.Series:
     """The article's "modified Krugman specialisation index", formula (5): R_IT / C_IT.

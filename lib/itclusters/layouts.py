@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import import_module
+from typing import Annotated
 
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
 from ._tables import layout_table as _layout_table
 from ._tables import layout_unit_ids
 from .regions import NATIONAL, PostReformRegionError, UnknownRegionError
@@ -48,6 +50,10 @@ __all__ = [
     "harmonise",
     "harmonise_ratio",
 ]
+
+#: A year as a function taking one reads it: a whole number, also as a float (2019.0, as read
+#: from a sheet); any other float is refused by the function, saying so.
+Year = Annotated[int | float, "a whole number such as 2019"]
 
 #: The layouts, oldest first.
 LAYOUTS: tuple[str, ...] = ("kz16", "kz17", "kz20")
@@ -76,6 +82,7 @@ def layouts() -> pd.DataFrame:
     return _layout_table("layouts").set_index("layout").copy()
 
 
+@checked
 def layout_name(layout: str) -> str:
     """A layout in words, for captions and sentences (a reader never sees the id).
 
@@ -106,6 +113,7 @@ def units() -> pd.DataFrame:
     return _layout_table("units").set_index("unit_id").copy()
 
 
+@checked
 @lru_cache(maxsize=None)
 def layout_units(layout: str) -> tuple[str, ...]:
     """The unit ids of one layout: those existing over all of its years.
@@ -121,6 +129,7 @@ def layout_units(layout: str) -> tuple[str, ...]:
     return ids
 
 
+@checked
 def layout_of(year: int) -> str:
     """The administrative layout in force in ``year`` (the source of a series may differ: see
     :func:`source_layout`).
@@ -138,6 +147,7 @@ def layout_of(year: int) -> str:
                       f"{int(table['first_year'].min())}")
 
 
+@checked
 def unit_name(unit_id: str, lang: str = "en") -> str:
     """The name of any unit (``"en"``, ``"kk"`` or ``"ru"``).
 
@@ -174,6 +184,7 @@ def _crosswalk_map(source: str, target: str) -> dict[str, str]:
     return mapping
 
 
+@checked
 def crosswalk(source: str, target: str) -> pd.Series:
     """Which unit of ``target`` (an earlier or the same layout) each unit of ``source`` is part of.
 
@@ -277,6 +288,7 @@ def _source_codes() -> dict[tuple[str, str], list[tuple[str, int, int]]]:
     return out
 
 
+@checked
 def territory_changes(*, undone: bool | None = None) -> pd.DataFrame:
     """Moves of territory between units since 2010; ``undone`` says whether the crosswalk adds
     the parts back together (``False``: a break in a series that harmonising cannot remove).
@@ -332,7 +344,8 @@ def _check_year(year) -> int:
     return int(year)
 
 
-def resolve_region(name: str, year: int | None = None, layout: str | None = None) -> str:
+@checked
+def resolve_region(name: str, year: Year | None = None, layout: str | None = None) -> str:
     """Resolve a region's name on the layout of ``year`` (or the layout given), or a total row.
 
     Parameters
@@ -345,8 +358,9 @@ def resolve_region(name: str, year: int | None = None, layout: str | None = None
         a KATO code ("11", "110000000"), or a total row ("Республика Казахстан, всего", which
         gives ``"national"``).  The spellings are ``data/layouts/spellings.csv``.
     year : int, optional
-        The year the name is read in: its layout's units (16 to 2017, 17 in 2018-2021, 20 from
-        2022).  The same name may denote another id in another year: East Kazakhstan in 2024 is
+        The year the name is read in (a whole number; 2019.0 as read from a sheet is taken too):
+        its layout's units (16 to 2017, 17 in 2018-2021, 20 from 2022).  The same name may
+        denote another id in another year: East Kazakhstan in 2024 is
         ``east_kazakhstan_2022``.  Without year and layout, the 16 units of the article.
     layout : {"kz16", "kz17", "kz20"}, optional
         Read the name on this layout whatever the year (a table of 2023 on the 16 old units).
@@ -472,6 +486,7 @@ def _sum_all(values: pd.Series) -> float:
     return values.sum() if values.notna().all() else np.nan
 
 
+@checked
 def harmonise(levels: pd.Series | pd.DataFrame, to: str = "kz16") -> pd.Series | pd.DataFrame:
     """Add levels along the crosswalk to the units of an earlier (or the same) layout.
 
@@ -551,6 +566,7 @@ def _harmonise_one(values, to: str, what: str):
     return pd.concat([added, national]) if len(national) else added
 
 
+@checked
 def harmonise_ratio(numerator, denominator, to: str = "kz16", scale: float = 1.0):
     """A ratio on the units of ``to``, recomputed from harmonised levels (never averaged).
 

@@ -27,6 +27,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 
+from ._checks import checked
 from .indices import DEFAULT_SCALE, grade
 from .presentation import NO_DATA, NumberFormat, display_name, grade_band, number_format, styled
 from .regions import REGION_IDS
@@ -246,6 +247,7 @@ def _check_units(units: str | None, fmt: NumberFormat | None) -> None:
             f"to keep the %, or fmt='number:3' to show fractions")
 
 
+@checked
 def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
     """Upper bounds of the classes of ``scheme`` over all ``values`` (missing ignored).
 
@@ -524,6 +526,7 @@ def _select(values, year) -> pd.Series:
     return series
 
 
+@checked
 @styled
 def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
                bins=None, ax=None, title: str | None = None, units: str | None = None,
@@ -678,6 +681,7 @@ def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
                     bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none", alpha=0.55))
 
 
+@checked
 @styled
 def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
              bins=None, cmap: str = "YlGnBu", title: str | None = None,
@@ -739,6 +743,7 @@ def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0
     return fig, maps, legend_ax
 
 
+@checked
 @styled
 def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, shared: bool = True,
                     title: str | None = None, units: str | None = None,
@@ -788,6 +793,7 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
     return fig
 
 
+@checked
 @styled
 def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str = "quantiles",
                    k: int = 5, titles: dict | None = None, source: str | None = None,
@@ -897,6 +903,7 @@ _NO_TIMESTAMP = {
 }
 
 
+@checked
 def save_figure(fig, path: str | os.PathLike, dpi: int = 150) -> Path:
     """Save a figure as PNG, SVG or PDF, byte-identical for identical inputs.
 

@@ -28,6 +28,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ._checks import checked
 from .regions import REGION_IDS, region_name
 
 __all__ = [
@@ -92,6 +93,7 @@ STYLE: dict = {
 }
 
 
+@checked
 @contextmanager
 def figure_style():
     """Draw inside the suite's figure style (:data:`STYLE`), restoring the caller's after.
@@ -134,6 +136,7 @@ _SHORT = {"almaty_region": "Almaty reg.", "west_kazakhstan": "West-Kaz.",
           "south_kazakhstan": "South-Kaz."}
 
 
+@checked
 def display_name(region_id: str, short: bool = False, year: int | None = None) -> str:
     """The name a reader sees for a region, everywhere in the suite.
 
@@ -214,6 +217,7 @@ def _merged_name(region_id: str, parts: Iterable[str], short: bool) -> str:
     return f"{base} ({' + '.join(display_name(p, short=short) for p in parts)})"
 
 
+@checked
 def territory_notes(ids: Iterable[str], year: int | None = None) -> list[str]:
     """One sentence per unit among ``ids`` whose name alone could hide a change of territory:
     the reduced units of 2022, and (with ``year``) units shown harmonised for that year.
@@ -254,6 +258,7 @@ def _split_when(region_id: str) -> str:
     return "June 2018" if int(last) == 2017 else "June 2022"
 
 
+@checked
 def display_names(ids: Iterable[str], short: bool = False, year: int | None = None) -> list[str]:
     """:func:`display_name` of each id, joined by nothing: a list in the same order.
 
@@ -358,6 +363,7 @@ def number_format(spec=None, name=None) -> NumberFormat | None:
     return None
 
 
+@checked
 def format_value(value, spec="number:2") -> str:
     """One value as a reader sees it.
 
@@ -429,6 +435,7 @@ def _names_for_ids(text: str) -> str:
     return text
 
 
+@checked
 def format_column(values: pd.Series, spec=None) -> pd.Series:
     """Every value of a column formatted with one format (inferred from the dtype if omitted).
 
@@ -469,6 +476,7 @@ def _infer(values: pd.Series) -> NumberFormat:
     return NumberFormat("number", decimals)
 
 
+@checked
 def column_header(code: str, spec=None) -> str:
     """The header of a column: the catalogue's label with the unit, else the name and unit.
 
@@ -485,8 +493,10 @@ def column_header(code: str, spec=None) -> str:
     return f"{label} ({unit})" if unit and unit not in label else label
 
 
-def grade_band(letter: str, scale=None) -> str:
-    """A letter with its band of index values, marked as inferred (the article states none).
+@checked
+def grade_band(letter: str | float | None, scale=None) -> str:
+    """A letter with its band of index values, marked as inferred (the article states none);
+    a missing letter (NaN or None) reads "no data".
 
     >>> grade_band("B+"), grade_band("C"), grade_band("A")
     ('B+ (50–60, inferred)', 'C (< 20, inferred)', 'A (≥ 60, inferred)')
@@ -601,6 +611,7 @@ class SplitTable:
         return f"<{len(self.parts)} tables: " + "; ".join(map(repr, self.parts)) + ">"
 
 
+@checked
 def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
                  headers: Mapping[str, str] | None = None, caption: str | None = None,
                  max_columns: int = 7, index_name: str | None = None,
@@ -735,6 +746,7 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
     return styler.set_uuid(f"itc{digest.hexdigest()[:10]}")
 
 
+@checked
 def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
     """One indicator for every region, best first, as a reader sees it (the explorer's table).
 
@@ -769,6 +781,7 @@ def ranking_table(values: pd.Series, code: str, *, caption: str | None = None):
 
 # --- findings ---------------------------------------------------------------------------------
 
+@checked
 def findings(*sentences: str, title: str | None = None):
     """Sentences computed from the data, shown as Markdown (a list when there are several).
 

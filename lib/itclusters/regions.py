@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import pandas as pd
 
+from ._checks import checked
 from ._tables import layout_table, layout_unit_ids
 
 __all__ = [
@@ -362,6 +363,7 @@ def _suggest(key: str, n: int = 3) -> list[str]:
     return sorted(scored, key=lambda rid: -scored[rid])[:n]
 
 
+@checked
 def region_name(region_id: str, lang: str = "en") -> str:
     """The name of a region in English (``"en"``), Kazakh (``"kk"``) or Russian (``"ru"``).
 
@@ -375,6 +377,7 @@ def region_name(region_id: str, lang: str = "en") -> str:
     return getattr(_BY_ID[region_id], f"name_{lang}")
 
 
+@checked
 def regions() -> pd.DataFrame:
     """The registry as a table indexed by region id.
 

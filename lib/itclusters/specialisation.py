@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ._checks import checked
+
 __all__ = [
     "sector_share",
     "location_quotient",
@@ -45,6 +47,7 @@ def _structure(numbers: pd.DataFrame) -> pd.DataFrame:
     return numbers.div(numbers.sum(axis=1), axis=0)
 
 
+@checked
 def sector_share(matrix: pd.DataFrame) -> pd.DataFrame:
     r"""Each region's share of each national sector, :math:`E_{r,s} / E_{\cdot s}`.
 
@@ -59,6 +62,7 @@ def sector_share(matrix: pd.DataFrame) -> pd.DataFrame:
     return numbers.div(numbers.sum(axis=0), axis=1)
 
 
+@checked
 def location_quotient(matrix: pd.DataFrame) -> pd.DataFrame:
     r"""Location quotient :math:`LQ_{r,s} = (E_{r,s}/E_{r\cdot}) / (E_{\cdot s}/E_{\cdot\cdot})`.
 
@@ -92,6 +96,7 @@ def _krugman_rest(numbers: pd.DataFrame) -> pd.Series:
 KRUGMAN_REFERENCES = {"country": _krugman_country, "rest": _krugman_rest}
 
 
+@checked
 def krugman_index(matrix: pd.DataFrame, reference: str = "country") -> pd.Series:
     r"""Krugman specialisation index :math:`K_r = \sum_s |E_{r,s}/E_{r\cdot} - E_{\cdot s}/E_{\cdot\cdot}|`.
 
@@ -114,6 +119,7 @@ def krugman_index(matrix: pd.DataFrame, reference: str = "country") -> pd.Series
     return KRUGMAN_REFERENCES[reference](_check(matrix)).rename("krugman_index")
 
 
+@checked
 def hoover_index(matrix: pd.DataFrame, reference: str = "country") -> pd.Series:
     """Hoover (dissimilarity) index: half the Krugman index, between 0 and 1.
 
@@ -124,6 +130,7 @@ def hoover_index(matrix: pd.DataFrame, reference: str = "country") -> pd.Series:
     return (krugman_index(matrix, reference=reference) / 2).rename("hoover_index")
 
 
+@checked
 def hhi(matrix: pd.DataFrame) -> pd.Series:
     r"""Herfindahl-Hirschman concentration of each region's sectors, :math:`\sum_s (E_{r,s}/E_{r\cdot})^2`.
 

@@ -38,6 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex, to_rgba
 from matplotlib.figure import Figure
 
+from ._checks import checked
 from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from . import maps as _maps
 from .mapimage import LayeredMap, png_bytes
@@ -737,6 +738,7 @@ def static_explorer(panel: pd.DataFrame, indicator: str = "index", scheme: str |
                            ncols=min(len(years), 3))
 
 
+@checked
 def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
              indicator: str = "index", scheme: str | None = None,
              interactive: bool | None = None,
