@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from . import layouts as _layouts
+from ._checks import checked
 from .regions import (ARTICLE_LAYOUT, NATIONAL, REGION_IDS, PostReformRegionError,
                       UnknownRegionError, is_total_row, names_a_unit, region_name)
 
@@ -901,7 +902,8 @@ def _grids_of(path, sep, encoding, sheet) -> list[list[_Grid]]:
     return _grids_from_bytes(path, path.read_bytes(), suffix, sep, encoding, sheet)
 
 
-def read_indicators(path: str | os.PathLike | Sequence[str | os.PathLike],
+@checked
+def read_indicators(path: str | os.PathLike | io.IOBase | Sequence[str | os.PathLike | io.IOBase],
                     metadata: pd.DataFrame | None = None, region_column: str = "region",
                     year_column: str = "year", *, sep: str | None = None,
                     decimal: str | None = None, thousands: str | None = None,
@@ -1351,6 +1353,7 @@ def _method_of(meta: pd.DataFrame, code: str) -> str:
 
 # --- the template -------------------------------------------------------------------------------
 
+@checked
 def indicator_template(path: str | os.PathLike = "indicators_template.xlsx", years: Sequence[int] = (2010, 2016),
                        metadata: pd.DataFrame | None = None, lang: str = "en") -> Path:
     """Write an empty indicator table of the expected shape (``.csv`` or ``.xlsx``).
