@@ -20,6 +20,9 @@ import pytest
 from itclusters.reports import main
 from test_reports import NOTEBOOKS, ROOT
 
+# batches of notebooks; under pytest-xdist one worker runs the module: one base batch, shared
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("reports_site")]
+
 GRID = """
 runs:
   - notebook: 01_innovation_index
@@ -380,6 +383,7 @@ def test_the_site_is_rebuilt_from_disk_and_pages_are_rewritten_only_when_their_s
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.browser
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
                     "(apt-get install chromium; .ci/run does it)")

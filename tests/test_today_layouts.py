@@ -281,6 +281,7 @@ def test_a_users_index_on_the_20_units_of_2023_keeps_its_20_units():
     assert len(panel["index"].xs(2016, level="year").dropna()) == 16
 
 
+@pytest.mark.notebook
 def test_notebook_01_maps_a_users_table_on_the_20_units_of_2023(tmp_path, capsys):
     # through the batch grid (papermill underneath), as a maintainer runs it; refused before
     # ("'Abai' is not one of the 16 units")
