@@ -33,12 +33,11 @@ handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
 	$(BIN)/python -m pytest
 
-# the quick tier: what `-m` leaves out is marked in tests/ (markers in pyproject.toml); whole files
-# to a worker (loadfile), so that each module fixture is built once
+# the quick tier: what `-m` leaves out is marked in tests/ (markers in pyproject.toml)
 QUICK  := not notebook and not browser and not slow
 
 check: $(VENV)/.installed-test  ## quick tier for the edit-test loop: library tests and doctests, no notebooks, no browser, no slow test
-	$(BIN)/python -m pytest -m "$(QUICK)" --dist loadfile
+	$(BIN)/python -m pytest -m "$(QUICK)"
 
 # kernel websockets that send each message at once (see lib/itclusters/server.py)
 NO_DELAY := kernel_websocket_connection_class=itclusters.server.NoDelayConnection

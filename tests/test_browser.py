@@ -58,8 +58,6 @@ NO_DELAY = True
 
 pytestmark = [
     pytest.mark.browser,
-    # under pytest-xdist the whole module runs in one worker: its servers are module fixtures
-    pytest.mark.xdist_group("browser"),
     pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
                        "(apt-get install chromium; .ci/run does it)"),
 ]

@@ -20,8 +20,7 @@ import pytest
 from itclusters.reports import main
 from test_reports import NOTEBOOKS, ROOT
 
-# batches of notebooks; under pytest-xdist one worker runs the module: one base batch, shared
-pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("reports_site")]
+pytestmark = pytest.mark.notebook  # batches of notebooks
 
 GRID = """
 runs:
