@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: help report handouts test lab dashboard shapefiles bench lock clean
+.PHONY: help report handouts test check lab dashboard shapefiles bench lock clean
 # exact versions of every dependency; refresh with `make lock` after editing pyproject.toml
 LOCK   := requirements.lock
 UV     := uv==0.13.9
@@ -32,6 +32,12 @@ handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions
 
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
 	$(BIN)/python -m pytest
+
+# the quick tier: what `-m` leaves out is marked in tests/ (markers in pyproject.toml)
+QUICK  := not notebook and not browser and not slow
+
+check: $(VENV)/.installed-test  ## quick tier for the edit-test loop: library tests and doctests, no notebooks, no browser, no slow test
+	$(BIN)/python -m pytest -m "$(QUICK)"
 
 # kernel websockets that send each message at once (see lib/itclusters/server.py)
 NO_DELAY := kernel_websocket_connection_class=itclusters.server.NoDelayConnection

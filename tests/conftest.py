@@ -49,3 +49,57 @@ settings.register_profile("itclusters", derandomize=True, database=None, deadlin
                           suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                  HealthCheck.too_slow])
 settings.load_profile("itclusters")
+
+
+# --- notebooks executed once per test session -------------------------------------------------
+#
+# Several test files read the same executed notebook (same notebook, same parameters, run in
+# notebooks/ as papermill runs it).  `executed` runs each such combination once per session and
+# hands every test its own fresh copy of the result.  Under pytest-xdist the workers share one
+# cache folder, and a file lock per run makes the first worker execute it while the others wait.
+
+import hashlib  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def _cache_dir(tmp_path_factory):
+    """A folder every worker of this session shares (and no other session sees)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the session's folder, above each worker's popen-gwN
+    folder = base / "executed-notebooks"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def executed(tmp_path_factory):
+    """``executed(notebook, **parameters)``: the notebook run top to bottom by papermill with
+    these parameters, in its own folder, as a fresh nbformat notebook.  ``notebook`` is a path
+    or a file name under notebooks/ (e.g. "seminar/01_composite_indices.ipynb")."""
+    import nbformat
+    import papermill as pm
+    from filelock import FileLock
+
+    folder = _cache_dir(tmp_path_factory)
+
+    def run(notebook, **parameters):
+        path = Path(notebook)
+        if not path.is_absolute():
+            path = NOTEBOOK_DIR / path
+        key = json.dumps([str(path.resolve()), parameters], sort_keys=True, default=str)
+        out = folder / f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ipynb"
+        with FileLock(f"{out}.lock"):
+            if not out.exists():
+                partial = out.with_suffix(".partial.ipynb")
+                pm.execute_notebook(str(path), str(partial), parameters=parameters,
+                                    kernel_name="python3", progress_bar=False,
+                                    cwd=str(path.parent))
+                partial.replace(out)  # only a notebook that ran to the end is shared
+        return nbformat.read(out, as_version=4)
+
+    return run

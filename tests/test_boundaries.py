@@ -123,6 +123,7 @@ def test_a_users_20_unit_file_is_read_by_name(tmp_path):
     assert frame.attrs["source"] == "Boundaries: kz20.geojson"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("year,cities", [(2016, {"astana", "almaty_city"}),
                                          (2019, {"astana", "almaty_city", "shymkent"}),
                                          (2025, {"astana", "almaty_city", "shymkent"})])
@@ -144,6 +145,7 @@ def test_each_years_map_is_drawn_on_its_own_units_with_the_credit(year, cities):
     plt.close(ax.figure)
 
 
+@pytest.mark.slow
 def test_maps_of_several_layouts_have_one_credit_and_say_which_years_the_note_is_for():
     from itclusters import today
 

@@ -41,6 +41,7 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     assert labels["label:almaty_city"] == "Almaty city"
 
 
+@pytest.mark.slow
 def test_candidate_scatter_labels_do_not_overlap():
     import itertools
 
@@ -74,6 +75,7 @@ def test_rank_slope_joins_regions_ranked_in_both_years():
     assert list(almaty.get_ydata()) == [1, 1]
 
 
+@pytest.mark.slow
 def test_scatter_labels_are_placed_the_same_on_a_busy_machine(monkeypatch):
     # adjustText stops after 1 s by default: on a busy machine it stopped early and 2010's
     # labels overlapped (CI failed once so).  A clock that runs 20 ms a step stands in for a

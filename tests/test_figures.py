@@ -12,6 +12,8 @@ import nbformat
 import papermill as pm
 import pytest
 
+pytestmark = pytest.mark.notebook
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
              if p.stem != "04_explorer"]  # the explorer's picture is tested in the browser

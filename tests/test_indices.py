@@ -187,6 +187,7 @@ _weights = st.lists(st.floats(0, 10, allow_nan=False, allow_subnormal=False), mi
                                        and sum(w[6:]) > 0)
 
 
+@pytest.mark.slow
 @settings(max_examples=150)
 @given(values=_tables, weights=_weights, directions=st.lists(st.sampled_from([1, -1]),
                                                             min_size=6, max_size=6),
@@ -209,6 +210,7 @@ def test_no_index_outside_0_100_for_any_table_and_metadata(values, weights, dire
     assert result.notna().all().all()
 
 
+@pytest.mark.slow
 @given(values=arrays(np.float64, (32, 6), elements=st.floats(1e-6, 1e12, allow_nan=False)))
 def test_leader_is_100_order_is_kept_and_the_index_is_the_mean_of_its_groups(values):
     raw = pd.DataFrame(values, index=_INDEX, columns=_CODES)

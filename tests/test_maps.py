@@ -32,6 +32,7 @@ def _by_gid(ax, prefix):
             if (a.get_gid() or "").startswith(prefix)}
 
 
+@pytest.mark.slow
 def test_structure_of_a_map_with_missing_values():
     ksi = paper_table(3)["ksi"]
     ax = choropleth(ksi, year=2010, scheme="quantiles", k=4, title="IT share", units="share",
@@ -68,6 +69,7 @@ def test_projected_not_lon_lat():
     assert x1 - x0 > 2000  # kilometres across Kazakhstan, not ~40 degrees
 
 
+@pytest.mark.slow
 def test_region_labels_do_not_collide():
     ax = choropleth(paper_table(1)["index"], year=2016)
     fig = ax.figure
@@ -82,6 +84,7 @@ def test_region_labels_do_not_collide():
     assert [gid for gid, box in boxes.items() if box.overlaps(legend)] == []
 
 
+@pytest.mark.slow
 def test_grade_scheme_has_categorical_legend():
     t1 = paper_table(1)
     ax = choropleth(t1["grade"], year=2016, scheme="grade")
@@ -93,6 +96,7 @@ def test_grade_scheme_has_categorical_legend():
     assert np.allclose(_regions(ax).get_facecolor(), _regions(ax2).get_facecolor())
 
 
+@pytest.mark.slow
 def test_shared_classes_make_years_comparable():
     production = paper_table(2)["it_production"]
     bins = class_breaks(production.loc[pd.IndexSlice[:, [2010, 2016]]], "quantiles", k=4)
@@ -116,12 +120,14 @@ def test_legend_labels_tell_close_edges_apart():
     assert labels == ["≤ 0.0005", "0.0005 – 0.0010", "0.0010 – 0.6000"]
 
 
+@pytest.mark.slow
 def test_indicator_grid_draws_one_map_per_column():
     t1 = paper_table(1)[["index", "grade"]]
     fig = indicator_grid(t1, 2016)
     assert len([ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]) == 2
 
 
+@pytest.mark.slow
 def test_recolour_keeps_the_artists():
     ksi = paper_table(3)["ksi"]
     ax = choropleth(ksi, year=2010)
@@ -133,6 +139,7 @@ def test_recolour_keeps_the_artists():
     assert np.allclose(regions.get_facecolor(), classify(ksi.xs(2016, level="year")).facecolors)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["png", "svg", "pdf"])
 def test_saving_is_byte_identical(tmp_path, suffix):
     outputs = []
@@ -162,6 +169,7 @@ def test_bad_calls_fail_clearly():
 
 # --- issue 11.7: location quotients break at 1; issue 10.2: shares, grades, fragile letters ----
 
+@pytest.mark.slow
 def test_lq_classes_break_at_one():
     from itclusters.catalogue import indicator_panel
     from itclusters.maps import LQ_BREAKS, lq_classes
@@ -211,6 +219,7 @@ def test_an_lq_is_classed_as_the_table_shows_it(value, label):
     assert low <= shown < high
 
 
+@pytest.mark.slow
 def test_log_classes_are_not_swamped_by_the_two_cities():
     from itclusters.catalogue import indicator_panel
 
@@ -235,6 +244,7 @@ def test_log_classes_are_not_swamped_by_the_two_cities():
         classify(pd.Series({"akmola": 0.0, "astana": 0.2}), "log_natural_breaks", k=2)
 
 
+@pytest.mark.slow
 def test_fragile_letters_are_outlined_not_covered():
     ax = choropleth(paper_table(1)["grade"], year=2016, scheme="grade", flag=["akmola"])
     (mark,) = _by_gid(ax, "flag:").values()
@@ -267,6 +277,7 @@ def _two_maps():
     return fig
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_krugman_map, _fragile_grade_map, _two_maps],
                          ids=["krugman", "fragile_grades", "two_maps"])
 def test_save_after_display_equals_fresh_save(tmp_path, make):

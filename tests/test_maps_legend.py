@@ -75,6 +75,7 @@ def test_every_share_of_the_tables_is_among_the_map_indicators():
     assert {"ict_share", "it_share", "ksi", "manufacturing_share"} <= set(PERCENT_CODES)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scheme", ["quantiles", "log_natural_breaks"])
 @pytest.mark.parametrize("code", PERCENT_CODES)
 def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
@@ -99,6 +100,7 @@ def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
     assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", PERCENT_CODES)
 def test_small_multiples_legend_reads_shares_as_the_table_does(panels, code):
     values = _values(panels, code)
@@ -114,6 +116,7 @@ def test_small_multiples_legend_reads_shares_as_the_table_does(panels, code):
     assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
 
 
+@pytest.mark.slow
 def test_log_scale_small_multiples_of_the_ict_share(panels):
     share = panels["article"]["ict_share"]
     years = list(range(2010, 2017))
@@ -127,6 +130,7 @@ def test_log_scale_small_multiples_of_the_ict_share(panels):
                                                          "classes: natural breaks on a log scale"]
 
 
+@pytest.mark.slow
 def test_recolour_keeps_the_table_format(panels):
     share = panels["article"]["ict_share"]
     ax = choropleth(share, year=2010, units=INDICATORS["ict_share"].unit)
@@ -142,6 +146,7 @@ def test_recolour_keeps_the_table_format(panels):
     assert all(label.endswith(" %") for label in labels)
 
 
+@pytest.mark.slow
 def test_other_indicators_keep_plain_numbers_like_their_tables(panels):
     article = panels["article"]
     for code in ("index", "it_production", "ict_lq", "krugman", "labour_productivity",
@@ -168,6 +173,7 @@ def test_a_format_can_be_given_or_kept_plain(panels):
     assert classify(share.rename("my_ratio"), "user_defined", bins=bins).labels == plain
 
 
+@pytest.mark.slow
 def test_units_saying_fractions_are_refused_over_a_legend_in_percent(panels):
     share = panels["article"]["ict_share"]
     for units in ("share (0-1)", "share (0–1)", "share, 0 to 1"):
@@ -190,6 +196,7 @@ def test_a_share_already_in_percent_is_refused(panels):
     assert "%" not in "".join(t.get_text() for t in ax.get_legend().get_texts())
 
 
+@pytest.mark.slow
 def test_indicator_grid_formats_each_column_as_its_table(panels):
     frame = panels["article"][["ict_share", "krugman"]]
     fig = indicator_grid(frame, 2016, k=4)

@@ -2,7 +2,6 @@
 import re
 from pathlib import Path
 
-import nbformat
 import papermill as pm
 import pytest
 
@@ -16,17 +15,15 @@ def test_the_default_year_is_the_latest_with_data():
     assert pm.inspect_notebook(str(NOTEBOOK))["year"]["default"] == str(latest_year())
 
 
-def _run(tmp_path, year):
-    out = tmp_path / f"09_{year}.ipynb"
-    pm.execute_notebook(str(NOTEBOOK), str(out), parameters={"year": year},
-                        kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOK.parent))
-    nb = nbformat.read(out, as_version=4)
+def _run(executed, year):
+    nb = executed(NOTEBOOK, year=year)
     return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("year", [2016, 2019, latest_year()])
-def test_runs_for_the_year(tmp_path, year):
-    outputs = _run(tmp_path, year)
+def test_runs_for_the_year(executed, year):
+    outputs = _run(executed, year)
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
     assert "Warning" not in stderr, stderr
@@ -55,13 +52,14 @@ def test_runs_for_the_year(tmp_path, year):
         assert "Karaganda incl. Ulytau" in shown
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("year, flagged", [
     (2022, ("Pavlodar's, 0.63 — but ICT value added of Pavlodar in 2022",
             "highest in North-Kazakhstan (0.42 % of its GRP) — but R&D expenditure")),
     (2023, ("fastest in West-Kazakhstan (+467 %) — but ICT value added of West-Kazakhstan",)),
 ])
-def test_the_summary_flags_outliers_in_the_sentences_that_name_them(tmp_path, year, flagged):
-    outputs = _run(tmp_path, year)
+def test_the_summary_flags_outliers_in_the_sentences_that_name_them(executed, year, flagged):
+    outputs = _run(executed, year)
     text = "".join(o["data"].get("text/markdown", "") for o in outputs if "data" in o)
     for words in flagged:
         line = next((line for line in text.splitlines() if words in line), None)
@@ -69,6 +67,7 @@ def test_the_summary_flags_outliers_in_the_sentences_that_name_them(tmp_path, ye
         assert "flagged as an outlier" in line and "; without it, " in line
 
 
+@pytest.mark.notebook
 def test_a_year_without_data_stops_with_a_clear_message(tmp_path):
     with pytest.raises(pm.PapermillExecutionError) as err:
         pm.execute_notebook(str(NOTEBOOK), str(tmp_path / "x.ipynb"), parameters={"year": 2009},

@@ -1,19 +1,16 @@
 """The corrected findings of notebooks 03, 05 and 06 are computed and shown when they run."""
 from pathlib import Path
 
-import nbformat
-import papermill as pm
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _shown_text(name, tmp_path, **parameters):
-    path = ROOT / "notebooks" / f"{name}.ipynb"
-    out = tmp_path / f"{name}.ipynb"
-    pm.execute_notebook(str(path), str(out), parameters=parameters, kernel_name="python3",
-                        progress_bar=False, cwd=str(path.parent))
-    nb = nbformat.read(out, as_version=4)
+pytestmark = pytest.mark.notebook
+
+
+def _shown_text(name, executed, **parameters):
+    nb = executed(ROOT / "notebooks" / f"{name}.ipynb", **parameters)
     texts = []
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -25,8 +22,8 @@ def _shown_text(name, tmp_path, **parameters):
     return "\n".join(texts), sources
 
 
-def test_notebook_05_states_the_subset_finding(tmp_path):
-    shown, sources = _shown_text("05_article_audit", tmp_path)
+def test_notebook_05_states_the_subset_finding(executed):
+    shown, sources = _shown_text("05_article_audit", executed)
     assert "no subset that contains every region with a printed value reproduces the column" in shown
     assert "33,253.4 million KZT" in shown
     for name in ("Almaty city", "Astana", "North-Kazakhstan", "South-Kazakhstan"):
@@ -35,8 +32,8 @@ def test_notebook_05_states_the_subset_finding(tmp_path):
     assert "No subset of regions reproduces" not in sources + shown
 
 
-def test_notebook_06_series_has_no_2014_jump_and_names_tied_regions(tmp_path):
-    shown, sources = _shown_text("06_official_specialisation", tmp_path)
+def test_notebook_06_series_has_no_2014_jump_and_names_tied_regions(executed):
+    shown, sources = _shown_text("06_official_specialisation", executed)
     assert "2013 → 2014: 0.547 → 0.517 on the consistent list (it falls)" in shown
     assert "0.547 → 0.578 (it rises)" in shown
     assert "Zhambyl 0.411 on the consistent list against 0.559" in shown
@@ -46,8 +43,8 @@ def test_notebook_06_series_has_no_2014_jump_and_names_tied_regions(tmp_path):
     assert "idxmax" not in sources and "idxmin" not in sources
 
 
-def test_notebook_03_shows_dashes_as_no_data(tmp_path):
-    shown, sources = _shown_text("03_cluster_candidates", tmp_path, year=2016)
+def test_notebook_03_shows_dashes_as_no_data(executed):
+    shown, sources = _shown_text("03_cluster_candidates", executed, year=2016)
     assert "**No data in 2016** (5 of 16 regions, hatched): Atyrau, Kostanay, Kyzylorda, " \
            "Mangystau and West-Kazakhstan" in shown
     assert "outsider" not in shown.lower()

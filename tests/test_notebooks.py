@@ -52,9 +52,10 @@ def _outputs(nb, kind):
             if o.output_type == kind]
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=NAMES)
-def test_runs_top_to_bottom_without_warnings(path, tmp_path):
-    nb = _execute(path, tmp_path)
+def test_runs_top_to_bottom_without_warnings(path, executed):
+    nb = executed(path)
     assert not _outputs(nb, "error")
     stderr = "".join(o.text for o in _outputs(nb, "stream") if o.name == "stderr")
     assert "Warning" not in stderr, stderr
@@ -63,15 +64,17 @@ def test_runs_top_to_bottom_without_warnings(path, tmp_path):
         f"{path.name} draws nothing"
 
 
-def test_candidates_of_2016_are_the_articles_from_the_data(tmp_path):
+@pytest.mark.notebook
+def test_candidates_of_2016_are_the_articles_from_the_data(executed):
     path = ROOT / "notebooks" / "03_cluster_candidates.ipynb"
-    nb = _execute(path, tmp_path, year=2016)
+    nb = executed(path, year=2016)
     # findings are Markdown computed in the notebook, not printed lines
     text = "".join(o.data.get("text/markdown", "") for o in _outputs(nb, "display_data"))
     assert "Candidates in 2016: Almaty city, Astana." in text
     assert "the same regions as found here" in text
 
 
+@pytest.mark.notebook
 def test_a_bad_parameter_stops_with_a_clear_message(tmp_path):
     path = ROOT / "notebooks" / "01_innovation_index.ipynb"
     with pytest.raises(pm.PapermillExecutionError) as err:
@@ -80,6 +83,7 @@ def test_a_bad_parameter_stops_with_a_clear_message(tmp_path):
     assert err.value.evalue == "year 2013 has no innovation index; available: 2010, 2016"
 
 
+@pytest.mark.notebook
 def test_papermill_command_line_as_a_user_types_it(tmp_path):
     papermill = Path(sys.executable).parent / "papermill"
     out = tmp_path / "out.ipynb"
@@ -117,6 +121,7 @@ def _html(nb):
                    for o in c.outputs if o.output_type in ("display_data", "execute_result"))
 
 
+@pytest.mark.notebook
 def test_notebook_01_maps_and_ranks_the_users_index_for_its_own_years(tmp_path):
     import itclusters as itc
     nb = _execute(ROOT / "notebooks" / "01_innovation_index.ipynb", tmp_path,
@@ -138,6 +143,7 @@ def test_notebook_01_maps_and_ranks_the_users_index_for_its_own_years(tmp_path):
     assert len(pictures) == 2  # the map of the user's index and the 2015 -> 2017 rank chart
 
 
+@pytest.mark.notebook
 def test_notebook_01_shows_the_article_beside_the_users_index_when_years_match(tmp_path):
     import itclusters as itc
     source = itc.read_indicators(USER_FILE).reset_index()
@@ -158,6 +164,7 @@ def test_notebook_01_shows_the_article_beside_the_users_index_when_years_match(t
     assert len(pictures) == 3  # your map, the article's map, the rank chart
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("notebook, parameters, message", [
     ("01_innovation_index", {"indicators_file": str(USER_FILE), "year": 2016},
      f"year 2016 has no data in {USER_FILE}; available: 2015, 2017"),
@@ -190,6 +197,7 @@ def _validation_cell_number(notebook):
     return at + 3  # 1-based, plus the injected-parameters cell after the parameters cell
 
 
+@pytest.mark.notebook
 def test_the_explorer_notebook_takes_the_users_file(tmp_path):
     nb = _execute(ROOT / "notebooks" / "04_explorer.ipynb", tmp_path,
                   indicators_file=str(USER_FILE), indicator="your_index", year=2017)

@@ -36,6 +36,7 @@ def test_each_years_layout_sums_to_the_national_row(name):
             assert gap == 0, (name, year, gap)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CURRENT_SERIES))
 @pytest.mark.parametrize("to", ["kz16", "kz17"])
 def test_every_layout_sums_to_the_national_row_after_harmonising(name, to):
@@ -51,6 +52,7 @@ def test_every_layout_sums_to_the_national_row_after_harmonising(name, to):
         assert regions.sum() == pytest.approx(block["national"], rel=1e-11, abs=0.06), (year, to)
 
 
+@pytest.mark.slow
 def test_layouts_of_the_sources_as_their_readme_says():
     by_year = {name: official_current(name).groupby(level="year")["layout"].first().to_dict()
                for name in CURRENT_SERIES}

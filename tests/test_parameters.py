@@ -101,6 +101,7 @@ def notebooks():
         os.chdir(here)
 
 
+@pytest.mark.slow
 def test_defaults_pass_their_own_validation(notebooks):
     for name, (namespace, _, defaults, validation) in notebooks.items():
         exec(compile(validation, f"{name}:validation", "exec"), {**namespace, **defaults})

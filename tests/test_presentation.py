@@ -30,6 +30,7 @@ def test_one_name_per_region_and_no_ids():
     assert display_name("karaganda") == region_name("karaganda")
 
 
+@pytest.mark.slow
 def test_every_catalogue_indicator_has_a_format(panel):
     from itclusters.catalogue import user_panel
     from itclusters.today import explorer_panel

@@ -44,6 +44,7 @@ def test_join_names():
     assert join_names(["A", "B", "C"]) == "A, B and C"
 
 
+@pytest.mark.slow
 def test_the_today_summary_names_every_tied_extreme():
     from itclusters import today
 

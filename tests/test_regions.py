@@ -169,6 +169,7 @@ def test_any_registered_spelling_survives_case_spacing_punctuation_and_look_alik
 _ALPHABET = string.ascii_letters + " -.'" + "абвгдеклмнорстуқңұүі"
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(text=st.text(alphabet=_ALPHABET, min_size=1, max_size=40))
 def test_random_strings_never_resolve_to_a_region_they_do_not_name(text):

@@ -5,6 +5,8 @@ import pytest
 
 from itclusters.reports import GridError, Run, load_grid, main, summary_table
 
+pytestmark = pytest.mark.notebook  # batches that execute notebooks
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 

@@ -15,6 +15,8 @@ from itclusters import reports
 from itclusters.reports import Run, assign_names, main
 from test_reports import NOTEBOOKS, _cli, _grid, _markers, _sleeper_notebooks, _wait_for
 
+pytestmark = pytest.mark.notebook  # batches that execute notebooks
+
 
 # --------------------------------------------------------------------------------------------
 # 25.4: an output error is the failure of that run, never of the batch

@@ -20,6 +20,8 @@ import pytest
 from itclusters.reports import main
 from test_reports import NOTEBOOKS, ROOT
 
+pytestmark = pytest.mark.notebook  # batches of notebooks
+
 GRID = """
 runs:
   - notebook: 01_innovation_index
@@ -380,6 +382,7 @@ def test_the_site_is_rebuilt_from_disk_and_pages_are_rewritten_only_when_their_s
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.browser
 @pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
                     "(apt-get install chromium; .ci/run does it)")

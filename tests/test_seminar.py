@@ -61,14 +61,12 @@ def _texts(cells):
     return [t.strip() for t in found if t.strip()]
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", SEMINAR, ids=lambda p: p.stem)
-def test_run_all_shows_no_solution_output(path, tmp_path):
+def test_run_all_shows_no_solution_output(path, tmp_path, executed):
     """Run All (papermill) of the seminar notebook; then the teacher copy, whose solutions
     run: no output of a solution may appear in the Run All notebook."""
-    out = tmp_path / path.name
-    pm.execute_notebook(str(path), str(out), kernel_name="python3", progress_bar=False,
-                        cwd=str(path.parent))
-    ran = nbformat.read(out, as_version=4)
+    ran = executed(path)
     assert not [c for c in ran.cells if c.cell_type == "code"
                 and "solution" in c.metadata.get("tags", [])]
     shown = "\n".join(_texts(ran.cells))
@@ -91,12 +89,10 @@ def test_run_all_shows_no_solution_output(path, tmp_path):
         assert text not in shown, f"{path.name}: solution output shown by Run All: {text[:80]}"
 
 
+@pytest.mark.notebook
 @pytest.mark.parametrize("path", SEMINAR + OTHERS, ids=lambda p: p.stem)
-def test_runs_top_to_bottom(path, tmp_path):
-    out = tmp_path / path.name
-    pm.execute_notebook(str(path), str(out), kernel_name="python3", progress_bar=False,
-                        cwd=str(path.parent))
-    nb = nbformat.read(out, as_version=4)
+def test_runs_top_to_bottom(path, executed):
+    nb = executed(path)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
@@ -131,6 +127,7 @@ def test_a_notebook_without_instructions_is_refused():
         student_copy(nb, "x.ipynb")
 
 
+@pytest.mark.notebook
 def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
     from itclusters.handouts import build_handouts
 

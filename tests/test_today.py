@@ -63,6 +63,7 @@ def test_rd_per_employed_is_its_hand_computation_from_the_three_files(panel):
     assert np.isnan(panel.loc[("karaganda", 2015), "rd_per_employed"])  # no employment in 2015
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("layout", [None, "kz16", "kz17"])
 def test_grp_weighted_mean_lq_is_one_and_shares_sum_to_one(layout):
     frame = today_panel(layout)
@@ -90,6 +91,7 @@ def test_rd_intensity_on_the_own_layout_is_the_published_percentage(panel):
         _rd_full("KZ09", 2016), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_harmonised_ratios_are_recomputed_from_levels():
     kz16 = today_panel("kz16")
     rd_t = _rd("KZYUZ", 2019) / 100 * _grp("TRK", 2019)
@@ -100,6 +102,7 @@ def test_harmonised_ratios_are_recomputed_from_levels():
     assert any("Almaty city" in f for f in kz16.attrs["flags"])
 
 
+@pytest.mark.slow
 def test_growth_across_a_change_of_layout_compares_one_territory(panel):
     # Turkestan's 2017 is the bureau's back-cast of the same territory (South Kazakhstan less
     # Shymkent); South Kazakhstan itself is no unit of 2018 on its own layout
@@ -123,6 +126,7 @@ def test_the_poles_of_2016_are_the_articles(panel):
 
 # --- notebook 07's composite with the article's J_A and J_D from official data --------------
 
+@pytest.mark.slow
 def test_official_composite_carries_the_articles_ja_and_jd():
     import itclusters as itc
     from itclusters.catalogue import open_data_indicators
@@ -155,6 +159,7 @@ def test_comparison_with_table1_is_perfect_for_the_published_index_itself():
     assert (compare_with_table1(shuffled)["Spearman"] < 1).all()
 
 
+@pytest.mark.slow
 def test_the_explorer_offers_every_year_on_the_harmonised_16_units():
     import matplotlib
     matplotlib.use("Agg")
@@ -172,6 +177,7 @@ def test_the_explorer_offers_every_year_on_the_harmonised_16_units():
     assert len(explorer._values()) == 16
 
 
+@pytest.mark.slow
 def test_the_explorer_redraws_the_map_when_the_years_layout_changes():
     import matplotlib
     matplotlib.use("Agg")

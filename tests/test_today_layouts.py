@@ -50,6 +50,7 @@ def test_the_own_layout_panel_of_2025_has_the_20_units_and_notebook_09s_values(p
     assert units_2025.loc["karaganda_2022", "ict_lq_grp"] == ranking.loc["karaganda_2022", "ict_lq"]
 
 
+@pytest.mark.slow
 def test_the_explorer_shows_2025_on_20_units_with_jetisu(panels):
     from itclusters.widgets import Explorer
 
@@ -66,6 +67,7 @@ def test_the_explorer_shows_2025_on_20_units_with_jetisu(panels):
         plt.close("all")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("label, layout_words, merged", [
     (today.KZ17_REGIONS, "the 17 units of 2018–2021", "East-Kazakhstan incl. Abai"),
     (today.KZ16_REGIONS, "the 16 units of 2010–2017", "South-Kazakhstan (Turkestan + Shymkent)"),
@@ -152,6 +154,7 @@ def test_karaganda_of_2025_and_of_2016_print_different_names(panel):
 
 # --- growth across a change of layout ---------------------------------------------------------
 
+@pytest.mark.slow
 def test_growth_across_a_change_of_layout_is_computed_on_unchanged_territory(panel):
     gva = official_current("ict_gva", all_rows=True)["value"]
 
@@ -281,6 +284,7 @@ def test_a_users_index_on_the_20_units_of_2023_keeps_its_20_units():
     assert len(panel["index"].xs(2016, level="year").dropna()) == 16
 
 
+@pytest.mark.notebook
 def test_notebook_01_maps_a_users_table_on_the_20_units_of_2023(tmp_path, capsys):
     # through the batch grid (papermill underneath), as a maintainer runs it; refused before
     # ("'Abai' is not one of the 16 units")

@@ -325,6 +325,7 @@ def _write(path, numbers, convention, encoding, names, missing=()):
     path.write_bytes((b"\xef\xbb\xbf" if encoding == "utf-8-sig" else b"") + data)
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(numbers=_values, convention=st.sampled_from(sorted(FORMATS)),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]),
@@ -344,6 +345,7 @@ def test_random_valid_tables_round_trip_in_every_format(tmp_path, numbers, conve
     assert np.allclose(table.to_numpy(), expected, equal_nan=True, rtol=0, atol=1e-9)
 
 
+@pytest.mark.slow
 @settings(max_examples=25)
 @given(numbers=_values, layout=st.sampled_from(["xlsx long", "xlsx wide", "csv wide"]),
        title_rows=st.integers(0, 3), names=st.sampled_from(["en", "ru", "kk"]),
@@ -421,6 +423,7 @@ def test_one_corrupted_cell_is_named(tmp_path, row, column, bad, convention):
 
 # --- the user's index in the explorer -----------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_explorer_takes_a_panel_with_the_users_index(clean):
     import matplotlib
     matplotlib.use("Agg")

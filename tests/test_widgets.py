@@ -120,6 +120,7 @@ def _plain_draw(w) -> np.ndarray:
     return np.asarray(w.canvas.buffer_rgba()).astype(int)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("changes", [{}, {"year": 2010}, {"indicator": "it_production", "year": 2013},
                                      {"indicator": "ksi", "scheme": "natural_breaks"}])
 def test_picture_is_the_map_as_matplotlib_draws_it(widget, changes):
@@ -252,6 +253,7 @@ def test_png_bytes_round_trips():
         png_bytes(np.zeros((2, 2, 3)))
 
 
+@pytest.mark.slow
 def test_static_form_without_a_front_end(panel):
     figure = explorer(panel, indicator="it_production", interactive=False)
     assert isinstance(figure, Figure)
@@ -261,6 +263,7 @@ def test_static_form_without_a_front_end(panel):
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_mimebundle_carries_a_static_picture(widget):
     bundle = widget._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
@@ -316,6 +319,7 @@ def test_no_regions_picker_without_panels(widget):
     assert [p.description for p in pickers] == ["Indicator", "Year", "Classes"]
 
 
+@pytest.mark.slow
 def test_regions_picker_swaps_layout_keeping_indicator_and_year(today_panels):
     from itclusters.today import KZ16_REGIONS, KZ17_REGIONS, OWN_REGIONS
 
@@ -363,6 +367,7 @@ def test_regions_picker_starts_on_the_panel_given(today_panels):
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_static_form_of_panels_is_the_first_for_the_years_given(today_panels):
     figure = explorer(panels=today_panels, indicator="ict_lq_grp", interactive=False,
                       static_years=[2010, 2016, 2019])
@@ -374,6 +379,7 @@ def test_static_form_of_panels_is_the_first_for_the_years_given(today_panels):
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_every_location_quotient_defaults_to_classes_around_one():
     from itclusters.today import explorer_panel
     from itclusters.widgets import _default_scheme, static_explorer
@@ -409,6 +415,7 @@ def test_the_new_picture_goes_out_before_the_pickers_follow(widget, monkeypatch)
     assert widget.overlay not in sent and widget.labels not in sent
 
 
+@pytest.mark.slow
 def test_the_overlay_is_sent_again_only_for_other_regions():
     from itclusters.today import explorer_panels
 
@@ -425,6 +432,7 @@ def test_the_overlay_is_sent_again_only_for_other_regions():
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_a_year_not_offered_gives_way_to_the_nearest():
     from itclusters.today import explorer_panels
 

@@ -71,6 +71,7 @@ def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
         plt.close("all")
 
 
+@pytest.mark.slow
 def test_static_explorer_of_shares_reads_percent():
     from itclusters.today import explorer_panel
 
@@ -86,6 +87,7 @@ def test_static_explorer_of_shares_reads_percent():
         plt.close(fig)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("code", ["index", "grade", "it_production", "ksi", "ict_lq"])
 def test_every_indicator_names_one_unit_in_legend_and_table(panel, code):
     # letters too: the legend said "symbolic scale" over a table headed "Letter (band ...)"
