@@ -646,3 +646,16 @@ runs:
         values = expected.xs(year, level="year")
         assert (f"In {year}, your index puts <strong>{display_name(values.idxmax())}</strong> "
                 f"first ({values.max():.2f}") in html
+
+
+def test_kernel_sockets_go_where_their_paths_fit(monkeypatch, tmp_path):
+    # a Unix socket path has at most ~100 bytes: under a deep TMPDIR (pytest's own, a user's
+    # scratch folder) the kernels could not start and the batch waited for them
+    from itclusters import reports
+
+    deep = tmp_path / ("d" * 80)
+    deep.mkdir()
+    monkeypatch.setattr(reports.tempfile, "gettempdir", lambda: str(deep))
+    assert reports._socket_folder() == "/tmp"
+    monkeypatch.setattr(reports.tempfile, "gettempdir", lambda: "/tmp")
+    assert reports._socket_folder() == "/tmp"

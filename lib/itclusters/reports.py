@@ -369,19 +369,38 @@ def _prepare_kernel_environment() -> None:
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(_git_state()[1] or 0))
 
 
+#: the longest path of a Unix socket file (108 bytes on Linux, 104 on macOS, with its NUL)
+_SOCKET_PATH_MAX = 100
+
+
+def _socket_folder() -> str | None:
+    """A folder whose socket paths fit the system's limit: the temporary folder, else /tmp;
+    None where neither fits (or on Windows, where kernels keep TCP)."""
+    if os.name == "nt":
+        return None
+    for folder in (tempfile.gettempdir(), "/tmp"):
+        # "<folder>/itclusters-kernel-<12 hex>-<port>"
+        if len(os.fsencode(folder)) + 40 <= _SOCKET_PATH_MAX and os.access(folder, os.W_OK):
+            return folder
+    return None
+
+
 @lru_cache(maxsize=1)
 def kernel_manager_class():
     """Kernels talking over local (IPC) sockets: nothing listens on the network, and the kernel
-    does not print its warning about unencrypted TCP into the batch's log."""
+    does not print its warning about unencrypted TCP into the batch's log.  Where no folder
+    takes a socket path short enough (a deep TMPDIR) kernels keep TCP."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LocalKernelManager(AsyncKernelManager):
         def __init__(self, **kwargs):
-            kwargs.setdefault("transport", "ipc")
-            # each kernel its own socket files: by default they are "kernel-ipc-N" in the
-            # working folder, shared by the kernels of parallel runs
-            kwargs.setdefault("ip", os.path.join(tempfile.gettempdir(),
-                                                 f"itclusters-kernel-{uuid.uuid4().hex[:12]}"))
+            folder = _socket_folder()
+            if folder is not None:
+                kwargs.setdefault("transport", "ipc")
+                # each kernel its own socket files: by default they are "kernel-ipc-N" in the
+                # working folder, shared by the kernels of parallel runs
+                kwargs.setdefault("ip", os.path.join(
+                    folder, f"itclusters-kernel-{uuid.uuid4().hex[:12]}"))
             super().__init__(**kwargs)
 
     return LocalKernelManager
