@@ -203,10 +203,30 @@ def _all_files(folder):
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
 
 
+_STARTED: list = []  # batches started by _cli, stopped after each test whatever its outcome
+
+
 def _cli(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "itclusters.reports", "--no-progress", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)
+    batch = subprocess.Popen([sys.executable, "-m", "itclusters.reports", "--no-progress", *args],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True, **kwargs)
+    _STARTED.append(batch)
+    return batch
+
+
+@pytest.fixture(autouse=True)
+def _no_batch_left_behind():
+    """A test that fails half-way must not leave its batch (workers, kernels) running into the
+    next tests of its worker."""
+    yield
+    while _STARTED:
+        batch = _STARTED.pop()
+        if batch.poll() is None:
+            try:
+                os.killpg(batch.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        batch.communicate(timeout=60)  # reaps it and closes its pipes
 
 
 # --------------------------------------------------------------------------------------------
