@@ -172,3 +172,17 @@ def test_bytes_are_refused_naming_both_readings():
         read_indicators((DATA / "clean_long.csv").read_bytes())
     message = str(err.value)
     assert "path" in message and "io.BytesIO" in message and "os.fsdecode" in message
+
+
+def test_a_sheet_of_units_outside_their_years_layout_is_refused_by_name(tmp_path):
+    # a sheet whose every row is a unit of another layout holds no cell: describing it for the
+    # sheet account once failed with an IndexError instead of this refusal
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["region", "year", "J_A", "J_B", "J_C", "J_D", "J_E", "J_F"])
+    sheet.append(["Abai", 2019, 1, 2, 3, 4, 5, 6])
+    book.save(tmp_path / "abai_2019.xlsx")
+    with pytest.raises(IndicatorTableError, match=r"'Abai' .*is not a unit of 2019"):
+        read_indicators(tmp_path / "abai_2019.xlsx")

@@ -1099,6 +1099,8 @@ def _holds(part: _Part, codes: Sequence[str]) -> str:
     years = sorted({k[1] for k in part.cells})
     ordered = sorted(codes)
     found = [c for c in ordered if any(k[2] == c for k in part.cells)]
+    if not found:  # every row names a unit outside its year's layout (refused later)
+        return f"{part.shape.layout} table, no unit of its years' layouts"
     contiguous = found == ordered[ordered.index(found[0]):ordered.index(found[-1]) + 1]
     shown = f"{found[0]}–{found[-1]}" if len(found) > 2 and contiguous else ", ".join(found)
     span = f"{len(regions)} regions x {', '.join(map(str, years))}"
