@@ -304,9 +304,18 @@ def _normalise(fw: Framework, table: pd.DataFrame) -> pd.DataFrame:
     for code in fw.indicators:
         node, method = fw.nodes[code], fw.method(code, "normalise")
         _check_domain(fw, table, code, method, node.direction)
-        out[code] = table[code].groupby(level="year", group_keys=False).apply(
-            lambda x, m=method: normalise_column(x, m, node.direction, node.goalposts))
-    return out.reindex(table.index)
+        column = np.full(len(table), np.nan)
+        for rows in _year_rows(table).values():
+            part = table[code].iloc[rows]
+            column[rows] = normalise_column(part, method, node.direction, node.goalposts)
+        out[code] = column
+    return out
+
+
+def _year_rows(table: pd.DataFrame) -> dict:
+    """Positions of each year's rows."""
+    years = table.index.get_level_values("year")
+    return {year: np.flatnonzero(years == year) for year in years.unique()}
 
 
 # --- weights and aggregation ------------------------------------------------------------------
@@ -359,13 +368,19 @@ def _equal_correlation_weights(complete: pd.DataFrame, aggregation: str, power: 
 
     x = complete.to_numpy()
     k = x.shape[1]
-    years = complete.index.get_level_values("year") if "year" in complete.index.names else None
+    years = complete.index.get_level_values("year").to_numpy() \
+        if "year" in complete.index.names else None
+
+    standard = (x - x.mean(axis=0)) / x.std(axis=0)
 
     def spread(w):
-        score = aggregate_rows(pd.DataFrame(x, index=complete.index), aggregation,
-                               np.maximum(w, 0) / max(np.maximum(w, 0).sum(), 1e-12), power,
-                               years=years)
-        r = [np.corrcoef(x[:, i], score)[0, 1] for i in range(k)]
+        w = np.maximum(w, 0)
+        score = _combine(x, aggregation, w / max(w.sum(), 1e-12), power, years)
+        centred = score - score.mean()
+        scale = np.sqrt((centred ** 2).mean())
+        if not scale > 0:
+            return 1.0
+        r = standard.T @ centred / (len(score) * scale)  # Pearson's r of each child
         return float(np.var(r))
 
     found = minimize(spread, np.full(k, 1.0 / k), method="SLSQP", bounds=[(0.0, 1.0)] * k,
@@ -395,24 +410,33 @@ def aggregate_rows(children: pd.DataFrame, method: str, weights, power: float = 
     >>> aggregate_rows(kids, "copeland", [0.5, 0.5]).tolist()
     [-1.0, 1.0]
     """
-    from scipy import stats
+    return _combine(children.to_numpy(dtype=float), method, np.asarray(weights, dtype=float),
+                    power, None if years is None else np.asarray(years))
 
-    w = np.asarray(weights, dtype=float)
+
+def _combine(x: np.ndarray, method: str, w: np.ndarray, power: float, years) -> np.ndarray:
+    # The means are their one-line definitions in numpy rather than scipy.stats' gmean, hmean
+    # and pmean (which the tests compare them with): the sensitivity analysis calls this
+    # thousands of times, and scipy's argument handling costs more than the sums.
     if method == "arithmetic":
-        # as formulas (2)-(4) are computed by innovation_index: the same sum, the same bits
-        frame = children.mul(pd.Series(w, index=children.columns), axis=1)
-        return frame.sum(axis=1, min_count=len(w)).where(children.notna().all(axis=1)).to_numpy()
-    x = children.to_numpy(dtype=float)
-    if method == "geometric":
-        return stats.gmean(x, axis=1, weights=w)
-    if method == "harmonic":
-        return stats.hmean(x, axis=1, weights=w)
-    if method == "generalised":
-        if power == 0:
-            return stats.gmean(x, axis=1, weights=w)
-        return stats.pmean(x, power, axis=1, weights=w)
+        # the sum innovation_index computes for formulas (2)-(4), term by term: the same bits
+        out = (x * w).sum(axis=1)
+        out[np.isnan(x).any(axis=1)] = np.nan
+        return out
+    if method in ("geometric", "harmonic", "generalised"):
+        # a child of weight 0 does not count (0 x log 0 and 0 / 0 are not numbers)
+        missing = np.isnan(x).any(axis=1)
+        x, w = x[:, w > 0], w[w > 0]
+        p = {"geometric": 0.0, "harmonic": -1.0}.get(method, power)
+        with np.errstate(divide="ignore"):  # a zero: log 0 = -inf, 1/0 = inf, both give 0
+            if p == 0:
+                out = np.exp((np.log(x) * w).sum(axis=1))
+            else:
+                out = ((x ** p) * w).sum(axis=1) ** (1.0 / p)
+        out[missing] = np.nan
+        return out
     if method == "copeland":
-        groups = np.zeros(len(x)) if years is None else pd.factorize(np.asarray(years))[0]
+        groups = np.zeros(len(x)) if years is None else pd.factorize(years)[0]
         out = np.full(len(x), np.nan)
         for g in np.unique(groups):
             rows = np.flatnonzero((groups == g) & ~np.isnan(x).any(axis=1))
@@ -424,30 +448,46 @@ def aggregate_rows(children: pd.DataFrame, method: str, weights, power: float = 
     raise ValueError(f"unknown aggregation {method!r}")
 
 
-def _aggregate(fw: Framework, normalised: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    scores = normalised.copy()
+def _aggregate(fw: Framework, normalised: pd.DataFrame,
+               cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cache = {} if cache is None else cache  # derived weights by their children's values
+    values = {code: normalised[code].to_numpy(dtype=float) for code in normalised.columns}
+    years = normalised.index.get_level_values("year").to_numpy()
     rows = []
-    years = normalised.index.get_level_values("year")
     for code in fw.aggregates:
         kids = fw.children(code)
         method, scheme = fw.method(code, "aggregate"), fw.method(code, "weighting")
         power = fw.parameter(code, "aggregate", "power")
-        try:
-            weights = derive_weights(scores[kids], scheme, fw.weights(code), method, power)
-        except BuildError as err:
-            raise BuildError(f"{fw.where(code)}: weights of {code}: {err}") from None
-        values = scores[kids]
+        x = np.column_stack([values[k] for k in kids])
+        if scheme == "manual" or scheme == "equal" or len(kids) == 1:
+            declared = fw.weights(code) if scheme == "manual" else {k: 1.0 for k in kids}
+            w = np.array([declared[k] for k in kids])
+        else:
+            key = ("weights", scheme, method, power, tuple(kids), x.tobytes())
+            if key not in cache:
+                try:
+                    cache[key] = derive_weights(
+                        pd.DataFrame(x, index=normalised.index, columns=kids), scheme,
+                        fw.weights(code), method, power).to_numpy()
+                except BuildError as err:
+                    raise BuildError(f"{fw.where(code)}: weights of {code}: {err}") from None
+            w = cache[key]
+        w = w / w.sum()
         if method in ("geometric", "harmonic") or (method == "generalised" and power <= 0):
-            bad = (values < 0).any(axis=1)
+            bad = (x < 0).any(axis=1)
             if bad.any():
-                key = values.index[bad.to_numpy()][0]
+                i = int(np.flatnonzero(bad)[0])
+                key = normalised.index[i]
+                shown = {k: float(v) for k, v in zip(kids, x[i]) if v < 0}
                 raise BuildError(f"{code}, {key[0]} {key[1]}: a {method} mean is not defined for "
-                                 f"negative values, and {values.loc[key][values.loc[key] < 0].to_dict()} "
-                                 f"are ({fw.where(code)}); use arithmetic or copeland")
-        scores[code] = aggregate_rows(values, method, weights.to_numpy(), power, years=years)
-        rows += [(code, kid, float(weights[kid]), scheme) for kid in kids]
+                                 f"negative values, and {shown} are ({fw.where(code)}); use "
+                                 f"arithmetic or copeland")
+        values[code] = _combine(x, method, w, power, years)
+        rows += [(code, kid, float(wk), scheme) for kid, wk in zip(kids, w)]
     weights = pd.DataFrame(rows, columns=["node", "child", "weight", "scheme"])
-    return scores[fw.aggregates], weights
+    aggregates = pd.DataFrame({code: values[code] for code in fw.aggregates},
+                              index=normalised.index)
+    return aggregates, weights
 
 
 # --- the build --------------------------------------------------------------------------------
@@ -504,7 +544,7 @@ def _run(fw: Framework, raw: pd.DataFrame, cache: dict | None = None) -> IndexRe
     if key not in cache:
         cache[key] = _normalise(fw, treated)
     normalised = cache[key]
-    aggregates, weights = _aggregate(fw, normalised)
+    aggregates, weights = _aggregate(fw, normalised, cache)
     log = pd.DataFrame(first + second, columns=_LOG_COLUMNS)
     return IndexResult(framework=fw, raw=raw, screened=screened, imputed=imputed,
                        treated=treated, normalised=normalised, aggregates=aggregates,
@@ -559,7 +599,7 @@ def cronbach_alpha(items: pd.DataFrame) -> float:
     of the k items and of their sum.
 
     >>> round(cronbach_alpha(pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 2, 4, 4]})), 4)
-    0.8889
+    0.9412
     """
     complete = items.dropna()
     k = complete.shape[1]
