@@ -288,7 +288,11 @@ def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, di
                 f"{code} is declared at {line}: give it 'normalise: minmax' (or zscore, rank, "
                 f"goalposts, percentile) and 'may_be_negative: true'")
         for year, block in column.groupby(level="year"):
-            if block.notna().any() and not block.max() > 0:
+            if block.isna().all():
+                raise BuildError(f"{code}, {year}: no unit has a value, so the year has no "
+                                 f"leader for formula (1) ({code} at {line}); leave the year "
+                                 f"out, or impute from the previous year")
+            if not block.max() > 0:
                 raise BuildError(f"{code}, {year}: the leading value is {block.max()!r}; formula "
                                  f"(1) needs a positive leader ({code} at {line}); use minmax")
     if method == "minmax":

@@ -66,21 +66,21 @@ def _pc1_share(children: pd.DataFrame) -> float:
     return float(pca.explained_variance_ratio_[0])
 
 
-def _verdict(kids: list[str], r: pd.DataFrame, alpha: float, pc1: float) -> tuple[str, str]:
+def _verdict(code: str, kids: list[str], r: pd.DataFrame, alpha: float,
+             pc1: float) -> tuple[str, str]:
     if len(kids) == 1:
         return "", "one child: nothing to check"
-    others = {k: float(r.loc[k, [j for j in kids if j != k]].mean()) for k in kids}
-    weakest = min(others, key=others.get)
-    against = [k for k in kids if others[k] < 0]
-    if len(against) == 1 or (against and len(kids) == 2):
-        return weakest, (f"one indicator works against the rest: {weakest} (mean r = "
-                         f"{others[weakest]:.2f} with the others)")
-    if against and len(against) == len(kids):
-        return weakest, "the indicators work against each other: every one's mean r with " \
-                        "the others is negative"
+    with_pillar = {k: float(r.loc[k, code]) for k in kids}
+    weakest = min(with_pillar, key=with_pillar.get)
+    against = [k for k in kids if with_pillar[k] < 0]
+    if not against and len(kids) == 2 and r.loc[kids[0], kids[1]] < 0:
+        against = [weakest]  # two children pulling apart: the one the pillar follows less
+    if len(against) == 1:
+        return weakest, (f"one indicator works against the rest: {weakest} (r = "
+                         f"{with_pillar[weakest]:.2f} with {code})")
     if against:
         return weakest, (f"{len(against)} indicators work against the rest: "
-                         f"{', '.join(against)}")
+                         f"{', '.join(against)} (negative r with {code})")
     if alpha >= ALPHA_COHERENT and pc1 >= PC1_COHERENT:
         return weakest, (f"coherent: the indicators measure one thing (alpha = {alpha:.2f}, first "
                          f"component {pc1:.0%} of the variance)")
@@ -99,8 +99,9 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
     alpha (:func:`~itclusters.build.cronbach_alpha`) and the first principal component's share
     of variance (:class:`sklearn.decomposition.PCA` on standardised values) per aggregate, on
     its children.  A pillar is *coherent* when alpha >= 0.7 and the first component carries at
-    least 60 % of the variance; a child whose mean correlation with its siblings is negative
-    *works against the rest*.
+    least 60 % of the variance; a child correlated negatively with its pillar (or, in a pillar
+    of two, negatively with the other child, the one the pillar follows less) *works against
+    the rest*.
 
     >>> from itclusters.build import build_index
     >>> from itclusters.framework import FRAMEWORKS
@@ -112,7 +113,7 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
     >>> audit.pillars.loc["activity", "verdict"]
     'coherent: the indicators measure one thing (alpha = 1.00, first component 100% of the variance)'
     >>> audit.pillars.loc["susceptibility", "verdict"]
-    'one indicator works against the rest: J_D (mean r = -1.00 with the others)'
+    'one indicator works against the rest: J_D (r = -1.00 with susceptibility)'
     """
     fw = result.framework
     scores = result.scores
@@ -137,7 +138,7 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
         kids = fw.children(code)
         alpha = cronbach_alpha(table[kids])
         pc1 = _pc1_share(table[kids])
-        weakest, verdict = _verdict(kids, r, alpha, pc1)
+        weakest, verdict = _verdict(code, kids, r, alpha, pc1)
         pillars.append({"code": code, "children": kids, "alpha": alpha, "pc1_share": pc1,
                         "weakest": weakest, "verdict": verdict})
     return Coherence(year=int(year), correlations=r, with_parent=with_parent,
