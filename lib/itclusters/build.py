@@ -347,50 +347,65 @@ def derive_weights(children: pd.DataFrame, scheme: str, declared: dict | None = 
         weights = pd.Series(declared if declared else {c: 1.0 for c in codes}, dtype=float)[codes]
     elif scheme == "equal" or len(codes) == 1:
         weights = pd.Series(1.0, index=codes)
+    elif scheme in ("pca", "correlation"):
+        years = children.index.get_level_values("year").to_numpy() \
+            if "year" in children.index.names else None
+        weights = pd.Series(_derived(children.to_numpy(dtype=float), scheme, aggregation, power,
+                                     years, codes), index=codes)
     else:
-        complete = children.dropna()
-        flat = [c for c in codes if not complete[c].std(ddof=0) > 0]
-        if len(complete) < 3 or flat:
-            raise BuildError(f"{scheme} weights need at least 3 units with every child present "
-                             f"and children that vary; {len(complete)} complete units"
-                             f"{', not varying: ' + ', '.join(flat) if flat else ''}")
-        if scheme == "pca":
-            from sklearn.decomposition import PCA
-            from sklearn.preprocessing import StandardScaler
-
-            pca = PCA(n_components=1).fit(StandardScaler().fit_transform(complete.to_numpy()))
-            weights = pd.Series(pca.components_[0] ** 2, index=codes)
-        elif scheme == "correlation":
-            weights = _equal_correlation_weights(complete, aggregation, power)
-        else:
-            raise ValueError(f"unknown weighting {scheme!r}")
+        raise ValueError(f"unknown weighting {scheme!r}")
     return weights / weights.sum()
 
 
-def _equal_correlation_weights(complete: pd.DataFrame, aggregation: str, power: float) -> pd.Series:
+def _derived(x: np.ndarray, scheme: str, aggregation: str, power: float, years,
+             codes: list[str]) -> np.ndarray:
+    """PCA or correlation-equalising weights from the complete rows of ``x`` (not normalised)."""
+    complete = ~np.isnan(x).any(axis=1)
+    x = x[complete]
+    flat = [c for c, sd in zip(codes, x.std(axis=0)) if not sd > 0] if len(x) else []
+    if len(x) < 3 or flat:
+        raise BuildError(f"{scheme} weights need at least 3 units with every child present "
+                         f"and children that vary; {len(x)} complete units"
+                         f"{', not varying: ' + ', '.join(flat) if flat else ''}")
+    if scheme == "pca":
+        from sklearn.decomposition import PCA
+        from sklearn.preprocessing import StandardScaler
+
+        return PCA(n_components=1).fit(StandardScaler().fit_transform(x)).components_[0] ** 2
+    return _equal_correlation_weights(x, aggregation, power,
+                                      None if years is None else years[complete])
+
+
+def _equal_correlation_weights(x: np.ndarray, aggregation: str, power: float,
+                               years) -> np.ndarray:
     from scipy.optimize import minimize
 
-    x = complete.to_numpy()
     k = x.shape[1]
-    years = complete.index.get_level_values("year").to_numpy() \
-        if "year" in complete.index.names else None
-
     standard = (x - x.mean(axis=0)) / x.std(axis=0)
+    step = 1e-7
 
-    def spread(w):
-        w = np.maximum(w, 0)
-        score = _combine(x, aggregation, w / max(w.sum(), 1e-12), power, years)
-        centred = score - score.mean()
-        scale = np.sqrt((centred ** 2).mean())
-        if not scale > 0:
-            return 1.0
-        r = standard.T @ centred / (len(score) * scale)  # Pearson's r of each child
-        return float(np.var(r))
+    def spread_and_slope(w):
+        # the variance of the children's Pearson r with the aggregate, at w and at w + step
+        # along each axis (a forward-difference gradient in one pass: cheaper than scipy's)
+        candidates = np.maximum(np.vstack([w, w + step * np.eye(k)]), 0.0)
+        candidates /= np.maximum(candidates.sum(axis=1, keepdims=True), 1e-12)
+        if aggregation == "arithmetic":
+            scores = x @ candidates.T
+        else:
+            scores = np.column_stack([_combine(x, aggregation, c, power, years)
+                                      for c in candidates])
+        centred = scores - scores.mean(axis=0)
+        scale = np.sqrt((centred ** 2).mean(axis=0))
+        r = standard.T @ centred / (len(x) * np.where(scale > 0, scale, np.inf))
+        spread = r.var(axis=0)
+        return float(spread[0]), (spread[1:] - spread[0]) / step
 
-    found = minimize(spread, np.full(k, 1.0 / k), method="SLSQP", bounds=[(0.0, 1.0)] * k,
-                     constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0}],
+    found = minimize(spread_and_slope, np.full(k, 1.0 / k), jac=True, method="SLSQP",
+                     bounds=[(0.0, 1.0)] * k,
+                     constraints=[{"type": "eq", "fun": lambda w: w.sum() - 1.0,
+                                   "jac": lambda w: np.ones((1, k))}],
                      options={"ftol": 1e-12, "maxiter": 200})
-    return pd.Series(np.maximum(found.x, 0), index=complete.columns)
+    return np.maximum(found.x, 0)
 
 
 @checked
@@ -452,10 +467,12 @@ def _combine(x: np.ndarray, method: str, w: np.ndarray, power: float, years) -> 
     raise ValueError(f"unknown aggregation {method!r}")
 
 
-def _aggregate(fw: Framework, normalised: pd.DataFrame,
-               cache: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _aggregate(fw: Framework, normalised: pd.DataFrame, cache: dict | None = None,
+               columns: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     cache = {} if cache is None else cache  # derived weights by their children's values
-    values = {code: normalised[code].to_numpy(dtype=float) for code in normalised.columns}
+    if columns is None:
+        columns = {code: normalised[code].to_numpy(dtype=float) for code in normalised.columns}
+    values = dict(columns)
     years = normalised.index.get_level_values("year").to_numpy()
     rows = []
     for code in fw.aggregates:
@@ -467,12 +484,13 @@ def _aggregate(fw: Framework, normalised: pd.DataFrame,
             declared = fw.weights(code) if scheme == "manual" else {k: 1.0 for k in kids}
             w = np.array([declared[k] for k in kids])
         else:
-            key = ("weights", scheme, method, power, tuple(kids), x.tobytes())
+            # PCA weights depend on the children's values only; equalised correlations also on
+            # how they are aggregated
+            how = (method, power) if scheme == "correlation" else ()
+            key = ("weights", scheme, *how, tuple(kids), x.tobytes())
             if key not in cache:
                 try:
-                    cache[key] = derive_weights(
-                        pd.DataFrame(x, index=normalised.index, columns=kids), scheme,
-                        fw.weights(code), method, power).to_numpy()
+                    cache[key] = _derived(x, scheme, method, power, years, kids)
                 except BuildError as err:
                     raise BuildError(f"{fw.where(code)}: weights of {code}: {err}") from None
             w = cache[key]
@@ -546,9 +564,10 @@ def _run(fw: Framework, raw: pd.DataFrame, cache: dict | None = None) -> IndexRe
     treated, second = cache[key]
     key += (tuple(fw.method(c, "normalise") for c in fw.indicators),)
     if key not in cache:
-        cache[key] = _normalise(fw, treated)
-    normalised = cache[key]
-    aggregates, weights = _aggregate(fw, normalised, cache)
+        table = _normalise(fw, treated)
+        cache[key] = (table, {c: table[c].to_numpy(dtype=float) for c in table.columns})
+    normalised, columns = cache[key]
+    aggregates, weights = _aggregate(fw, normalised, cache, columns)
     log = pd.DataFrame(first + second, columns=_LOG_COLUMNS)
     return IndexResult(framework=fw, raw=raw, screened=screened, imputed=imputed,
                        treated=treated, normalised=normalised, aggregates=aggregates,
