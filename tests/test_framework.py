@@ -535,3 +535,37 @@ def test_compare_gives_rank_changes_between_two_builds():
     assert table["rank_a"].equals(a.ranks.rename("rank_a").reindex(table.index))
     assert table["rank_b"].equals(b.ranks.rename("rank_b").reindex(table.index))
     assert len(table) == 20 and table["rank_change"].abs().sum() > 0
+
+
+@pytest.mark.slow
+def test_the_slope_chart_and_the_map_of_rank_changes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from itclusters.charts import RANK_CHANGE_CLASSES, compare_slope, rank_change_map
+
+    raw = itc.read_indicators(DATA / "kz20_2023.csv")
+    fw = read_framework(ARTICLE)
+    table = itc.compare(itc.build_index(fw, raw),
+                        itc.build_index(fw.with_methods(normalise="rank"), raw))
+    try:
+        ax = compare_slope(table)
+        lines = {line.get_gid() for line in ax.lines}
+        assert lines == {f"slope:{rid}" for rid in table.index.get_level_values("region_id")}
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["article",
+                                                                "article (normalise=rank)"]
+        ax = rank_change_map(table)
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == list(RANK_CHANGE_CLASSES)
+        regions = next(c for c in ax.collections if c.get_gid() == "regions")
+        change = table["rank_change"].xs(2023, level="year")
+        expected = ["up 3 or more" if c >= 3 else "up 1-2" if c >= 1 else "down 3 or more"
+                    if c <= -3 else "down 1-2" if c <= -1 else "unchanged"
+                    for c in change.reindex(itc.layout_units("kz20"))]
+        np.testing.assert_allclose(regions.get_facecolor()[:, :3],
+                                   [to_rgba(RANK_CHANGE_CLASSES[e])[:3] for e in expected])
+        assert ax.get_title(loc="left") == "Rank in article (normalise=rank) against article, 2023"
+    finally:
+        plt.close("all")

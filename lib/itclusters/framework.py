@@ -208,7 +208,9 @@ class Framework:
                 if step in node.methods:
                     nodes[code] = replace(node, methods={k: v for k, v in node.methods.items()
                                                          if k != step})
-        variant = replace(self, steps=steps, nodes=nodes)
+        changed = ", ".join(f"{step}={name}" for step, name in methods.items())
+        variant = replace(self, steps=steps, nodes=nodes,
+                          name=f"{self.name} ({changed})" if changed else self.name)
         _check_domains(variant)
         return variant
 
