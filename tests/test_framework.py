@@ -282,8 +282,11 @@ def test_the_jrc_rule_winsorises_a_planted_outlier_and_names_it():
 def test_the_jrc_rule_logs_when_winsorisation_reaches_its_limit():
     x = pd.Series([1.0] * 12 + [2.0, 3.0, 5.0, 9.0, 17.0, 40.0, 90.0, 400.0])
     treated, changes = jrc_treatment(x, winsor_limit=1)
-    assert {c[1] for c in changes} == {"log-transformed"}
-    np.testing.assert_allclose(treated, np.log(x))
+    assert {c[1] for c in changes} == {"log-transformed"} and len(changes) == len(x)
+    np.testing.assert_allclose(treated, np.log(x - 1 + 399 / 100))  # COINr's log_CT_plus
+    left, _ = jrc_treatment(-x, winsor_limit=1)
+    np.testing.assert_allclose(left, -np.log(-1 + 399 / 100 + x))
+    assert abs(stats.skew(treated, bias=False)) < abs(stats.skew(x, bias=False))
 
 
 def test_the_jrc_rule_leaves_a_table_without_outliers_alone():
@@ -569,3 +572,39 @@ def test_the_slope_chart_and_the_map_of_rank_changes():
         assert ax.get_title(loc="left") == "Rank in article (normalise=rank) against article, 2023"
     finally:
         plt.close("all")
+
+
+def test_a_framework_with_a_method_per_level_is_recomputed_from_the_definitions(tmp_path):
+    path = _framework(tmp_path, """
+name: levels
+indicators:
+  - {code: a, parent: p, weight: 0.25}
+  - {code: b, parent: p, weight: 0.75, direction: -1, normalise: minmax}
+  - {code: c, parent: q, goalposts: [0, 50], normalise: goalposts}
+  - {code: d, parent: q, may_be_negative: true, normalise: percentile}
+aggregates:
+  - {code: p, parent: top, weight: 0.6, aggregate: geometric}
+  - {code: q, parent: top, weight: 0.4, aggregate: generalised, power: 2}
+  - {code: top, aggregate: copeland}
+methods:
+  normalise: leader
+""")
+    raw = _panel({"a": [4.0, 8.0, 2.0, 6.0], "b": [10.0, 30.0, 20.0, 40.0],
+                  "c": [25.0, 60.0, 5.0, 45.0], "d": [-1.0, 3.0, 0.5, 2.0]})
+    result = itc.build_index(path, raw)
+    a = raw["a"] / 8 * 100
+    b = (40 - raw["b"]) / 30 * 100
+    c = (raw["c"] / 50).clip(0, 1) * 100
+    d = pd.Series([25.0, 100.0, 50.0, 75.0], index=raw.index)
+    p = a ** 0.25 * b ** 0.75
+    q = np.sqrt(0.5 * c ** 2 + 0.5 * d ** 2)
+    pd.testing.assert_frame_equal(result.normalised, pd.DataFrame({"a": a, "b": b, "c": c, "d": d}))
+    np.testing.assert_allclose(result.aggregates["p"], p)
+    np.testing.assert_allclose(result.aggregates["q"], q)
+    wins = [sum(int(0.6 * np.sign(p.iloc[i] - p.iloc[j]) + 0.4 * np.sign(q.iloc[i] - q.iloc[j])
+                    > 0) - int(0.6 * np.sign(p.iloc[i] - p.iloc[j])
+                               + 0.4 * np.sign(q.iloc[i] - q.iloc[j]) < 0) for j in range(4))
+            for i in range(4)]
+    assert result.index.tolist() == wins
+    assert result.weights.query("node == 'p'")["weight"].tolist() == [0.25, 0.75]
+    assert result.summary().loc["aggregate", "method"] == "copeland, generalised, geometric"

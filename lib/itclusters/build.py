@@ -159,8 +159,10 @@ def jrc_treatment(values: pd.Series, winsor_limit: int = 5, skewness: float = 2.
     exceeds ``kurtosis`` (both bias-corrected, :func:`scipy.stats.skew` and
     :func:`scipy.stats.kurtosis` with ``bias=False``), the most extreme point on the side of the
     skew is winsorised (set to the next value inside); after ``winsor_limit`` points, if the
-    rule still fails, winsorisation is undone and the values are log-transformed instead
-    (``ln x`` when all are positive, else ``ln(x - min + span/100)``; mirrored for a left skew).
+    rule still fails, winsorisation is undone and the values are log-transformed instead, as
+    COINr's ``log_CT_plus`` does: ``ln(x - min + a)`` for a right skew, ``-ln(max + a - x)`` for
+    a left one, ``a`` = 1 % of the range (the logs can be negative: normalise them by min-max,
+    z-score, rank or percentile rather than formula 1).
     Missing values are left out; fewer than four values are not treated.
 
     Returns the treated values and one ``(label, action, before, after)`` per changed point.
@@ -194,11 +196,8 @@ def jrc_treatment(values: pd.Series, winsor_limit: int = 5, skewness: float = 2.
     if fails(work.to_numpy()):  # the limit reached: log instead
         work, changes = present.copy(), []
         right = stats.skew(work.to_numpy(), bias=False) > 0
-        span = work.max() - work.min()
-        if right:
-            logged = np.log(work) if (work > 0).all() else np.log(work - work.min() + span / 100)
-        else:
-            logged = -np.log(work.max() - work + span / 100)
+        shift = (work.max() - work.min()) / 100
+        logged = np.log(work - work.min() + shift) if right else -np.log(work.max() + shift - work)
         changes = [(label, "log-transformed", float(work[label]), float(logged[label]))
                    for label in work.index]
         work = logged
@@ -273,7 +272,8 @@ def _cell_name(table: pd.DataFrame, key, code) -> str:
     return where
 
 
-def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, direction: int):
+def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, direction: int,
+                  treated: bool = False):
     """Formula (1) needs values >= 0 with a positive leader (> 0 where less is better);
     min-max needs values that vary.  Name the first cell that breaks it."""
     column = table[code]
@@ -283,7 +283,9 @@ def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, di
         if bad.any():
             key = column.index[bad.to_numpy()][0]
             raise BuildError(
-                f"{_cell_name(table, key, code)}: value {float(column[key])!r} — normalise: "
+                f"{_cell_name(table, key, code)}: value {float(column[key])!r}"
+                f"{' (after treat: jrc, which log-transformed ' + code + ')' if treated else ''}"
+                f" — normalise: "
                 f"leader (formula 1) is defined only for values {'>= 0' if direction > 0 else '> 0 (less is better: 1/x)'}; "
                 f"{code} is declared at {line}: give it 'normalise: minmax' (or zscore, rank, "
                 f"goalposts, percentile) and 'may_be_negative: true'")
@@ -303,11 +305,12 @@ def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, di
                                  f"{line}); use rank, percentile or goalposts")
 
 
-def _normalise(fw: Framework, table: pd.DataFrame) -> pd.DataFrame:
+def _normalise(fw: Framework, table: pd.DataFrame, log: list = ()) -> pd.DataFrame:
     out = pd.DataFrame(index=table.index)
+    logged = {row[3] for row in log if row[4] == "log-transformed"}
     for code in fw.indicators:
         node, method = fw.nodes[code], fw.method(code, "normalise")
-        _check_domain(fw, table, code, method, node.direction)
+        _check_domain(fw, table, code, method, node.direction, code in logged)
         column = np.full(len(table), np.nan)
         for rows in _year_rows(table).values():
             part = table[code].iloc[rows]
@@ -564,7 +567,7 @@ def _run(fw: Framework, raw: pd.DataFrame, cache: dict | None = None) -> IndexRe
     treated, second = cache[key]
     key += (tuple(fw.method(c, "normalise") for c in fw.indicators),)
     if key not in cache:
-        table = _normalise(fw, treated)
+        table = _normalise(fw, treated, second)
         cache[key] = (table, {c: table[c].to_numpy(dtype=float) for c in table.columns})
     normalised, columns = cache[key]
     aggregates, weights = _aggregate(fw, normalised, cache, columns)
