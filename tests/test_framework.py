@@ -608,3 +608,51 @@ methods:
     assert result.index.tolist() == wins
     assert result.weights.query("node == 'p'")["weight"].tolist() == [0.25, 0.75]
     assert result.summary().loc["aggregate", "method"] == "copeland, generalised, geometric"
+
+
+def _imputed_and_treated(tmp_path):
+    raw = itc.read_indicators(DATA / "kz20_2023.csv")
+    raw.loc[("astana", 2023), "J_B"] = 1e6
+    raw.loc[("abai", 2023), "J_A"] = np.nan
+    return itc.build_index(_article_with(tmp_path, "  impute: median\n  treat: jrc\n"), raw)
+
+
+def test_the_result_is_a_panel_and_names_the_regions_with_imputed_or_treated_cells(tmp_path):
+    result = _imputed_and_treated(tmp_path)
+    assert result.log[["step", "region_id", "code"]].to_numpy().tolist() == [
+        ["impute", "abai", "J_A"], ["treat", "astana", "J_B"]]
+    assert result.touched() == ["abai", "astana"]
+    assert result.touched("activity") == ["abai", "astana"]
+    assert result.touched("susceptibility") == []
+    panel = result.panel()
+    assert list(panel.columns) == [*read_framework(ARTICLE).indicators, "susceptibility",
+                                   "activity", "index"]
+    assert np.isnan(panel.loc[("abai", 2023), "J_A"])  # the raw value, as given
+    assert panel["index"].equals(result.index)
+    assert panel.attrs["labels"]["J_A"] == ("R&D spending per employee",
+                                            "as published by the user")
+
+
+@pytest.mark.slow
+def test_the_map_of_a_result_marks_imputed_and_treated_regions(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from itclusters.charts import result_map
+
+    result = _imputed_and_treated(tmp_path)
+    try:
+        ax = result_map(result)
+        flags = {a.get_gid() for a in ax.get_children() if (a.get_gid() or "").startswith("flag:")}
+        assert flags == {"flag:abai", "flag:astana"}
+        assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == "imputed or treated data"
+        assert ax.get_title(loc="left") == ("Aggregated index of innovative development, "
+                                            "formula (4), 2023")
+        ax = result_map(result, "susceptibility")
+        assert not [a for a in ax.get_children() if (a.get_gid() or "").startswith("flag:")]
+        figure = itc.explorer(result.panel(), indicator="index", interactive=False)
+        assert figure.axes
+    finally:
+        plt.close("all")

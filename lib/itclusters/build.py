@@ -85,6 +85,28 @@ class IndexResult:
             marks.loc[(row.region_id, row.year), row.code] = True
         return marks
 
+    def panel(self) -> pd.DataFrame:
+        """The raw indicators and every aggregate, one column each, indexed by ``(region_id,
+        year)``: a panel for :func:`itclusters.explorer` (``itc.explorer(result.panel(),
+        indicator=result.framework.root)``).  ``.attrs["labels"]`` holds each column's label
+        and unit from the framework."""
+        table = self.raw.reindex(self.aggregates.index.union(self.raw.index)).join(
+            self.aggregates)
+        fw = self.framework
+        table.attrs = {"labels": {code: (fw.nodes[code].label, fw.nodes[code].unit)
+                                  for code in table.columns}}
+        return table
+
+    def touched(self, code: str | None = None, year: int | None = None) -> list[str]:
+        """Regions with an imputed or treated cell under ``code`` (default: the index), in one
+        year or any."""
+        fw = self.framework
+        leaves = set(fw.leaves(code or fw.root))
+        rows = self.log[self.log["step"].isin(["impute", "treat"]) & self.log["code"].isin(leaves)]
+        if year is not None:
+            rows = rows[rows["year"] == year]
+        return sorted(set(rows["region_id"]))
+
     def steps(self) -> dict[str, pd.DataFrame]:
         """The table after each step, in build order."""
         return {"raw": self.raw, "screen": self.screened, "impute": self.imputed,

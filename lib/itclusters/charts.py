@@ -15,7 +15,7 @@ import pandas as pd
 from .presentation import display_name, format_value, styled
 
 __all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals",
-           "compare_slope", "rank_change_map", "RANK_CHANGE_CLASSES"]
+           "compare_slope", "rank_change_map", "RANK_CHANGE_CLASSES", "result_map"]
 
 # Okabe-Ito colours: told apart by the colour-blind, and never the only cue.
 _HIGHLIGHT = "#D55E00"  # vermillion
@@ -254,3 +254,26 @@ def rank_change_map(comparison: pd.DataFrame, year: int | None = None, *, ax=Non
                       colors=RANK_CHANGE_CLASSES, ax=ax,
                       title=title or f"Rank in {b} against {a}, {year}",
                       units="rank change (places)", source=source)
+
+
+def result_map(result, code: str | None = None, year: int | None = None, *, ax=None,
+               scheme: str = "quantiles", k: int = 5, title: str | None = None):
+    """A node of a built index (:func:`itclusters.build_index`; default the index itself) on
+    the map of one year (default the latest), regions with an imputed or treated cell under
+    that node outlined and hatched ("imputed or treated data")."""
+    from .maps import choropleth
+
+    fw = result.framework
+    code = code or fw.root
+    if code not in fw.nodes:
+        raise ValueError(f"unknown node {code!r}; the framework's: {', '.join(fw.nodes)}")
+    values = result.scores[code]
+    years = sorted(set(values.index.get_level_values("year")))
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise ValueError(f"year {year} is not in the result; its years: {years}")
+    node = fw.nodes[code]
+    return choropleth(values, year=year, scheme=scheme, k=k, ax=ax, fmt="number:1",
+                      title=title or f"{node.label[:1].upper()}{node.label[1:]}, {year}", units=node.unit or None,
+                      source=f"{fw.title}; computed", flag=result.touched(code, year),
+                      flag_label="imputed or treated data")
