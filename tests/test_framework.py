@@ -451,6 +451,14 @@ def test_coherence_recomputes_correlations_alpha_pca_and_says_which_indicator_wo
     assert audit.pillars.loc["susceptibility", "weakest"] == "J_E"
 
 
+def test_coherence_of_a_pillar_with_a_child_that_does_not_vary():
+    raw = _panel({**{c: [1.0, 2, 3, 4] for c in CODES}, "J_B": [5.0] * 4})
+    audit = itc.coherence(itc.build_index(ARTICLE, raw))
+    assert audit.pillars.loc["activity", "verdict"] == ("J_B does not vary across the units: no "
+                                                        "correlation to check")
+    assert audit.pillars.loc["susceptibility", "verdict"].startswith("coherent")
+
+
 # --- sensitivity ------------------------------------------------------------------------------
 
 def _two_indicator_framework(tmp_path) -> Path:

@@ -66,10 +66,13 @@ def _pc1_share(children: pd.DataFrame) -> float:
     return float(pca.explained_variance_ratio_[0])
 
 
-def _verdict(code: str, kids: list[str], r: pd.DataFrame, alpha: float,
-             pc1: float) -> tuple[str, str]:
+def _verdict(code: str, kids: list[str], r: pd.DataFrame, alpha: float, pc1: float,
+             flat: list[str]) -> tuple[str, str]:
     if len(kids) == 1:
         return "", "one child: nothing to check"
+    if flat:
+        return flat[0], (f"{', '.join(flat)} {'does' if len(flat) == 1 else 'do'} not vary "
+                         f"across the units: no correlation to check")
     with_pillar = {k: float(r.loc[k, code]) for k in kids}
     weakest = min(with_pillar, key=with_pillar.get)
     against = [k for k in kids if with_pillar[k] < 0]
@@ -138,7 +141,8 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
         kids = fw.children(code)
         alpha = cronbach_alpha(table[kids])
         pc1 = _pc1_share(table[kids])
-        weakest, verdict = _verdict(code, kids, r, alpha, pc1)
+        flat = [k for k in kids if not table[k].std() > 0]
+        weakest, verdict = _verdict(code, kids, r, alpha, pc1, flat)
         pillars.append({"code": code, "children": kids, "alpha": alpha, "pc1_share": pc1,
                         "weakest": weakest, "verdict": verdict})
     return Coherence(year=int(year), correlations=r, with_parent=with_parent,
