@@ -22,7 +22,7 @@ from .ranking import extremes, join_names
 
 __all__ = ["OFFICIAL_FRAMEWORK", "STEP_NAMES", "official_indicators", "method_in_words",
            "steps_in_words", "coherence_in_words", "choices_for", "choice_effects",
-           "marked_individually", "compare_with_article", "label", "findings_of"]
+           "marked_individually", "check_framework_file", "metadata_of", "read_data", "compare_with_article", "label", "findings_of"]
 
 #: The framework of the suite's official indicators on each year's own regions.
 OFFICIAL_FRAMEWORK = FRAMEWORKS / "official_today.yaml"
@@ -90,6 +90,77 @@ def official_indicators() -> pd.DataFrame:
     raw = raw[raw.index.get_level_values("year").isin(complete.index[complete])]
     raw.attrs = {"source": "Bureau of National Statistics of Kazakhstan"}
     return raw.sort_index()
+
+
+def check_framework_file(name: str, value) -> "Path":
+    """A framework file given as a parameter: one of the suite's by its name
+    (``official_today.yaml``), or a path to a YAML file; returns its path.  Raises
+    :class:`~itclusters.parameters.ParameterError` naming the value and what is allowed.
+
+    >>> check_framework_file("framework_file", "article.yaml").name
+    'article.yaml'
+    >>> check_framework_file("framework_file", "articel.yaml")
+    Traceback (most recent call last):
+    ...
+    itclusters.parameters.ParameterError: framework_file 'articel.yaml' is neither a file nor one of the suite's frameworks; allowed: a path to a .yaml file, or article.yaml, official_today.yaml, open_data.yaml
+    """
+    from pathlib import Path
+
+    from .parameters import ParameterError, check_file
+
+    shipped = sorted(p.name for p in FRAMEWORKS.glob("*.yaml"))
+    allowed = f"allowed: a path to a .yaml file, or {', '.join(shipped)}"
+    if isinstance(value, str) and value in shipped:
+        return FRAMEWORKS / value
+    if isinstance(value, str) and value and not Path(value).expanduser().exists():
+        raise ParameterError(f"{name} {value!r} is neither a file nor one of the suite's "
+                             f"frameworks; {allowed}")
+    try:
+        check_file(name, value, (".yaml", ".yml"), optional=False)
+    except ParameterError as err:
+        raise ParameterError(str(err).split("; allowed")[0] + f"; {allowed}") from None
+    return Path(value).expanduser()
+
+
+def metadata_of(fw: Framework) -> pd.DataFrame:
+    """The framework's tree as :func:`~itclusters.read_indicators` takes it (its indicator codes
+    are the columns looked for in a user's table)."""
+    rows = {code: {"name": node.label, "level": node.kind if node.kind == "indicator" else
+                   ("index" if code == fw.root else "group"), "parent": node.parent,
+                   "unit": node.unit, "weight": 1.0 if node.weight is None else node.weight,
+                   "direction": node.direction, "nonnegative": not node.may_be_negative}
+            for code, node in fw.nodes.items()}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, str]:
+    """The raw indicators for a framework and a sentence saying what they are: the user's file
+    read by :func:`~itclusters.read_indicators` (national rows left out), or, with no file,
+    the suite's official indicators (:func:`official_indicators`)."""
+    from pathlib import Path
+
+    from .layouts import NATIONAL
+    from .userdata import read_indicators
+
+    if indicators_file:
+        raw = read_indicators(indicators_file, metadata=metadata_of(fw))
+        summary = raw.attrs.get("summary", "")
+        ids = raw.index.get_level_values("region_id")
+        raw = raw[~ids.isin([NATIONAL, "kazakhstan"])]
+        return raw, f"Read {Path(indicators_file).name}" + (f": {summary}." if summary else ".")
+    raw = official_indicators()
+    missing = [c for c in fw.indicators if c not in raw.columns]
+    if missing:
+        from .build import BuildError
+
+        raise BuildError(
+            f"the framework {fw.path} names indicators the suite's official data do not hold: "
+            f"{', '.join(missing)}; they hold {', '.join(raw.columns)}. Give indicators_file, a "
+            f"table with a column for each of the framework's indicators")
+    years = sorted(set(raw.index.get_level_values("year")))
+    return raw, (f"The data are the suite's official statistics (Bureau of National Statistics), "
+                 f"each year on the regions of that year: {years[0]}–{years[-1]}, the years in "
+                 f"which every indicator exists for every unit.")
 
 
 def label(fw: Framework, code: str) -> str:
@@ -250,7 +321,7 @@ def choice_effects(sensitivity, year: int) -> pd.DataFrame:
                      "ST": float(moving["ST"].mean()) if len(moving) else 0.0,
                      "most": join_names(display_names(most[:3], year=year)) or "none",
                      "step": step})
-    return pd.DataFrame(rows).set_index("choice")
+    return pd.DataFrame(rows).set_index("choice").rename_axis("Choice")
 
 
 def marked_individually(result):
