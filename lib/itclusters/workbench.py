@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .framework import FRAMEWORKS, Framework, read_framework
+from ._checks import checked
 from .presentation import display_name, display_names
 from .ranking import extremes, join_names
 
@@ -70,6 +71,7 @@ METHOD_NAMES = {"none": "none", "coverage": "by coverage", "mean": "mean", "medi
                 "generalised": "generalised", "copeland": "Copeland"}
 
 
+@checked
 def official_indicators() -> pd.DataFrame:
     """The indicators of ``official_today.yaml`` by ``(region_id, year)``, each year on the
     layout in force that year (16 units to 2017, 17 to 2021, 20 from 2022), for the years in
@@ -92,6 +94,7 @@ def official_indicators() -> pd.DataFrame:
     return raw.sort_index()
 
 
+@checked
 def check_framework_file(name: str, value) -> "Path":
     """A framework file given as a parameter: one of the suite's by its name
     (``official_today.yaml``), or a path to a YAML file; returns its path.  Raises
@@ -122,6 +125,7 @@ def check_framework_file(name: str, value) -> "Path":
     return Path(value).expanduser()
 
 
+@checked
 def metadata_of(fw: Framework) -> pd.DataFrame:
     """The framework's tree as :func:`~itclusters.read_indicators` takes it (its indicator codes
     are the columns looked for in a user's table)."""
@@ -133,6 +137,7 @@ def metadata_of(fw: Framework) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+@checked
 def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, str]:
     """The raw indicators for a framework and a sentence saying what they are: the user's file
     read by :func:`~itclusters.read_indicators` (national rows left out), or, with no file,
@@ -163,12 +168,14 @@ def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, s
                  f"which every indicator exists for every unit.")
 
 
+@checked
 def label(fw: Framework, code: str) -> str:
     """A node's label, capitalised, for a table or a sentence."""
     text = fw.nodes[code].label if code in fw.nodes else str(code)
     return text[:1].upper() + text[1:]
 
 
+@checked
 def method_in_words(fw: Framework, step: str) -> str:
     """The method of one step of the framework, in words (each distinct one, if nodes differ).
 
@@ -194,10 +201,15 @@ def method_in_words(fw: Framework, step: str) -> str:
     return "; ".join(out)
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _shown(value: float) -> str:
     return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
 
 
+@checked
 def steps_in_words(result, year: int) -> pd.DataFrame:
     """One row per step of the build: its method and what it did in ``year``, in words
     (indicator labels, region names; no codes)."""
@@ -215,11 +227,12 @@ def steps_in_words(result, year: int) -> pd.DataFrame:
     imputed = in_year[in_year["step"] == "impute"]
     missing = int(result.screened.xs(year, level="year").isna().sum().sum()) if len(kept) else 0
     if not imputed.empty:
-        rows["impute"] = f"{len(imputed)} values filled in: " + "; ".join(
+        rows["impute"] = f"{_count(len(imputed), 'value')} filled in: " + "; ".join(
             f"{label(fw, c)} of {display_name(r, year=year)} ({_shown(a)})"
             for r, c, a in zip(imputed["region_id"], imputed["code"], imputed["after"]))
     elif missing:
-        rows["impute"] = f"nothing filled in: {missing} values stay missing"
+        rows["impute"] = (f"nothing filled in: {_count(missing, 'value')} "
+                          f"stay{'s' if missing == 1 else ''} missing")
     else:
         rows["impute"] = "nothing to fill in: no value is missing"
     treated = in_year[in_year["step"] == "treat"]
@@ -237,11 +250,15 @@ def steps_in_words(result, year: int) -> pd.DataFrame:
         rows["treat"] = "; ".join(parts)
     rows["normalise"] = (f"{len(fw.indicators)} indicators put on one scale for "
                          f"{len(kept)} units")
-    weights = result.weights
-    rows["weighting"] = "; ".join(
-        f"{label(fw, node)}: " + ", ".join(f"{fw.nodes[c].label} {w:.0%}"
-                                           for c, w in zip(block["child"], block["weight"]))
-        for node, block in weights.groupby("node", sort=False))
+    parts = []
+    for node, block in result.weights.groupby("node", sort=False):
+        shares = block["weight"].to_numpy()
+        if np.allclose(shares, shares[0]):  # equal: say so rather than list every part
+            parts.append(f"{label(fw, node)}: {len(shares)} parts, {shares[0]:.0%} each")
+        else:
+            parts.append(f"{label(fw, node)}: " + ", ".join(
+                f"{fw.nodes[c].label} {w:.0%}" for c, w in zip(block["child"], shares)))
+    rows["weighting"] = "; ".join(parts)
     index = result.index.xs(year, level="year") if len(kept) else pd.Series(dtype=float)
     groups = [c for c in fw.aggregates if c != fw.root]
     without = index.index[index.isna()]
@@ -261,6 +278,7 @@ def _in_words(fw: Framework, text: str) -> str:
     return text.replace("alpha", "Cronbach's alpha")
 
 
+@checked
 def coherence_in_words(audit, fw: Framework) -> pd.DataFrame:
     """The pillars of a :func:`~itclusters.coherence` audit as a reader reads them: each group
     with its parts, Cronbach's alpha, the first component's share and the verdict, in labels."""
@@ -306,6 +324,7 @@ def choices_for(result) -> dict[str, list[str]]:
     return {step: methods for step, methods in choices.items() if len(methods) > 1}
 
 
+@checked
 def choice_effects(sensitivity, year: int) -> pd.DataFrame:
     """Per choice of a :func:`~itclusters.rank_sensitivity`, in ``year``: the mean first-order
     and total index over the units whose rank moves, and the unit whose rank it moves most."""
@@ -334,6 +353,7 @@ def marked_individually(result):
     return replace(result, log=result.log[result.log["action"] != "log-transformed"])
 
 
+@checked
 def compare_with_article(result, year: int) -> pd.DataFrame | None:
     """Ranks of ``result`` beside the article's published index (Table 1) in ``year``, shaped
     like :func:`~itclusters.compare` (``a`` the article, ``b`` this index), or None when the
@@ -357,6 +377,7 @@ def compare_with_article(result, year: int) -> pd.DataFrame | None:
     return table
 
 
+@checked
 def findings_of(result, year: int, audit=None, sensitivity=None,
                 comparison: pd.DataFrame | None = None, compared_with: str = "") -> list[str]:
     """The findings of a build in ``year``, sentences computed from the results: who leads and
