@@ -124,3 +124,19 @@ def test_a_misspelt_framework_stops_with_a_clear_message(tmp_path):
     assert err.value.evalue.startswith("framework_file 'oficial_today.yaml' is neither a file "
                                        "nor one of the suite's frameworks; allowed:")
     assert "official_today.yaml" in err.value.evalue
+
+
+@pytest.mark.notebook
+def test_the_users_table_with_the_articles_framework_gives_innovation_index(executed):
+    user_file = ROOT / "tests" / "data" / "clean_long.csv"  # J_A ... J_F for 2015 and 2017
+    outputs = _outputs(executed(NOTEBOOK, framework_file="article.yaml",
+                                indicators_file=str(user_file), year=2017, draws=1000))
+    assert not [o for o in outputs if o.output_type == "error"]
+    text, shown = _markdown(outputs), _visible(outputs)
+    assert "Read clean_long.csv: long layout" in text and "In 2017: 16 units." in text
+    index = itc.innovation_index(itc.read_indicators(user_file))["index"].xs(2017, level="year")
+    assert (f"puts **{itc.display_name(index.idxmax())}** first with {index.max():.1f}" in text)
+    assert "Formulas (2)" not in shown and "Percentage of the year's leader" not in shown
+    assert "percentage of the year's leader (the article's formula 1)" in shown
+    # no Table 1 for 2017: the variant with ranked indicators stands beside it
+    assert "Against the same framework with its indicators ranked" in text

@@ -85,7 +85,7 @@ def test_findings_are_the_builds_numbers(official):
     ranked = index.sort_values(ascending=False)
     sentences = wb.findings_of(result, 2023)
     assert sentences[0] == (
-        f"In 2023, the index (Official indicators on today's regions) puts "
+        f"In 2023, the index puts "
         f"**{itc.display_name(ranked.index[0])}** first with {ranked.iloc[0]:.1f}, ahead of "
         f"**{itc.display_name(ranked.index[1])}** ({ranked.iloc[1]:.1f}); "
         f"**{itc.display_name(ranked.index[-1])}** is last with {ranked.iloc[-1]:.1f}, of 20 units.")
@@ -125,4 +125,4 @@ def test_the_official_framework_refuses_a_table_without_its_indicators():
         wb.read_data(fw)
     raw, said = wb.read_data(fw, str(DATA / "kz20_2023.csv"))
     assert "kazakhstan" not in raw.index.get_level_values("region_id")
-    assert len(raw) == 20 and said.startswith("Read kz20_2023.csv")
+    assert len(raw) == 20 and said.startswith("Read kz20_2023.csv: long layout")

@@ -16,7 +16,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .framework import FRAMEWORKS, Framework, read_framework
+from .framework import FRAMEWORKS, Framework, FrameworkError, read_framework
 from ._checks import checked
 from .presentation import display_name, display_names
 from .ranking import extremes, join_names
@@ -152,7 +152,9 @@ def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, s
         summary = raw.attrs.get("summary", "")
         ids = raw.index.get_level_values("region_id")
         raw = raw[~ids.isin([NATIONAL, "kazakhstan"])]
-        return raw, f"Read {Path(indicators_file).name}" + (f": {summary}." if summary else ".")
+        said = f"{summary[:1].upper()}{summary[1:]}." if summary else \
+            f"Read {Path(indicators_file).name}."
+        return raw, said
     raw = official_indicators()
     missing = [c for c in fw.indicators if c not in raw.columns]
     if missing:
@@ -321,6 +323,26 @@ def choices_for(result) -> dict[str, list[str]]:
     choices["aggregate"] = first(fw.method(fw.root, "aggregate"), ["arithmetic", "geometric"])
     if "zscore" in choices["normalise"] or "copeland" in choices["aggregate"]:
         choices["aggregate"] = [m for m in choices["aggregate"] if m != "geometric"]
+    # an alternative the data cannot take (formula 1 after a log, PCA weights of a part that
+    # does not vary) is left out rather than failing the whole analysis
+    from .build import BuildError, _run
+
+    def builds(**methods) -> bool:
+        try:
+            _run(fw.with_methods(**methods), result.raw)
+        except (BuildError, FrameworkError):
+            return False
+        return True
+
+    for step in list(choices):
+        choices[step] = [m for m in choices[step] if m == choices[step][0]
+                         or builds(**{step: m})]
+    for treat in choices["treat"][1:]:
+        if not builds(treat=treat, normalise=choices["normalise"][0]):
+            choices["treat"].remove(treat)
+            continue
+        choices["normalise"] = [m for m in choices["normalise"]
+                                if m == choices["normalise"][0] or builds(treat=treat, normalise=m)]
     return {step: methods for step, methods in choices.items() if len(methods) > 1}
 
 
@@ -389,7 +411,7 @@ def findings_of(result, year: int, audit=None, sensitivity=None,
     second = index.drop(top).max() if len(index) > len(top) else np.nan
     runner = extremes(index.drop(top)) if len(index) > len(top) else []
     names = lambda ids: join_names(f"**{n}**" for n in display_names(ids, year=year))  # noqa: E731
-    out = [f"In {year}, the index ({fw.title}) puts {names(top)} first with "
+    out = [f"In {year}, the index puts {names(top)} first with "
            f"{index.max():.1f}" + (f", ahead of {names(runner)} ({second:.1f})" if runner else "")
            + f"; {names(bottom)} {'is' if len(bottom) == 1 else 'are'} last with "
            f"{index.min():.1f}, of {len(index)} units."]
@@ -421,7 +443,7 @@ def findings_of(result, year: int, audit=None, sensitivity=None,
                     else "No group is coherent by the usual bars (alpha 0.7, first component "
                          "60 %).")
         if other:
-            sentence += f" The others: {'; '.join(other)}."
+            sentence += f" {'The others' if coherent else 'The groups'}: {'; '.join(other)}."
         out.append(sentence)
     if sensitivity is not None:
         ranks = sensitivity.ranks.xs(year, level="year").dropna(subset=["median_rank"])
