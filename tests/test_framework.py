@@ -393,7 +393,7 @@ def test_other_mistakes_are_named(tmp_path, change, words):
 
 def test_a_missing_file_lists_the_shipped_frameworks(tmp_path):
     with pytest.raises(FrameworkError, match=r"no such framework file; .* article.yaml, "
-                                             r"open_data.yaml"):
+                                             r"official_today.yaml, open_data.yaml"):
         read_framework(tmp_path / "nowhere.yaml")
 
 
