@@ -121,7 +121,9 @@ def test_a_framework_parameter_is_a_shipped_name_or_a_file(tmp_path):
 
 def test_the_official_framework_refuses_a_table_without_its_indicators():
     fw = itc.read_framework(FRAMEWORKS / "article.yaml")
-    with pytest.raises(itc.build.BuildError, match=r"J_D, J_E, J_F, J_A, J_B, J_C; they hold"):
+    with pytest.raises(ParameterError, match=r"framework_file 'article.yaml' names indicators "
+                                             r"the suite's official statistics do not hold: "
+                                             r"J_D, J_E, J_F, J_A, J_B, J_C \(they hold"):
         wb.read_data(fw)
     raw, said = wb.read_data(fw, str(DATA / "kz20_2023.csv"))
     assert "kazakhstan" not in raw.index.get_level_values("region_id")

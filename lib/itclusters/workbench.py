@@ -158,12 +158,14 @@ def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, s
     raw = official_indicators()
     missing = [c for c in fw.indicators if c not in raw.columns]
     if missing:
-        from .build import BuildError
+        from pathlib import Path
 
-        raise BuildError(
-            f"the framework {fw.path} names indicators the suite's official data do not hold: "
-            f"{', '.join(missing)}; they hold {', '.join(raw.columns)}. Give indicators_file, a "
-            f"table with a column for each of the framework's indicators")
+        from .parameters import ParameterError
+
+        raise ParameterError(
+            f"framework_file {Path(fw.path).name!r} names indicators the suite's official "
+            f"statistics do not hold: {', '.join(missing)} (they hold {', '.join(raw.columns)}); "
+            f"give indicators_file, a table with a column for each of the framework's indicators")
     years = sorted(set(raw.index.get_level_values("year")))
     return raw, (f"The data are the suite's official statistics (Bureau of National Statistics), "
                  f"each year on the regions of that year: {years[0]}–{years[-1]}, the years in "
