@@ -128,3 +128,12 @@ def test_the_official_framework_refuses_a_table_without_its_indicators():
     raw, said = wb.read_data(fw, str(DATA / "kz20_2023.csv"))
     assert "kazakhstan" not in raw.index.get_level_values("region_id")
     assert len(raw) == 20 and said.startswith("Read kz20_2023.csv: long layout")
+
+
+def test_the_open_data_framework_reads_notebook_07s_composite():
+    from itclusters.today import official_composite
+
+    raw, said = wb.read_data(itc.read_framework(FRAMEWORKS / "open_data.yaml"))
+    pd.testing.assert_frame_equal(raw, official_composite()[0])
+    assert said.endswith("on the regions of that year: 2010–2014 and 2016, the years in which "
+                         "every indicator exists for every unit.")

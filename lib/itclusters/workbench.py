@@ -141,7 +141,9 @@ def metadata_of(fw: Framework) -> pd.DataFrame:
 def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, str]:
     """The raw indicators for a framework and a sentence saying what they are: the user's file
     read by :func:`~itclusters.read_indicators` (national rows left out), or, with no file,
-    the suite's official indicators (:func:`official_indicators`)."""
+    the suite's official indicators (:func:`official_indicators`), or notebook 07's open-data
+    composite (:func:`~itclusters.today.official_composite`) for a framework of its indicators
+    (``open_data.yaml``)."""
     from pathlib import Path
 
     from .layouts import NATIONAL
@@ -155,8 +157,14 @@ def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, s
         said = f"{summary[:1].upper()}{summary[1:]}." if summary else \
             f"Read {Path(indicators_file).name}."
         return raw, said
+    from .today import official_composite
+
     raw = official_indicators()
     missing = [c for c in fw.indicators if c not in raw.columns]
+    if missing:  # notebook 07's open-data composite (open_data.yaml): 16 regions, 2010-2016
+        composite = official_composite()[0]
+        if all(c in composite.columns for c in fw.indicators):
+            raw, missing = composite, []
     if missing:
         from pathlib import Path
 
@@ -168,8 +176,18 @@ def read_data(fw: Framework, indicators_file: str = "") -> tuple[pd.DataFrame, s
             f"give indicators_file, a table with a column for each of the framework's indicators")
     years = sorted(set(raw.index.get_level_values("year")))
     return raw, (f"The data are the suite's official statistics (Bureau of National Statistics), "
-                 f"each year on the regions of that year: {years[0]}–{years[-1]}, the years in "
-                 f"which every indicator exists for every unit.")
+                 f"each year on the regions of that year: {_years(years)}, the years in which "
+                 f"every indicator exists for every unit.")
+
+
+def _years(years: list[int]) -> str:
+    """Years as runs: 2011–2014 and 2016–2023."""
+    runs, start = [], years[0]
+    for before, after in zip(years, [*years[1:], None]):
+        if after is None or after != before + 1:
+            runs.append(str(start) if start == before else f"{start}–{before}")
+            start = after
+    return join_names(runs)
 
 
 @checked
