@@ -53,8 +53,10 @@ def _picture(w) -> np.ndarray:
 
 
 def _rows(w):
+    """The table's cells as the reader reads them (a row's colour chip is no text)."""
     body = w.table.value.split("<tbody>")[1]
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if "<td" in row]
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in body.split("</tr>") if "<td" in row]
 
 
 def test_starts_on_the_published_index_with_grades(widget, panel):
@@ -316,7 +318,8 @@ def _region_count(w) -> int:
 def test_no_regions_picker_without_panels(widget):
     assert widget.regions is None and widget.panels is None
     pickers = widget.children[0].children
-    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes"]
+    # and the Region picker, which opens a region's profile
+    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes", "Region"]
 
 
 @pytest.mark.slow
