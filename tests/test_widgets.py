@@ -82,11 +82,13 @@ def test_picture_has_the_maps_proportions_and_twice_its_css_pixels(widget):
     for layer in (widget.overlay, widget.labels):
         assert np.asarray(Image.open(io.BytesIO(layer.value))).shape == (height, width, 4)
     pictures = [widget.image, widget.overlay, widget.labels]
-    assert list(widget.map.children) == [*pictures, widget.names_note]
+    # the line naming the region under the pointer lies over the map's top corner
+    assert list(widget.map.children) == [*pictures, widget.readout, widget.names_note]
+    assert widget.readout.layout.grid_area == "1 / 1 / 2 / 2"
     for picture in pictures:
         assert (picture.layout.width, picture.layout.height) == ("100%", "auto")
         assert picture.layout.grid_area == "1 / 1 / 2 / 2"
-    assert widget.names_note.layout.grid_area == "2 / 1 / 3 / 2"
+    assert widget.names_note.layout.grid_area == "3 / 1 / 4 / 2"  # row 2: the readout, narrow
 
 
 def test_region_labels_read_at_the_target_size(widget):

@@ -22,7 +22,7 @@ def panel():
 
 def _legend(w):
     """Title lines and labels of the explorer's HTML legend, as the reader sees them."""
-    title = re.search(r"<div style='color:#333;margin-bottom:\d+px'>(.*?)</div>", w.legend.value)
+    title = re.search(r"<div style='color:#333;margin:[^']*'>(.*?)</div>", w.legend.value)
     # the key is one row under the map's heading: its title's parts are joined by " · "
     lines = re.split(r"<br>| · ", html.unescape(title.group(1))) if title else []
     labels = [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in

@@ -67,6 +67,9 @@ _READOUT_CLASS = "itclusters-readout"
 _PROFILE_CLASS = "itclusters-profile"
 _DEFINITION_CLASS = "itclusters-definition"
 _MAP_COLUMN_CLASS = "itclusters-map-column"
+_READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
+                  "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
+                  "box-sizing:border-box")
 #: Width, in CSS pixels, of the region profile beside the map.
 _PROFILE_PX = 340
 #: Milliseconds between two pointer positions sent to the kernel while the pointer moves: a
@@ -465,10 +468,10 @@ class Explorer(W.VBox):
         self._readouts: dict[str, str] = {}
         self._hovered: str | None = None
         self._standing: dict = {}  # (panel, indicator, year, classes) -> their standing
-        # what the pointer is over (or the region last tapped): two lines kept free for it,
-        # so the map under it never moves
-        self.readout = W.HTML(layout=W.Layout(max_width="100%", min_height="2.7em",
-                                              margin="0 0 2px 0"))
+        # what the pointer is over (or the region last tapped), over the map's empty top
+        # corner: it takes no line of the page and lets the pointer through to the map
+        self.readout = W.HTML(layout=W.Layout(grid_area="1 / 1 / 2 / 2", align_self="flex-start",
+                                              max_width="100%", margin="0"))
         self.readout.add_class(_READOUT_CLASS)
         self._read_annotations()
         # three pictures stacked in one grid cell: the fills, which every change redraws, and
@@ -483,9 +486,10 @@ class Explorer(W.VBox):
         self.labels.add_class(_LABELS_CLASS)
         self.overlay.add_class(_POINTER_CLASS)
         self.names_note = W.HTML(self._names_note_html(),
-                                 layout=W.Layout(grid_area="2 / 1 / 3 / 2"))
+                                 layout=W.Layout(grid_area="3 / 1 / 4 / 2"))
         self.names_note.add_class(_NAMES_NOTE_CLASS)
-        self.map = W.GridBox([self.image, self.overlay, self.labels, self.names_note],
+        self.map = W.GridBox([self.image, self.overlay, self.labels, self.readout,
+                              self.names_note],
                              layout=W.Layout(
             width=f"{css_width}px", max_width="100%", height="auto",
             grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto",
@@ -528,7 +532,7 @@ class Explorer(W.VBox):
         self.map.layout.margin = "0 0 4px 0"
         # the map's column is as wide as the map, whatever its heading, key and source line
         # say: the profile and the table beside it keep their places
-        map_column = W.VBox([self.heading, self.legend, self.readout, self.map, self.credit],
+        map_column = W.VBox([self.heading, self.legend, self.map, self.credit],
                             layout=W.Layout(flex="0 1 auto", width=f"{css_width}px",
                                             min_width="0", max_width="100%",
                                             margin="0 32px 12px 0"))
@@ -595,10 +599,13 @@ class Explorer(W.VBox):
         width, drawn = self.css_size[0], self._map_class()
         rule = (f".{drawn}{{container-type:inline-size}}"
                 f".{drawn} .{_LABELS_CLASS}{{pointer-events:none}}"
+                f".{drawn} .{_READOUT_CLASS}{{pointer-events:none;z-index:1}}"
                 f".{drawn} .{_POINTER_CLASS}{{cursor:crosshair}}"
                 f".{drawn} .{_NAMES_NOTE_CLASS}{{display:none}}"
                 f"@container (max-width:{width - 0.5}px){{"
                 f".{drawn} .{_LABELS_CLASS}{{visibility:hidden}}"
+                # a map this small has no empty corner: the line goes under it
+                f".{drawn} .{_READOUT_CLASS}{{grid-area:2 / 1 / 3 / 2 !important}}"
                 f".{drawn} .{_NAMES_NOTE_CLASS}{{display:block}}}}")
         return (f"<style>{rule}</style><div style='font-size:12px;color:#555;line-height:1.35'>"
                 "The map is too small here to name its regions: the names are in the table."
@@ -649,10 +656,11 @@ class Explorer(W.VBox):
             f"{_swatch(handle)}<span>{html.escape(handle.get_label())}</span></div>"
             for handle in handles)
         head = " · ".join(html.escape(part) for part in title.split("\n")) if title else ""
-        return ("<div style='font-size:13px;line-height:1.3'>"
-                + (f"<div style='color:#333;margin-bottom:2px'>{head}</div>" if head else "")
-                + f"<div style='display:flex;flex-wrap:wrap;align-items:center'>{keys}</div>"
-                + "</div>")
+        # the title first in the same row: units and what to know about the classes
+        return ("<div style='font-size:13px;line-height:1.3;display:flex;flex-wrap:wrap;"
+                "align-items:center'>"
+                + (f"<div style='color:#333;margin:2px 14px 2px 0'>{head}</div>" if head else "")
+                + keys + "</div>")
 
     # -- state --------------------------------------------------------------------------------
     def _column(self, code: str) -> pd.Series:
@@ -862,8 +870,8 @@ class Explorer(W.VBox):
 
     @staticmethod
     def _idle_readout() -> str:
-        return ("<div style='font-size:13px;line-height:1.35;color:#555'>Point at a region, or "
-                "tap it, to read its value; click it to open its profile.</div>")
+        return (f"<div style='{_READOUT_STYLE};color:#555'>Point at or tap a region for its "
+                "value; click it for its profile.</div>")
 
     def _readout_texts(self) -> dict[str, str]:
         """What the line over the map says for each region: name, value with its unit, rank
@@ -890,7 +898,7 @@ class Explorer(W.VBox):
                 parts.append(f"rank {int(ranks[rid])} of {count}")
             if code_ >= 0 and not isinstance(value, str):
                 parts.append(f"class {classes.labels[code_]}")
-            texts[rid] = (f"<div style='font-size:13px;line-height:1.35'>{keys.get(rid, '')}"
+            texts[rid] = (f"<div style='{_READOUT_STYLE}'>{keys.get(rid, '')}"
                           f"<b>{html.escape(_region_label(rid, year))}</b>: "
                           f"{html.escape(' · '.join(parts))}</div>")
         return texts
