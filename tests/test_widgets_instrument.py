@@ -125,6 +125,7 @@ def test_the_key_sits_under_the_heading_in_a_column_as_wide_as_the_map(widget):
     assert map_column.layout.width == f"{widget.css_size[0]}px"
     assert (profile, table) == (widget.profile, widget.table)
     assert profile.layout.width == "340px" and profile.layout.flex == "0 0 auto"
+    assert profile.layout.max_width == "calc(100% - 32px)"  # its margin too: no sideways scroll
     # the key is one wrapping row: no fixed width that its text could change
     assert "flex-wrap:wrap" in widget.legend.value and widget.legend.layout.width is None
     before = [(c.layout.width, c.layout.flex) for c in body.children]

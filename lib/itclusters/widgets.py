@@ -499,7 +499,8 @@ class Explorer(W.VBox):
         self.events = self._watch_pointer()
         # the profile of the region chosen, beside the map; a fixed width, so that the table
         # after it keeps its place whatever the profile says
-        self.profile = W.HTML(layout=W.Layout(width=f"{_PROFILE_PX}px", max_width="100%",
+        self.profile = W.HTML(layout=W.Layout(width=f"{_PROFILE_PX}px",
+                                              max_width="calc(100% - 32px)",  # its margin too
                                               flex="0 0 auto", margin="0 32px 12px 0"))
         self.profile.add_class(_PROFILE_CLASS)
         # beside the map if it fits whole (its basis is its own width), else under it; alone
