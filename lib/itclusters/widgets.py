@@ -329,7 +329,7 @@ def _line_chart(years, own: pd.Series, median: pd.Series, national: float | None
     if changes:
         keys.append(key("#d95f0e", "3 3", "new layout of units from "
                         + ", ".join(map(str, changes))))
-    return (f"<div style='margin-top:10px'><div style='font-size:13px;font-weight:600;"
+    return (f"<div style='margin:4px 0 10px'><div style='font-size:13px;font-weight:600;"
             f"line-height:1.3;margin-bottom:2px'>{html.escape(label)}, {first}–{last}</div>"
             f"{svg}<div style='font-size:12px;line-height:1.5;color:#333'>{''.join(keys)}"
             f"</div></div>")
@@ -923,8 +923,9 @@ class Explorer(W.VBox):
                     f"{NOT_A_UNIT} ({year}); its path over the years is below.</div>")
         else:
             body = self._profile_table(rid, year)
-        return (f"<div style='font-size:13px;line-height:1.35'>{head}{body}"
-                f"{self._profile_chart(rid, code)}</div>")
+        # the chart first: on a laptop's screen it is beside the map, the long table under it
+        return (f"<div style='font-size:13px;line-height:1.35'>{head}"
+                f"{self._profile_chart(rid, code)}{body}</div>")
 
     def _indicator_standing(self, code: str, year: int):
         """Values, ranks, count with a value and classes of ``code`` in ``year`` (the map's
