@@ -247,3 +247,34 @@ def test_every_table_row_carries_its_regions_colour(name, request):
               const chip = tr.querySelector('td:nth-child(2) span');
               return chip ? getComputedStyle(chip).backgroundColor : null; })""")
         assert len(chips) == 16 and all(c and c != "rgba(0, 0, 0, 0)" for c in chips), chips
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_download_links_give_the_table_as_csv_and_the_map_as_svg(name, request, tmp_path):
+    import csv
+    import xml.etree.ElementTree as ET
+
+    app = request.getfixturevalue(name)
+    page = app.page
+    with explained(app, "downloads"):
+        viewport(app, "1600x1000")
+        page.locator(".itclusters-explorer button", has_text="Save table and map").click()
+        page.wait_for_selector(".itclusters-downloads a[download$='.svg']", timeout=60_000)
+        kernel_idle(app)
+        files = {}
+        for suffix in ("csv", "svg"):
+            with page.expect_download(timeout=30_000) as download:
+                page.locator(f".itclusters-downloads a[download$='.{suffix}']").click()
+            files[suffix] = tmp_path / download.value.suggested_filename
+            download.value.save_as(files[suffix])
+        assert files["csv"].name == f"itclusters_index_{YEAR}.csv"
+        rows = list(csv.reader(files["csv"].read_text(encoding="utf-8").splitlines()))
+        assert ["Unit", INDICATORS["index"].unit] in rows[:5]
+        assert ["Source", INDICATORS["index"].source] in rows[:5]
+        table = page.evaluate("""() => [...document.querySelectorAll(
+            '.itclusters-explorer table.itclusters-table tbody tr')].map(
+            tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
+        written = rows[7:]
+        assert [[r[0], r[1], format_value(float(r[3]), "index")] for r in written] == table
+        assert ET.parse(files["svg"]).getroot().tag.endswith("svg")
+        shoot(app, "downloads-1600x1000")

@@ -228,3 +228,59 @@ def test_the_profile_marks_the_years_of_a_new_layout_and_units_not_yet_there():
         assert w.region.value == "shymkent"
     finally:
         plt.close("all")
+
+
+# -- downloads ------------------------------------------------------------------------------------
+
+def test_the_table_file_holds_the_tables_values_with_unit_and_source(widget, panel):
+    import csv
+    import io
+
+    widget.indicator.value = "ict_share"
+    rows = list(csv.reader(io.StringIO(widget.table_csv().decode("utf-8"))))
+    about = INDICATORS["ict_share"]
+    assert rows[:5] == [["Title", f"{about.label}, 2016"], ["Unit", about.unit],
+                        ["Source", about.source], ["Definition", about.definition],
+                        ["Classes", "Natural breaks on a log scale"]]
+    assert rows[5] == [] and rows[6][3] == f"Value ({about.unit})"
+    shown = [(_text(r[0]), _text(r[1]), _text(r[2])) for r in _rows(widget)]
+    written = rows[7:]
+    assert [(r[0], r[1]) for r in written] == [(rank, name) for rank, name, _ in shown]
+    for (rank, name, value), row in zip(shown, written):
+        # the file in the unit shown (a share in %), unrounded: rounded, it reads as the table
+        assert format_value(float(row[3]) / 100, "ict_share") == value
+        assert float(row[3]) == pytest.approx(100 * panel.loc[(row[2], 2016), "ict_share"])
+    import pandas as pd
+
+    book = pd.read_excel(io.BytesIO(widget.table_xlsx()), header=None, engine="openpyxl")
+    assert book.iloc[1, 1] == about.unit and book.iloc[2, 1] == about.source
+    assert book.iloc[7:, 1].tolist() == [name for _, name, _ in shown]
+
+
+@pytest.mark.slow
+def test_the_map_files_are_a_png_at_twice_the_resolution_and_an_svg(widget):
+    import io
+    import xml.etree.ElementTree as ET
+
+    from PIL import Image
+
+    from itclusters.presentation import STYLE
+
+    widget.indicator.value = "ict_lq"
+    png, svg = widget.map_files()
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG"
+    dpi = image.info.get("dpi", (0, 0))[0]
+    assert round(dpi) == 2 * STYLE["figure.dpi"]
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    widget.prepare_downloads()
+    links = re.findall(r"<a download='([^']+)' href='data:([^;]+);base64,", widget.downloads.value)
+    assert links == [("itclusters_ict_lq_2016.csv", "text/csv"),
+                     ("itclusters_ict_lq_2016.xlsx",
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                     ("itclusters_ict_lq_2016.png", "image/png"),
+                     ("itclusters_ict_lq_2016.svg", "image/svg+xml")]
+    assert widget.save.description == "Save table and map" and not widget.save.disabled
+    widget.year.value = 2010  # another view: the files of the one before are withdrawn
+    assert widget.downloads.value == ""

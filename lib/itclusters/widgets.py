@@ -67,6 +67,7 @@ _READOUT_CLASS = "itclusters-readout"
 _PROFILE_CLASS = "itclusters-profile"
 _DEFINITION_CLASS = "itclusters-definition"
 _MAP_COLUMN_CLASS = "itclusters-map-column"
+_DOWNLOADS_CLASS = "itclusters-downloads"
 _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
                   "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
                   "box-sizing:border-box")
@@ -509,6 +510,15 @@ class Explorer(W.VBox):
             flex="0 1 auto", min_width="0", max_width="100%", overflow="auto"))
         self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
         self.note.add_class(_DEFINITION_CLASS)
+        # files of the view shown, made on request (a map in SVG takes a moment): the links
+        # are cleared at the next change, so that a file never holds another view
+        self.save = W.Button(description="Save table and map", icon="download",
+                             tooltip="Make the table (CSV, XLSX) and the map (PNG at 2×, SVG) "
+                                     "of this view, to download",
+                             layout=W.Layout(width="auto", margin="4px 12px 4px 0"))
+        self.save.on_click(lambda _: self.prepare_downloads())
+        self.downloads = W.HTML(layout=W.Layout(max_width="100%", margin="4px 0"))
+        self.downloads.add_class(_DOWNLOADS_CLASS)
         self._busy = False
         self._readouts = self._readout_texts()
         self.readout.value = self._idle_readout()
@@ -533,7 +543,8 @@ class Explorer(W.VBox):
         self.map.layout.margin = "0 0 4px 0"
         # the map's column is as wide as the map, whatever its heading, key and source line
         # say: the profile and the table beside it keep their places
-        map_column = W.VBox([self.heading, self.legend, self.map, self.credit],
+        saving = W.Box([self.save, self.downloads], layout=W.Layout(**row))
+        map_column = W.VBox([self.heading, self.legend, self.map, self.credit, saving],
                             layout=W.Layout(flex="0 1 auto", width=f"{css_width}px",
                                             min_width="0", max_width="100%",
                                             margin="0 32px 12px 0"))
@@ -1047,6 +1058,123 @@ class Explorer(W.VBox):
             widget.value = value
         self.table.value = self._table_html()
         self.profile.value = self._profile_html()
+        self.downloads.value = ""  # made for the view before
+
+    # -- downloads --------------------------------------------------------------------------------
+    def table_frame(self) -> pd.DataFrame:
+        """The table shown, as data: rank, region, value in the unit shown (a share in %),
+        and class on the map, in the table's order; ``attrs`` hold its title, unit and source.
+        """
+        code, year = self.indicator.value, self.year.value
+        values = self._values()
+        classes = self.ax._itclusters_classes
+        ranks, order = self._ranked(values)
+        about = _about(code)
+        spec = FORMATS.get(code)
+        scale = 100.0 if spec is not None and spec.kind == "percent" else 1.0
+        unit = spec.unit if spec is not None and spec.unit else about.unit
+        rows = []
+        for rid in order:
+            value = values[rid]
+            shown = value if isinstance(value, str) or pd.isna(value) else float(value) * scale
+            klass = classes.codes.get(rid, -1)
+            rows.append({"rank": int(ranks[rid]) if pd.notna(ranks[rid]) else None,
+                         "region": _region_label(rid, year), "region_id": rid,
+                         "value": shown,
+                         "class": classes.labels[klass] if klass >= 0 else NO_DATA})
+        frame = pd.DataFrame(rows).astype({"rank": "Int64"})
+        frame.attrs.update(title=f"{about.label}, {year}{_harmonised_words(self.panel, year)}",
+                           unit=unit or "", source=about.source or "",
+                           definition=about.definition or "",
+                           classes=_SCHEME_LABELS.get(self.scheme.value, self.scheme.value))
+        return frame
+
+    def _header_rows(self, frame: pd.DataFrame) -> list[tuple[str, str]]:
+        return [("Title", frame.attrs["title"]), ("Unit", frame.attrs["unit"]),
+                ("Source", frame.attrs["source"]), ("Definition", frame.attrs["definition"]),
+                ("Classes", frame.attrs["classes"])]
+
+    def _columns_named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        unit = frame.attrs["unit"]
+        return frame.rename(columns={"rank": "Rank", "region": "Region", "region_id": "Region id",
+                                     "value": f"Value ({unit})" if unit else "Value",
+                                     "class": "Class on the map"})
+
+    def table_csv(self) -> bytes:
+        """The table as CSV (UTF-8): a row each for title, unit, source, definition and
+        classes, an empty row, then the table with its unit in the value's header."""
+        import csv
+
+        frame = self.table_frame()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows(self._header_rows(frame))
+        writer.writerow([])
+        self._columns_named(frame).to_csv(out, index=False, lineterminator="\n")
+        return out.getvalue().encode("utf-8")
+
+    def table_xlsx(self) -> bytes:
+        """The table as an Excel workbook: the same header rows, then the table."""
+        frame = self.table_frame()
+        header = self._header_rows(frame)
+        out = io.BytesIO()
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            self._columns_named(frame).to_excel(writer, index=False, sheet_name="table",
+                                                startrow=len(header) + 1)
+            sheet = writer.sheets["table"]
+            for row, (name, text) in enumerate(header, start=1):
+                sheet.cell(row=row, column=1, value=name)
+                sheet.cell(row=row, column=2, value=text)
+        return out.getvalue()
+
+    def map_figure(self) -> Figure:
+        """The map of the view as a figure of its own, with title, legend and source line
+        (the suite's maps module draws it), to save."""
+        values = self._values().rename(self.indicator.value)
+        ax = choropleth(values, scheme=self.scheme.value,
+                        title=_title(self.indicator.value, self.year.value, self.panel),
+                        units=self._unit(), source=self._source())
+        return ax.figure
+
+    def map_files(self) -> tuple[bytes, bytes]:
+        """The map of :meth:`map_figure` as PNG at twice the notebooks' resolution, and SVG."""
+        import tempfile
+        from pathlib import Path
+
+        figure = self.map_figure()
+        try:
+            with tempfile.TemporaryDirectory(prefix="itclusters-map-") as folder:
+                png = _maps.save_figure(figure, Path(folder) / "map.png",
+                                        dpi=2 * STYLE["figure.dpi"]).read_bytes()
+                svg = _maps.save_figure(figure, Path(folder) / "map.svg").read_bytes()
+        finally:
+            plt.close(figure)
+        return png, svg
+
+    def prepare_downloads(self) -> None:
+        """Make the files of the view shown and offer them as links (``download`` anchors
+        holding the file: no server route, so JupyterLab and Voilà alike)."""
+        import base64
+
+        stem = f"itclusters_{self.indicator.value}_{self.year.value}"
+        self.save.disabled, self.save.description = True, "Making the files…"
+        self.downloads.value = ""
+        try:
+            png, svg = self.map_files()
+        finally:
+            self.save.disabled, self.save.description = False, "Save table and map"
+        files = [("Table (CSV)", f"{stem}.csv", "text/csv", self.table_csv()),
+                 ("Table (XLSX)", f"{stem}.xlsx",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  self.table_xlsx()),
+                 ("Map (PNG, 2×)", f"{stem}.png", "image/png", png),
+                 ("Map (SVG)", f"{stem}.svg", "image/svg+xml", svg)]
+        links = " · ".join(
+            f"<a download='{html.escape(name, quote=True)}' "
+            f"href='data:{kind};base64,{base64.b64encode(data).decode('ascii')}' "
+            f"style='white-space:nowrap'>{html.escape(label)}</a>"
+            for label, name, kind, data in files)
+        self.downloads.value = f"<div style='font-size:13px;line-height:1.6'>{links}</div>"
 
     # -- static fallback ----------------------------------------------------------------------
     def static_figure(self) -> Figure:
