@@ -208,7 +208,7 @@ def test_the_profile_stays_open_across_picker_changes(widget, panel):
     shown = _text(widget.profile.value)
     assert shown.startswith("Karaganda, 2010") and widget.region.value == "karaganda"
     assert format_value(panel.loc[("karaganda", 2010), "ict_lq"], "ict_lq") in shown
-    assert "national (LQ = 1)" in shown  # a location quotient's national level is charted
+    assert "Kazakhstan" in shown  # a location quotient's national level (1) is charted
     widget.region.value = None
     assert "Click a region" in widget.profile.value
 
@@ -222,6 +222,10 @@ def test_the_profile_marks_the_years_of_a_new_layout_and_units_not_yet_there():
         w.region.value = "karaganda"
         shown = _text(w.profile.value)
         assert "new layout of units from 2018, 2022" in shown
+        assert "Kazakhstan" not in shown  # a share of the national total: no national line
+        w.indicator.value = "grp_per_capita"  # the Republic's own value of each year
+        national = w.panel.attrs["national"]["grp_per_capita"]
+        assert national.notna().sum() >= 10 and "Kazakhstan" in _text(w.profile.value)
         w.region.value = "shymkent"
         w.year.value = 2016
         assert "not a unit in that year" in _text(w.profile.value)

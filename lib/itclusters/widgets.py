@@ -248,13 +248,14 @@ def _layout_changes(panel: pd.DataFrame, years: Sequence[int]) -> list[int]:
     return [y for y, before, now in zip(years[1:], shown, shown[1:]) if before != now]
 
 
-def _line_chart(years, own: pd.Series, median: pd.Series, national: float | None, spec,
+def _line_chart(years, own: pd.Series, median: pd.Series, national: pd.Series | None, spec,
                 changes: Sequence[int], name: str, label: str, year: int) -> str:
     """A small SVG line chart: the region, the median of the regions, the national level
     where there is one, the years of a new layout of units marked; text at 12 px."""
     width, height = 320, 150
     left, right, top, bottom = 64, 10, 10, 22
-    known = [v for v in [*own.dropna(), *median.dropna()] + ([national] if national else [])
+    known = [v for v in [*own.dropna(), *median.dropna(),
+                         *(national.dropna() if national is not None else [])]
              if np.isfinite(v)]
     if not known or not own.notna().any():
         return (f"<div style='font-size:12px;color:#555;margin-top:8px'>{html.escape(name)} has "
@@ -291,8 +292,8 @@ def _line_chart(years, own: pd.Series, median: pd.Series, national: float | None
         parts.append(f"<line x1='{x(change - 0.5):.1f}' x2='{x(change - 0.5):.1f}' y1='{top}' "
                      f"y2='{height - bottom}' stroke='#d95f0e' stroke-dasharray='3 3'/>")
     if national is not None:
-        parts.append(f"<line x1='{left}' x2='{width - right}' y1='{y(national):.1f}' "
-                     f"y2='{y(national):.1f}' stroke='#222' stroke-dasharray='1 3'/>")
+        parts.append(f"<path d='{path(national)}' fill='none' stroke='#222' stroke-width='1.5' "
+                     f"stroke-dasharray='1 3'/>")
     parts.append(f"<path d='{path(median)}' fill='none' stroke='#888' stroke-width='1.5' "
                  f"stroke-dasharray='5 3'/>")
     parts.append(f"<path d='{path(own)}' fill='none' stroke='#225ea8' stroke-width='2'/>")
@@ -326,7 +327,7 @@ def _line_chart(years, own: pd.Series, median: pd.Series, national: float | None
 
     keys = [key("#225ea8", "none", name), key("#888", "5 3", "median of the regions")]
     if national is not None:
-        keys.append(key("#222", "1 3", "national (LQ = 1)"))
+        keys.append(key("#222", "1 3", "Kazakhstan"))
     if changes:
         keys.append(key("#d95f0e", "3 3", "new layout of units from "
                         + ", ".join(map(str, changes))))
@@ -1017,7 +1018,14 @@ class Explorer(W.VBox):
         except KeyError:
             own = pd.Series(np.nan, index=years)
         median = numbers.groupby(level="year").median().reindex(years)
-        national = 1.0 if _is_lq(code) else None
+        # the Republic's values where the panel has them (today.explorer_panel); an LQ's is
+        # 1 by its definition
+        given = self.panel.attrs.get("national")
+        if given is not None and code in given.columns:
+            national = pd.to_numeric(given[code], errors="coerce").reindex(years)
+            national = national if national.notna().any() else None
+        else:
+            national = pd.Series(1.0, index=years) if _is_lq(code) else None
         spec = FORMATS.get(code) or _column_format(numbers)
         changes = _layout_changes(self.panel, years)
         return _line_chart(years, own, median, national, spec, changes,
