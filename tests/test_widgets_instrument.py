@@ -121,7 +121,9 @@ def test_number_ties_share_a_rank_and_are_ordered_by_name(panel):
 def test_the_key_sits_under_the_heading_in_a_column_as_wide_as_the_map(widget):
     _, _, body = widget.children
     map_column, profile, table = body.children
-    assert list(map_column.children) == [widget.heading, widget.legend, widget.map, widget.credit]
+    assert list(map_column.children)[:4] == [widget.heading, widget.legend, widget.map,
+                                             widget.credit]
+    assert list(map_column.children[4].children) == [widget.save, widget.downloads]
     assert map_column.layout.width == f"{widget.css_size[0]}px"
     assert (profile, table) == (widget.profile, widget.table)
     assert profile.layout.width == "340px" and profile.layout.flex == "0 0 auto"
@@ -180,8 +182,9 @@ def test_the_readout_follows_a_picker_change_under_a_still_pointer(widget, panel
 # -- the region profile ---------------------------------------------------------------------------
 
 def test_a_click_opens_the_profile_with_every_indicator_of_the_year(widget, panel):
-    assert "Click a region" in widget.profile.value
+    assert widget.profile.layout.display == "none"  # no room taken while none is chosen
     _point(widget, "astana", "click")
+    assert widget.profile.layout.display == "block"
     assert widget.region.value == "astana"
     shown = _text(widget.profile.value)
     assert shown.startswith("Astana, 2016")
@@ -210,7 +213,7 @@ def test_the_profile_stays_open_across_picker_changes(widget, panel):
     assert format_value(panel.loc[("karaganda", 2010), "ict_lq"], "ict_lq") in shown
     assert "Kazakhstan" in shown  # a location quotient's national level (1) is charted
     widget.region.value = None
-    assert "Click a region" in widget.profile.value
+    assert widget.profile.value == "" and widget.profile.layout.display == "none"
 
 
 @pytest.mark.slow
@@ -288,3 +291,24 @@ def test_the_map_files_are_a_png_at_twice_the_resolution_and_an_svg(widget):
     assert widget.save.description == "Save table and map" and not widget.save.disabled
     widget.year.value = 2010  # another view: the files of the one before are withdrawn
     assert widget.downloads.value == ""
+
+
+@pytest.mark.slow
+def test_pointing_follows_the_map_of_another_layout():
+    # notebook 09: 20 units in 2025, the 16 of 2010-2017 harmonised; each map its own pixels
+    from itclusters.today import KZ16_REGIONS, explorer_panels
+
+    w = Explorer(panels=explorer_panels(), indicator="ict_lq_grp", year=2025)
+    try:
+        for rid in ("shymkent", "abai", "ulytau", "almaty_city"):
+            _point(w, rid)
+            assert _text(w.readout.value).startswith(display_name(rid, year=2025)), rid
+            assert "of 20" in _text(w.readout.value)
+        w.regions.value = KZ16_REGIONS
+        assert w._layers.region_at(*w._layers.region_pixel("south_kazakhstan")) == \
+            "south_kazakhstan"
+        _point(w, "south_kazakhstan", "click")
+        assert w.region.value == "south_kazakhstan"
+        assert "of 16" in _text(w.profile.value)
+    finally:
+        plt.close("all")

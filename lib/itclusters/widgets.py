@@ -523,7 +523,7 @@ class Explorer(W.VBox):
         self._busy = False
         self._readouts = self._readout_texts()
         self.readout.value = self._idle_readout()
-        self.profile.value = self._profile_html()
+        self._show_profile()
         self.indicator.observe(self._on_indicator, names="value")
         self.year.observe(self._on_change, names="value")
         self.scheme.observe(self._on_change, names="value")
@@ -877,7 +877,7 @@ class Explorer(W.VBox):
 
     def _on_region(self, change) -> None:
         rid = change["new"]
-        self.profile.value = self._profile_html()
+        self._show_profile()
         if rid is not None and self._hovered is None:
             self.readout.value = self._readouts.get(rid, self._idle_readout())
 
@@ -916,15 +916,18 @@ class Explorer(W.VBox):
                           f"{html.escape(' · '.join(parts))}</div>")
         return texts
 
+    def _show_profile(self) -> None:
+        """The profile of the region chosen, beside the map; none, and no room taken, while no
+        region is chosen (the table then sits beside the map where the screen allows)."""
+        self.profile.value = self._profile_html()
+        self.profile.layout.display = "none" if self.region.value is None else "block"
+
     def _profile_html(self) -> str:
         """The profile of the region chosen: every indicator of the year, and the chart of
         the indicator shown over the years."""
         rid = self.region.value
         if rid is None:
-            return ("<div style='font-size:13px;line-height:1.4;color:#555;border-left:3px solid "
-                    "#ddd;padding:2px 0 2px 10px'><b style='color:#222'>Region profile</b><br>"
-                    "Click a region on the map, or choose it in the Region picker, to see all "
-                    "its indicators and its path over the years.</div>")
+            return ""
         code, year = self.indicator.value, self.year.value
         name = _region_label(rid, year)
         head = (f"<div style='font-size:15px;font-weight:600;line-height:1.3;margin:0 0 4px'>"
@@ -1065,7 +1068,7 @@ class Explorer(W.VBox):
         for widget, value in self._annotations().items():
             widget.value = value
         self.table.value = self._table_html()
-        self.profile.value = self._profile_html()
+        self._show_profile()
         self.downloads.value = ""  # made for the view before
 
     # -- downloads --------------------------------------------------------------------------------
