@@ -253,7 +253,7 @@ def _line_chart(years, own: pd.Series, median: pd.Series, national: pd.Series | 
     """A small SVG line chart: the region, the median of the regions, the national level
     where there is one, the years of a new layout of units marked; text at 12 px."""
     width, height = 320, 150
-    left, right, top, bottom = 64, 10, 10, 22
+    left, right, top, bottom = 64, 20, 10, 22  # room for the last year's label
     known = [v for v in [*own.dropna(), *median.dropna(),
                          *(national.dropna() if national is not None else [])]
              if np.isfinite(v)]
