@@ -76,30 +76,114 @@ def _cache_dir(tmp_path_factory):
     return folder
 
 
+#: Added before the first cell of every executed notebook: records each figure pyplot makes.
+RECORD = """
+import matplotlib.pyplot as _plt
+_itc_figures = []
+_itc_make = _plt.figure
+def _itc_figure(*args, **kwargs):
+    fig = _itc_make(*args, **kwargs)
+    _itc_figures.append(fig)
+    return fig
+_plt.figure = _itc_figure
+"""
+
+#: Added after the last cell: measures them (tests/test_figures.py reads the measurements).
+MEASURE = """
+import itertools as _it, json as _json
+from matplotlib.backends.backend_agg import FigureCanvasAgg as _Agg
+from itclusters.presentation import small_text as _small_text
+_itc_report = []
+for _n, _fig in enumerate(_itc_figures):
+    if not hasattr(_fig.canvas, "get_renderer"):  # shown and closed: draw it again, off screen
+        _Agg(_fig)
+    _small = _small_text(_fig)
+    _renderer = _fig.canvas.get_renderer()
+    _overlaps = []
+    for _ax in _fig.axes:
+        _boxes = [(t.get_text(), t.get_window_extent(_renderer)) for t in _ax.texts
+                  if (t.get_gid() or "").startswith("label:") and t.get_visible()]
+        _overlaps += [(a, b) for (a, ba), (b, bb) in _it.combinations(_boxes, 2)
+                      if ba.overlaps(bb)]
+    _itc_report.append({"figure": _n, "title": _fig.axes[0].get_title(loc="left") if _fig.axes else "",
+                        "width": float(_fig.get_size_inches()[0]), "small": _small,
+                        "overlaps": _overlaps})
+print("ITC-FIGURES " + _json.dumps(_itc_report))
+"""
+
+
+def _with_measurements(nb):
+    import nbformat
+
+    first, last = nbformat.v4.new_code_cell(RECORD), nbformat.v4.new_code_cell(MEASURE)
+    first.id, last.id = "itc-record", "itc-measure"
+    nb.cells = [first, *nb.cells, last]
+    return nb
+
+
+def _without_measurements(nb):
+    """The notebook as it ran, the two added cells taken out; their figures in the metadata."""
+    first, *cells, last = nb.cells
+    assert (first.id, last.id) == ("itc-record", "itc-measure")
+    text = "".join(o.text for o in last.outputs if o.output_type == "stream")
+    nb.metadata["itc_figures"] = json.loads(text.split("ITC-FIGURES ", 1)[1])
+    nb.cells = cells
+    return nb
+
+
+def _defaults(path: Path) -> dict:
+    """The notebook's parameters as its parameters cell sets them (literals read as values)."""
+    import ast
+
+    import papermill as pm
+
+    out = {}
+    for name, info in pm.inspect_notebook(str(path)).items():
+        try:
+            out[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            out[name] = info["default"]
+    return out
+
+
 @pytest.fixture(scope="session")
 def executed(tmp_path_factory):
     """``executed(notebook, **parameters)``: the notebook run top to bottom by papermill with
-    these parameters, in its own folder, as a fresh nbformat notebook.  ``notebook`` is a path
-    or a file name under notebooks/ (e.g. "seminar/01_composite_indices.ipynb")."""
+    these parameters (the others at their defaults), in notebooks/ as papermill runs it, as a
+    fresh nbformat notebook.  ``notebook`` is a path or a file name under notebooks/ (e.g.
+    "seminar/01_composite_indices.ipynb"), or a notebook object (a handout's copy), run in
+    ``cwd``.  Every run also measures its figures (``nb.metadata["itc_figures"]``, read by
+    tests/test_figures.py), so that no test executes a notebook again to look at them."""
     import nbformat
     import papermill as pm
     from filelock import FileLock
 
     folder = _cache_dir(tmp_path_factory)
 
-    def run(notebook, **parameters):
+    def execute(nb, out: Path, parameters: dict, cwd: Path):
+        with FileLock(f"{out}.lock"):
+            if not out.exists():
+                source = out.with_suffix(".in.ipynb")
+                nbformat.write(_with_measurements(nb), source)
+                partial = out.with_suffix(".partial.ipynb")
+                pm.execute_notebook(str(source), str(partial), parameters=parameters,
+                                    kernel_name="python3", progress_bar=False, cwd=str(cwd))
+                partial.replace(out)  # only a notebook that ran to the end is shared
+        return _without_measurements(nbformat.read(out, as_version=4))
+
+    def run(notebook, cwd=None, **parameters):
+        if isinstance(notebook, nbformat.NotebookNode):
+            text = nbformat.writes(notebook)
+            key = hashlib.sha256(f"{cwd}\n{text}".encode()).hexdigest()[:16]
+            return execute(nbformat.reads(text, as_version=4), folder / f"copy-{key}.ipynb", {},
+                           Path(cwd))
         path = Path(notebook)
         if not path.is_absolute():
             path = NOTEBOOK_DIR / path
-        key = json.dumps([str(path.resolve()), parameters], sort_keys=True, default=str)
-        out = folder / f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.ipynb"
-        with FileLock(f"{out}.lock"):
-            if not out.exists():
-                partial = out.with_suffix(".partial.ipynb")
-                pm.execute_notebook(str(path), str(partial), parameters=parameters,
-                                    kernel_name="python3", progress_bar=False,
-                                    cwd=str(path.parent))
-                partial.replace(out)  # only a notebook that ran to the end is shared
-        return nbformat.read(out, as_version=4)
+        effective = {**_defaults(path), **parameters}  # run(nb) and run(nb, year=default) share
+        key = json.dumps([str(path.resolve()), effective], sort_keys=True, default=str)
+        stem = f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+        return execute(nbformat.read(path, as_version=4), folder / f"{stem}.ipynb", parameters,
+                       path.parent)
 
     return run

@@ -3,7 +3,6 @@ import re
 from pathlib import Path
 
 import nbformat
-import papermill as pm
 import pytest
 
 from itclusters.handouts import (INSTRUCTIONS, SOLUTION_LABEL, solution_code, student_copy,
@@ -63,19 +62,15 @@ def _texts(cells):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("path", SEMINAR, ids=lambda p: p.stem)
-def test_run_all_shows_no_solution_output(path, tmp_path, executed):
+def test_run_all_shows_no_solution_output(path, executed):
     """Run All (papermill) of the seminar notebook; then the teacher copy, whose solutions
     run: no output of a solution may appear in the Run All notebook."""
     ran = executed(path)
     assert not [c for c in ran.cells if c.cell_type == "code"
                 and "solution" in c.metadata.get("tags", [])]
     shown = "\n".join(_texts(ran.cells))
-    teacher = teacher_copy(nbformat.read(path, as_version=4), path.name)
-    teacher_path = tmp_path / f"teacher_{path.name}"
-    nbformat.write(teacher, teacher_path)
-    pm.execute_notebook(str(teacher_path), str(teacher_path), kernel_name="python3",
-                        progress_bar=False, cwd=str(path.parent))
-    teacher = nbformat.read(teacher_path, as_version=4)
+    teacher = executed(teacher_copy(nbformat.read(path, as_version=4), path.name),
+                       cwd=path.parent)
     solved = [c for c in teacher.cells if "solution" in c.metadata.get("tags", [])]
     assert solved and all(_texts([c]) for c in solved), "every solution shows an answer"
     raw_ids = [r for r in REGION_IDS if display_name(r) != r]  # ids a reader must not see
@@ -128,10 +123,12 @@ def test_a_notebook_without_instructions_is_refused():
 
 
 @pytest.mark.notebook
-def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path):
-    from itclusters.handouts import build_handouts
+def test_handouts_are_offline_pages_with_and_without_solutions(tmp_path, executed, monkeypatch):
+    from itclusters import handouts
 
-    written = build_handouts(out_dir=tmp_path)
+    # each copy runs once per session: the teacher copies are those run above
+    monkeypatch.setattr(handouts, "_execute", lambda nb, cwd, timeout: executed(nb, cwd=cwd))
+    written = handouts.build_handouts(out_dir=tmp_path)
     students = [p for p in written if "student" in p.parts]
     teachers = [p for p in written if "teacher" in p.parts]
     assert len(students) == len(teachers) == len(SEMINAR)

@@ -37,6 +37,11 @@ RAW = pd.DataFrame({code: [1.0, 4.0] for code in ["J_A", "J_B", "J_C", "J_D", "J
 
 
 @functools.cache
+def _built():
+    return itc.build_index(itc.framework.FRAMEWORKS / "article.yaml", RAW)
+
+
+@functools.cache
 def _t1():
     return itc.paper_table(1)
 
@@ -57,6 +62,12 @@ def _kz17(value: float) -> pd.Series:
 
 #: Valid values of each function's required arguments (the others keep their defaults).
 VALID = {
+    "build_index": lambda: {"framework": itc.framework.FRAMEWORKS / "article.yaml", "data": RAW},
+    "coherence": lambda: {"result": _built()},
+    "compare": lambda: {"result_a": _built(), "result_b": _built()},
+    "rank_sensitivity": lambda: {"result": _built(), "choices": {"normalise": ["leader"]},
+                                 "draws": 12},
+    "read_framework": lambda: {"path": itc.framework.FRAMEWORKS / "article.yaml"},
     "choropleth": lambda: {"values": _t1()["index"]},
     "class_breaks": lambda: {"values": [1.0, 2.0, 3.0, 4.0]},
     "column_header": lambda: {"code": "ict_lq"},

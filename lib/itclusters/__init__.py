@@ -8,6 +8,9 @@ Compute functions import fast; maps and widgets load matplotlib and geopandas on
 they are called.
 """
 from .audit import audit_table1, audit_table3
+from .build import BuildError, IndexResult, build_index
+from .composite_audit import coherence, compare, rank_sensitivity
+from .framework import Framework, FrameworkError, read_framework
 from .data import boundaries, official_series, paper_table, sector_matrix
 from .indices import (
     DEFAULT_SCALE,
@@ -59,6 +62,15 @@ from .specialisation import hhi, hoover_index, krugman_index, location_quotient,
 __version__ = "0.1.0"
 
 __all__ = [
+    "BuildError",
+    "Framework",
+    "FrameworkError",
+    "IndexResult",
+    "build_index",
+    "coherence",
+    "compare",
+    "rank_sensitivity",
+    "read_framework",
     "LAYOUTS",
     "LayoutError",
     "NotInLayoutError",

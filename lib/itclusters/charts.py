@@ -14,7 +14,8 @@ import pandas as pd
 
 from .presentation import display_name, format_value, styled
 
-__all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals"]
+__all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals",
+           "compare_slope", "rank_change_map", "RANK_CHANGE_CLASSES", "result_map"]
 
 # Okabe-Ito colours: told apart by the colour-blind, and never the only cue.
 _HIGHLIGHT = "#D55E00"  # vermillion
@@ -193,3 +194,86 @@ def rank_intervals(result: pd.DataFrame, *, ax=None, title: str | None = None,
     if title:
         ax.set_title(title, loc="left")
     return ax
+
+
+# --- two versions of an index (itclusters.compare) --------------------------------------------
+
+def _one_year(comparison: pd.DataFrame, year: int | None) -> tuple[pd.DataFrame, int]:
+    years = sorted(set(comparison.index.get_level_values("year")))
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise ValueError(f"year {year} is not in the comparison; its years: {years}")
+    return comparison.xs(year, level="year"), year
+
+
+@styled
+def compare_slope(comparison: pd.DataFrame, year: int | None = None, *, ax=None,
+                  highlight=(), title: str | None = None):
+    """Ranks of each region in two versions of an index (:func:`itclusters.compare`), joined
+    by lines; one year (default: the latest)."""
+    table, year = _one_year(comparison, year)
+    labels = (comparison.attrs.get("a", "a"), comparison.attrs.get("b", "b"))
+    if labels[0] == labels[1]:
+        labels = (f"{labels[0]} (a)", f"{labels[1]} (b)")
+    return rank_slope(table["index_a"], table["index_b"], labels=labels, ax=ax,
+                      highlight=highlight, title=title or f"Ranks in two versions, {year}")
+
+
+#: Classes of rank change on the map: label and colour (blue up, orange down, grey unchanged;
+#: the legend's words carry the direction, not the colour alone).
+RANK_CHANGE_CLASSES = {
+    "up 3 or more": "#0072B2", "up 1-2": "#9ECAE1", "unchanged": "#E0E0E0",
+    "down 1-2": "#FDBE85", "down 3 or more": "#D55E00",
+}
+
+
+def _change_class(change: float):
+    if np.isnan(change):
+        return np.nan
+    if change >= 3:
+        return "up 3 or more"
+    if change >= 1:
+        return "up 1-2"
+    if change <= -3:
+        return "down 3 or more"
+    if change <= -1:
+        return "down 1-2"
+    return "unchanged"
+
+
+def rank_change_map(comparison: pd.DataFrame, year: int | None = None, *, ax=None,
+                    title: str | None = None, source: str | None = None):
+    """A map of rank changes between two versions of an index (:func:`itclusters.compare`):
+    "up" where version b ranks a region higher than version a."""
+    from .maps import choropleth
+
+    table, year = _one_year(comparison, year)
+    classes = table["rank_change"].map(_change_class)
+    a, b = comparison.attrs.get("a", "a"), comparison.attrs.get("b", "b")
+    return choropleth(classes, scheme="categories", categories=list(RANK_CHANGE_CLASSES),
+                      colors=RANK_CHANGE_CLASSES, ax=ax,
+                      title=title or f"Rank in {b} against {a}, {year}",
+                      units="rank change (places)", source=source)
+
+
+def result_map(result, code: str | None = None, year: int | None = None, *, ax=None,
+               scheme: str = "quantiles", k: int = 5, title: str | None = None):
+    """A node of a built index (:func:`itclusters.build_index`; default the index itself) on
+    the map of one year (default the latest), regions with an imputed or treated cell under
+    that node outlined and hatched ("imputed or treated data")."""
+    from .maps import choropleth
+
+    fw = result.framework
+    code = code or fw.root
+    if code not in fw.nodes:
+        raise ValueError(f"unknown node {code!r}; the framework's: {', '.join(fw.nodes)}")
+    values = result.scores[code]
+    years = sorted(set(values.index.get_level_values("year")))
+    year = years[-1] if year is None else year
+    if year not in years:
+        raise ValueError(f"year {year} is not in the result; its years: {years}")
+    node = fw.nodes[code]
+    return choropleth(values, year=year, scheme=scheme, k=k, ax=ax, fmt="number:1",
+                      title=title or f"{node.label[:1].upper()}{node.label[1:]}, {year}", units=node.unit or None,
+                      source=f"{fw.title}; computed", flag=result.touched(code, year),
+                      flag_label="imputed or treated data")

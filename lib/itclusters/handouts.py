@@ -171,7 +171,7 @@ def build_handouts(seminar_dir: str | os.PathLike | None = None,
         for kind, make in (("student", student_copy), ("teacher", teacher_copy)):
             copy_ = make(nb, path.name)
             try:
-                _execute(copy_, seminar_dir, timeout)
+                copy_ = _execute(copy_, seminar_dir, timeout)
             except Exception as err:  # noqa: BLE001 - re-raised with the notebook named
                 raise RuntimeError(f"{path.name} ({kind} copy) failed: {err}") from err
             label = title if kind == "student" else f"{title} (with solutions)"

@@ -244,15 +244,24 @@ def source_layout(source: str, year: int) -> str:
     >>> source_layout("bns_gva", 2021), source_layout("bns_employed", 2021)
     ('kz20', 'kz17')
     """
-    table = _layout_table("source_layouts")
-    rows = table[(table["source"] == source) & (table["first_year"] <= year)
-                 & (table["last_year"].fillna(9999) >= year)]
-    if len(rows) != 1:
-        sources = sorted(set(table["source"]))
-        if source not in sources:
-            raise LayoutError(f"unknown source {source!r}; known: {', '.join(sources)}")
+    spans = _source_layouts()
+    if source not in spans:
+        raise LayoutError(f"unknown source {source!r}; known: {', '.join(sorted(spans))}")
+    found = [layout for first, last, layout in spans[source] if first <= year <= last]
+    if len(found) != 1:
         raise LayoutError(f"source {source!r} has no layout for {year}")
-    return rows["layout"].iloc[0]
+    return found[0]
+
+
+@lru_cache(maxsize=1)
+def _source_layouts() -> dict[str, list[tuple[int, int, str]]]:
+    """``source_layouts.csv`` as ``{source: [(first_year, last_year, layout), ...]}``: looked up
+    once a row by the readers of the official files, so read once."""
+    out: dict[str, list[tuple[int, int, str]]] = {}
+    for row in _layout_table("source_layouts").itertuples(index=False):
+        last = 9999 if pd.isna(row.last_year) else int(row.last_year)
+        out.setdefault(row.source, []).append((int(row.first_year), last, row.layout))
+    return out
 
 
 def source_unit(source: str, code: str, year: int) -> str:
@@ -304,6 +313,11 @@ def territory_changes(*, undone: bool | None = None) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+@lru_cache(maxsize=1)
+def _moves_not_undone() -> tuple:
+    return tuple(territory_changes(undone=False).itertuples(index=False))
+
+
 def _flags(ids, years, series: str | None = None) -> list[str]:
     """Descriptions of moves the crosswalk cannot undo that matter for these values.
 
@@ -313,7 +327,7 @@ def _flags(ids, years, series: str | None = None) -> list[str]:
     """
     ids, years = set(ids), sorted(set(years))
     out = []
-    for row in territory_changes(undone=False).itertuples(index=False):
+    for row in _moves_not_undone():
         if not ({row.from_unit, row.to_unit} & ids):
             continue
         across = len(years) > 1 and (pd.isna(row.year) or years[0] < row.year <= years[-1])
@@ -482,10 +496,6 @@ def _first_layout(unit: str) -> str:
 
 # --- harmonisation ----------------------------------------------------------------------------
 
-def _sum_all(values: pd.Series) -> float:
-    return values.sum() if values.notna().all() else np.nan
-
-
 @checked
 def harmonise(levels: pd.Series | pd.DataFrame, to: str = "kz16") -> pd.Series | pd.DataFrame:
     """Add levels along the crosswalk to the units of an earlier (or the same) layout.
@@ -560,8 +570,9 @@ def _harmonise_one(values, to: str, what: str):
                           f"split (harmonise to {layout} or an earlier layout)")
     mapping = _crosswalk_map(layout, to)
     target = list(layout_units(to))
-    grouped = regional.groupby(regional.index.map(mapping), sort=False)
-    added = grouped.agg(_sum_all).reindex(target)
+    keys = regional.index.map(mapping)
+    added = regional.groupby(keys, sort=False).sum()
+    added = added.mask(regional.isna().groupby(keys, sort=False).any()).reindex(target)
     added.index.name = "region_id"
     return pd.concat([added, national]) if len(national) else added
 
