@@ -278,3 +278,30 @@ def test_the_download_links_give_the_table_as_csv_and_the_map_as_svg(name, reque
         assert [[r[0], r[1], format_value(float(r[3]), "index")] for r in written] == table
         assert ET.parse(files["svg"]).getroot().tag.endswith("svg")
         shoot(app, "downloads-1600x1000")
+
+
+def test_a_link_with_a_query_opens_that_view_and_the_address_follows_the_view(voila):
+    from test_browser import wait_for_picture
+
+    page = voila.page.context.new_page()
+    try:
+        with explained(voila, "link"):
+            page.set_viewport_size({"width": 1600, "height": 1000})
+            query = "indicator=ict_lq&year=2010&classes=quantiles&region=astana"
+            page.goto(f"{voila.server.url}/?{query}", timeout=180_000)
+            wait_for_picture(page)
+            page.wait_for_function("() => document.querySelector('.itclusters-profile') &&"
+                                   " document.querySelector('.itclusters-profile').innerText"
+                                   ".includes('Astana, 2010')", timeout=60_000)
+            heading = page.locator(".itclusters-explorer").inner_text()
+            assert f"{INDICATORS['ict_lq'].label}, 2010" in heading
+            assert page.evaluate(SELECTED, "Classes") == "Quantiles"
+            assert page.evaluate("() => window.location.search") == f"?{query}"
+            # a change in the page: the address names the new view
+            page.evaluate(CHOOSE, {"label": "Year", "value": "2013"})
+            page.wait_for_function("() => window.location.search.includes('year=2013')",
+                                   timeout=30_000)
+            assert page.evaluate("() => window.location.search") == \
+                "?indicator=ict_lq&year=2013&classes=quantiles&region=astana"
+    finally:
+        page.close()

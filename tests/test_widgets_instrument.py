@@ -312,3 +312,39 @@ def test_pointing_follows_the_map_of_another_layout():
         assert "of 16" in _text(w.profile.value)
     finally:
         plt.close("all")
+
+
+# -- the view as a link ---------------------------------------------------------------------------
+
+def test_the_view_round_trips_through_a_query_string(widget, panel):
+    from itclusters.widgets import view_from_query
+
+    widget.indicator.value = "ict_lq"
+    widget.year.value = 2010
+    widget.scheme.value = "quantiles"
+    widget.region.value = "astana"
+    query = widget.view_query()
+    assert query == "indicator=ict_lq&year=2010&classes=quantiles&region=astana"
+    assert f"data-query='{query.replace('&', '&amp;')}'" in widget.view.value
+    view = view_from_query("?" + query + "&voila-template=lab")  # Voilà's own keys left alone
+    again = Explorer(panel, **view)
+    try:
+        assert (again.indicator.value, again.year.value, again.scheme.value,
+                again.region.value) == ("ict_lq", 2010, "quantiles", "astana")
+        assert _text(again.profile.value).startswith("Astana, 2010")
+        assert again.view_query() == query
+    finally:
+        plt.close("all")
+    with pytest.raises(ValueError, match="not a year"):
+        view_from_query("year=twenty")
+    with pytest.raises(ValueError, match="unknown region 'atlantis'"):
+        Explorer(panel, region="atlantis")
+
+
+def test_the_view_of_a_dashboard_is_read_from_its_page_address(monkeypatch):
+    from itclusters.widgets import view_from_query
+
+    monkeypatch.setenv("QUERY_STRING", "indicator=krugman&year=2012")
+    assert view_from_query() == {"indicator": "krugman", "year": 2012}
+    monkeypatch.delenv("QUERY_STRING")
+    assert view_from_query() == {}

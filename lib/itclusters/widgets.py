@@ -47,7 +47,8 @@ from .maps import choropleth, credit_line, recolour, small_multiples
 from .presentation import (FORMATS, NO_DATA, STYLE, column_header, display_name, format_value,
                            grade_band)
 
-__all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO"]
+__all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO",
+           "view_from_query"]
 
 #: Device pixels drawn per CSS pixel: 2 is crisp on high-density screens and on zoomed pages.
 PIXEL_RATIO = 2
@@ -68,6 +69,7 @@ _PROFILE_CLASS = "itclusters-profile"
 _DEFINITION_CLASS = "itclusters-definition"
 _MAP_COLUMN_CLASS = "itclusters-map-column"
 _DOWNLOADS_CLASS = "itclusters-downloads"
+_VIEW_CLASS = "itclusters-view"
 _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
                   "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
                   "box-sizing:border-box")
@@ -228,6 +230,42 @@ def _swatch(handle) -> str:
     return (f"<span style='display:inline-block;width:22px;height:14px;flex:none;"
             f"border:{width:.1f}px solid {edge};background:{background};"
             f"margin-right:8px;box-sizing:border-box'></span>")
+
+
+#: The keys of a view's query string, and the arguments of :func:`explorer` they set.
+_QUERY_KEYS = {"indicator": "indicator", "year": "year", "classes": "scheme", "region": "region",
+               "regions": "regions"}
+
+
+@checked
+def view_from_query(query: str | None = None) -> dict:
+    """The explorer's starting values from a URL query string (as :meth:`Explorer.view_query`
+    writes it); by default the page's own, which Voilà gives the kernel as ``QUERY_STRING``.
+
+    >>> view_from_query("indicator=ict_lq&year=2016&classes=lq&region=astana")
+    {'indicator': 'ict_lq', 'year': 2016, 'scheme': 'lq', 'region': 'astana'}
+    >>> view_from_query("")
+    {}
+    """
+    import os
+    from urllib.parse import parse_qs
+
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    given = parse_qs(query.lstrip("?"), keep_blank_values=False)
+    # Voilà's own parameters (a theme, a template) are no business of the explorer's
+    view = {}
+    for key, values in given.items():
+        if key not in _QUERY_KEYS:
+            continue
+        value = values[-1]
+        if key == "year":
+            try:
+                value = int(value)
+            except ValueError:
+                raise ValueError(f"year={value!r} in the page's address is not a year; "
+                                 "write e.g. year=2016") from None
+        view[_QUERY_KEYS[key]] = value
+    return view
 
 
 def _layout_changes(panel: pd.DataFrame, years: Sequence[int]) -> list[int]:
@@ -411,7 +449,13 @@ class Explorer(W.VBox):
                  indicator: str = "index", scheme: str | None = None,
                  pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH,
                  panels: Mapping[str, pd.DataFrame] | None = None,
-                 static_years: Sequence[int] | None = None):
+                 static_years: Sequence[int] | None = None, region: str | None = None,
+                 regions: str | None = None):
+        if regions is not None:
+            if panels is None or regions not in panels:
+                raise ValueError(f"regions {regions!r} is not a label of panels; available: "
+                                 f"{', '.join(panels or []) or 'none (no panels given)'}")
+            panel = panels[regions]
         self.panels = dict(panels) if panels is not None else None
         if self.panels is not None:
             if not self.panels:
@@ -454,7 +498,11 @@ class Explorer(W.VBox):
             options=list(self.panels), value=start, description="Regions", style=wide,
             layout=W.Layout(width="420px", max_width="100%"))
         # the region whose profile is open (None: none); a click on the map chooses it too
-        self.region = W.Dropdown(options=self._region_options(), value=None,
+        options = self._region_options()
+        if region is not None and region not in [v for _, v in options]:
+            raise ValueError(f"unknown region {region!r}; available: "
+                             f"{', '.join(v for _, v in options if v)}")
+        self.region = W.Dropdown(options=options, value=region,
                                  description="Region", style=wide,
                                  layout=W.Layout(width="300px", max_width="100%"))
         self.pixel_ratio = pixel_ratio
@@ -520,6 +568,10 @@ class Explorer(W.VBox):
         self.save.on_click(lambda _: self.prepare_downloads())
         self.downloads = W.HTML(layout=W.Layout(max_width="100%", margin="4px 0"))
         self.downloads.add_class(_DOWNLOADS_CLASS)
+        # the view as a query string, which the dashboard's page copies into its address
+        # (share/jupyter/voila/templates/itclusters): a link then opens this view
+        self.view = W.HTML(layout=W.Layout(display="none"))
+        self.view.add_class(_VIEW_CLASS)
         self._busy = False
         self._readouts = self._readout_texts()
         self.readout.value = self._idle_readout()
@@ -552,7 +604,8 @@ class Explorer(W.VBox):
         map_column.add_class(_MAP_COLUMN_CLASS)
         body = W.Box([map_column, self.profile, self.table],
                      layout=W.Layout(**row, width="100%"))
-        super().__init__([pickers, self.note, body],
+        self.view.value = self._view_html()
+        super().__init__([pickers, self.note, body, self.view],
                          layout=W.Layout(width="100%", max_width="100%"))
         self.add_class("itclusters-explorer")
 
@@ -877,6 +930,7 @@ class Explorer(W.VBox):
 
     def _on_region(self, change) -> None:
         rid = change["new"]
+        self.view.value = self._view_html()
         self._show_profile()
         if rid is not None and self._hovered is None:
             self.readout.value = self._readouts.get(rid, self._idle_readout())
@@ -1070,6 +1124,24 @@ class Explorer(W.VBox):
         self.table.value = self._table_html()
         self._show_profile()
         self.downloads.value = ""  # made for the view before
+        self.view.value = self._view_html()
+
+    # -- the view as a link ------------------------------------------------------------------
+    def view_query(self) -> str:
+        """The view shown as a URL query string, which :func:`view_from_query` reads back:
+        ``indicator=ict_lq&year=2016&classes=lq`` (and ``region``, ``regions`` when set)."""
+        from urllib.parse import urlencode
+
+        state = {"indicator": self.indicator.value, "year": self.year.value,
+                 "classes": self.scheme.value}
+        if self.regions is not None:
+            state["regions"] = self.regions.value
+        if self.region.value is not None:
+            state["region"] = self.region.value
+        return urlencode(state)
+
+    def _view_html(self) -> str:
+        return f"<span data-query='{html.escape(self.view_query(), quote=True)}'></span>"
 
     # -- downloads --------------------------------------------------------------------------------
     def table_frame(self) -> pd.DataFrame:
@@ -1339,7 +1411,8 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
              indicator: str = "index", scheme: str | None = None,
              interactive: bool | None = None,
              panels: Mapping[str, pd.DataFrame] | None = None,
-             static_years: Sequence[int] | None = None):
+             static_years: Sequence[int] | None = None, region: str | None = None,
+             regions: str | None = None):
     """Explore any indicator on the map of the 16 regions (or of each year's regions).
 
     Parameters
@@ -1356,6 +1429,11 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
         the static form shows the first (or ``panel``, when it is one of them).
     static_years : list of int, optional
         The years of the static form (default: every year with values).
+    region : str, optional
+        A region id whose profile is open from the start.
+    regions : str, optional
+        The label of ``panels`` to start on.  ``itc.explorer(**view_from_query())`` opens the
+        view a link names (:func:`view_from_query`).
 
     Returns
     -------
@@ -1365,7 +1443,9 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
     live = has_live_frontend() if interactive is None else interactive
     if live:
         return Explorer(panel, year=year, indicator=indicator, scheme=scheme, panels=panels,
-                        static_years=static_years)
+                        static_years=static_years, region=region, regions=regions)
+    if panels and regions is not None:
+        panel = panels[regions]
     if panels and panel is None:
         panel = next(iter(panels.values()))
     panel = indicator_panel() if panel is None else panel
