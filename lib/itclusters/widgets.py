@@ -1046,7 +1046,8 @@ class Explorer(W.VBox):
                     if about.unit else "")
             rows.append(
                 f"<tr style='{style}border-top:1px solid #eee'>"
-                f"<td style='padding:2px 6px 2px 0;vertical-align:top'>"
+                f"<td style='padding:2px 6px 2px 0;vertical-align:top' "
+                f"title='{html.escape(about.definition, quote=True)}'>"
                 f"{html.escape(about.label)}{unit}</td>"
                 f"<td style='padding:2px 6px;text-align:right;white-space:nowrap;"
                 f"vertical-align:top'>{html.escape(shown)}</td>"
@@ -1085,8 +1086,11 @@ class Explorer(W.VBox):
             national = pd.Series(1.0, index=years) if _is_lq(code) else None
         spec = FORMATS.get(code) or _column_format(numbers)
         changes = _layout_changes(self.panel, years)
-        return _line_chart(years, own, median, national, spec, changes,
-                           _region_label(rid), _about(code).label, self.year.value)
+        chart = _line_chart(years, own, median, national, spec, changes,
+                            _region_label(rid), _about(code).label, self.year.value)
+        words = _about(code).definition
+        return chart + (f"<div style='font-size:12px;line-height:1.35;color:#444;"
+                        f"margin:-4px 0 10px'>{html.escape(words)}</div>" if words else "")
 
     def _on_change(self, change) -> None:
         if not self._busy:
