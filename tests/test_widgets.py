@@ -241,7 +241,7 @@ def test_location_quotients_use_the_classes_around_one(widget, panel):
 
 
 def test_layout_reflows(widget):
-    pickers, _, body = widget.children
+    pickers, _, body, _ = widget.children  # the last: the view as a query string, hidden
     assert pickers.layout.flex_flow == "row wrap" and body.layout.flex_flow == "row wrap"
     for picker in (widget.indicator, widget.year, widget.scheme):
         assert picker.layout.max_width == "calc(100% - 16px)"  # within the row, margin too

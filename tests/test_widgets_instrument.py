@@ -67,7 +67,8 @@ def test_the_definition_with_unit_and_source_is_under_the_pickers(widget, code):
     assert f"Unit: {about.unit}." in shown and f"Source: {about.source}." in shown
     if about.note:
         assert about.note in shown
-    pickers, note, _ = widget.children
+    pickers, note, _, view = widget.children
+    assert view is widget.view and view.layout.display == "none"
     assert note is widget.note and widget.indicator in pickers.children
 
 
@@ -119,7 +120,7 @@ def test_number_ties_share_a_rank_and_are_ordered_by_name(panel):
 # -- a stable layout ------------------------------------------------------------------------------
 
 def test_the_key_sits_under_the_heading_in_a_column_as_wide_as_the_map(widget):
-    _, _, body = widget.children
+    _, _, body, _ = widget.children
     map_column, profile, table = body.children
     assert list(map_column.children)[:4] == [widget.heading, widget.legend, widget.map,
                                              widget.credit]
