@@ -1259,7 +1259,8 @@ class Explorer(W.VBox):
         links = " · ".join(
             f"<a download='{html.escape(name, quote=True)}' "
             f"href='data:{kind};base64,{base64.b64encode(data).decode('ascii')}' "
-            f"style='white-space:nowrap'>{html.escape(label)}</a>"
+            f"style='white-space:nowrap;color:#225ea8;text-decoration:underline'>"
+            f"{html.escape(label)}</a>"
             for label, name, kind, data in files)
         self.downloads.value = f"<div style='font-size:13px;line-height:1.6'>{links}</div>"
 
