@@ -45,9 +45,13 @@ NO_DELAY := kernel_websocket_connection_class=itclusters.server.NoDelayConnectio
 lab: $(VENV)/.installed  ## open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/ --ServerApp.$(NO_DELAY) $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
+# a kernel that has already run the dashboard waits for each reader: the page comes with its map
+# (benchmarks/bench_dashboard_open.py measures it against Voila's default)
+PREHEAT := --preheat_kernel=True --pool_size=1
+
 dashboard: $(VENV)/.installed  ## serve the no-code explorer dashboard with Voila
 	JUPYTER_PATH=$(CURDIR)/lib/itclusters/share/jupyter $(BIN)/voila notebooks/dashboard.ipynb \
-		--template=itclusters --Voila.$(NO_DELAY)
+		--template=itclusters --Voila.$(NO_DELAY) $(PREHEAT)
 
 shapefiles: $(VENV)/.installed  ## rebuild shapefiles/regions_kz{16,17,20}.geojson from shapefiles/source/
 	$(BIN)/python -c "from itclusters.data import write_boundaries; print(*write_boundaries(), sep='\\n')"

@@ -31,6 +31,16 @@ def indicator_csv(tmp_path, raw_indicators):
     return write
 
 
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto`` (pyproject.toml): two workers a core.  Half the suite's time is spent waiting
+    (kernels and servers starting, a browser painting, a batch's workers sleeping on purpose), and
+    the longest files would otherwise leave a core idle at the end."""
+    import os
+
+    return 2 * len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
+        else 2 * (os.cpu_count() or 1)
+
+
 def pytest_terminal_summary(terminalreporter):
     """Say it loudly when the browser tests could not run."""
     skipped = terminalreporter.stats.get("skipped", [])

@@ -305,6 +305,10 @@ def start_lab(playwright, folder: Path,
     return app, browser
 
 
+#: as `make dashboard` serves it (the Makefile's PREHEAT): the notebook has run before a reader comes
+VOILA_PREHEAT = ("--preheat_kernel=True", "--pool_size=1")
+
+
 def start_voila(playwright, folder: Path,
                 notebook: Path = ROOT / "notebooks" / "dashboard.ipynb") -> tuple[App, object]:
     """Voilà serving ``notebook``, its map on the page."""
@@ -312,7 +316,7 @@ def start_voila(playwright, folder: Path,
     port = free_port()
     command = [str(BIN / "voila"), notebook.name, "--no-browser", f"--port={port}",
                f"--template={VOILA_TEMPLATE}",
-               "--Voila.ip=127.0.0.1", *(["--debug"] if SERVER_DEBUG else []),
+               "--Voila.ip=127.0.0.1", *VOILA_PREHEAT, *(["--debug"] if SERVER_DEBUG else []),
                *([f"--Voila.kernel_websocket_connection_class={CONNECTION_CLASS}"]
                  if NO_DELAY else [])]
     environment = fresh_environment(folder / "home")

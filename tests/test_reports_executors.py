@@ -1,0 +1,325 @@
+"""The batch on its two executors (a process pool, a Dask cluster): the same reports, a killed
+worker, an interrupted batch, a second batch or an unwritable folder.  Apart from test_reports.py
+so that the two files run on two workers at once (they are the suite's longest)."""
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from importlib.metadata import version
+
+import nbformat
+import psutil
+import pytest
+
+from itclusters.reports import load_grid, main
+from test_reports import (NOTEBOOKS, ONE_BAD_GRID, ROOT, _all_files, _cli, _gone, _grid,  # noqa: F401
+                          _markers, _no_batch_left_behind, _normalised_summary,
+                          _sleeper_notebooks, _Sources, _wait_for)
+
+
+def _expected_commit():
+    def git(*args):
+        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return f"uncommitted (changes on top of {commit})" if dirty else commit
+
+
+def _images(notebook):
+    return [output["data"][kind] for cell in notebook.cells for output in cell.get("outputs", [])
+            for kind in ("image/png", "image/svg+xml", "application/pdf")
+            if kind in output.get("data", {})]
+
+
+#: what papermill and nbclient record of the clock; nothing else of a report may differ
+TIMESTAMP_FIELDS = {"start_time", "end_time", "duration", "iopub.execute_input",
+                    "iopub.status.busy", "iopub.status.idle", "shell.execute_reply"}
+
+
+def _without_timestamps(value):
+    if isinstance(value, dict):
+        return {k: _without_timestamps(v) for k, v in value.items() if k not in TIMESTAMP_FIELDS}
+    if isinstance(value, list):
+        return [_without_timestamps(v) for v in value]
+    return value
+
+
+@pytest.fixture
+def dask_address():
+    """A LocalCluster of 2 single-threaded worker processes on localhost, started by the test."""
+    import logging
+
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR) as cluster:
+        yield cluster.scheduler_address
+
+
+def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsys, dask_address):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    outcomes = {}
+    for executor, extra in [("pool", []), ("dask", ["--scheduler", dask_address])]:
+        out = tmp_path / executor
+        code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+                     "--jobs", "2", "--no-progress", *extra])
+        captured = capsys.readouterr()
+        outcomes[executor] = (code, _all_files(out), _normalised_summary(captured.out),
+                              captured.err.replace(str(out), "OUT"))
+    assert outcomes["pool"][0] == outcomes["dask"][0] == 1
+    assert outcomes["pool"][1] == outcomes["dask"][1] == [
+        ".itclusters-report.lock", "01_innovation_index/year=2010.html",
+        "01_innovation_index/year=2010.ipynb", "01_innovation_index/year=2013.failed.ipynb",
+        "batch.log", "index.html", "thumbs/01_innovation_index/year=2010.png"]
+    assert outcomes["pool"][2] == outcomes["dask"][2]
+    assert "1 of 2 runs succeeded; 1 failed" in outcomes["dask"][2]
+    assert outcomes["pool"][3] == outcomes["dask"][3]
+    assert "year 2013 has no innovation index" in outcomes["dask"][3]
+
+    # two regenerations (here on the two executors): the HTML and every figure are identical to
+    # the byte; the notebooks differ only in the clock fields papermill and nbclient record
+    folder = "01_innovation_index"
+    pool_html = (tmp_path / "pool" / folder / "year=2010.html").read_bytes()
+    assert pool_html == (tmp_path / "dask" / folder / "year=2010.html").read_bytes()
+    a = nbformat.read(tmp_path / "pool" / folder / "year=2010.ipynb", as_version=4)
+    b = nbformat.read(tmp_path / "dask" / folder / "year=2010.ipynb", as_version=4)
+    assert len(_images(a)) >= 2 and _images(a) == _images(b)
+    assert a != b and _without_timestamps(a) == _without_timestamps(b)
+
+    # provenance: notebook metadata and HTML footer
+    record = a.metadata["itclusters"]
+    assert record["suite_version"] == version("itclusters")
+    assert record["git_commit"] == _expected_commit()
+    assert record["parameters"] == {"year": 2010}
+    table = ROOT / "data" / "paper" / "table1_innovation_index.csv"
+    assert record["data_sha256"]["data/paper/table1_innovation_index.csv"] == hashlib.sha256(
+        table.read_bytes()).hexdigest()
+    for package in ("pandas", "geopandas", "matplotlib", "papermill"):
+        assert record["versions"][package] == version(package)
+    text = pool_html.decode()
+    footer = text[text.index('<footer class="itclusters-provenance"'):text.index("</footer>")]
+    assert f"code <code>{_expected_commit()}</code>" in footer
+    assert f"itclusters {version('itclusters')}" in footer and "year = 2010" in footer
+    for package in ("pandas", "geopandas", "matplotlib", "papermill"):
+        assert f"{package} {version(package)}" in footer
+    assert record["data_sha256"]["data/paper/table1_innovation_index.csv"] in footer
+
+    # issue 10.5: a real title, and nothing loaded from the network
+    page = _Sources()
+    page.feed(text)
+    assert page.title == "1 · The index of innovative development (year=2010)"
+    remote = [u for u in page.loaded if re.match(r"(https?:)?//", u.strip(), re.I)]
+    assert remote == []
+    assert not [s for s in page.scripts if re.search(r"https?://", s)]
+
+
+def test_every_report_of_the_projects_grid_has_a_title_from_its_notebook():
+    from itclusters.reports import report_title
+
+    for run in load_grid(NOTEBOOKS / "reports.yaml"):
+        nb = nbformat.read(NOTEBOOKS / f"{run.notebook}.ipynb", as_version=4)
+        title = report_title(nb, run)
+        heading = next(c.source for c in nb.cells if c.cell_type == "markdown")
+        assert title.startswith(heading.splitlines()[0].lstrip("# ").strip())
+        assert all(f"{k}={v}" in title for k, v in run.parameters)
+
+
+@pytest.mark.parametrize("executor", ["pool", "dask"])
+def test_a_killed_worker_is_retried_once_then_reported(tmp_path, capsys, executor):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: [good, once, twice], marker: "{marker}"}}
+""")
+    for label in ("once", "twice"):
+        (marker / f"{label}.hold").touch()
+    killed = []
+    stop = threading.Event()
+
+    def killer():  # kill the worker of "once" once and of "twice" every time
+        while not stop.is_set():
+            for label in ("once", "twice"):
+                for kernel, worker in _markers(marker, label).items():
+                    if kernel in {k for k, _, _ in killed}:
+                        continue
+                    if label == "once" and any(l == "once" for _, _, l in killed):
+                        continue
+                    killed.append((kernel, worker, label))
+                    if label == "once":
+                        (marker / "once.hold").unlink()
+                    os.kill(worker, signal.SIGKILL)
+            time.sleep(0.1)
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    extra = ["--jobs", "1"] if executor == "pool" else ["--jobs", "2", "--scheduler", "local"]
+    try:
+        code = main(["--grid", str(grid), "--notebooks", str(folder), "--out",
+                     str(tmp_path / "out"), "--no-progress", *extra])
+    finally:
+        stop.set()
+        thread.join()
+    out = capsys.readouterr().out
+    assert code == 1
+    lines = {line.split()[1]: line for line in out.splitlines() if line.startswith("sleeper ")}
+    assert re.search(r"label=good, .*\sok\s", lines["label=good,"])
+    assert re.search(r"\sok\s.*\(retried after a lost worker", lines["label=once,"])
+    assert re.search(r"\sFAILED\s.*worker lost twice \(killed or out of memory\)",
+                     lines["label=twice,"])
+    assert "2 of 3 runs succeeded; 1 failed" in out
+    assert [label for _, _, label in killed].count("once") == 1
+    assert [label for _, _, label in killed].count("twice") >= 1
+    assert _gone([k for k, _, _ in killed]) == []  # no orphan kernel of the killed workers
+
+
+# --------------------------------------------------------------------------------------------
+# issue 14.4: interruptions, concurrent batches, an output folder that cannot take the reports
+
+@pytest.mark.parametrize("executor, signum, group", [
+    ("pool", signal.SIGINT, True),     # Ctrl-C in a terminal: the whole process group
+    ("pool", signal.SIGTERM, False),   # kill PID
+    ("dask", signal.SIGTERM, False),
+    ("dask", signal.SIGINT, True),
+])
+def test_an_interrupted_batch_stops_everything_and_says_what_finished(tmp_path, executor,
+                                                                      signum, group):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    (marker / "slow.hold").touch()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: quick, seconds: 0}}
+  - notebook: sleeper
+    parameters: {{label: slow, marker: "{marker}"}}
+  - notebook: sleeper
+    parameters: {{label: [later1, later2], seconds: 60}}
+""")
+    out = tmp_path / "out"
+    extra = ["--scheduler", "local"] if executor == "dask" else []
+    scratch = tmp_path / "tmp"  # the batch's temporary folder (TMPDIR)
+    scratch.mkdir()
+    batch = _cli("--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                 "--jobs", "2", *extra, env={**os.environ, "TMPDIR": str(scratch)})
+    _wait_for(lambda: (out / "sleeper" / "label=quick_seconds=0.ipynb").exists()
+              and _markers(marker, "slow"), what="one finished run and one running")
+    kernels = _markers(marker)
+    session = [p.pid for p in psutil.process_iter() if p.pid != batch.pid
+               and _sid(p.pid) == batch.pid]
+    assert session  # workers and kernels
+    start = time.monotonic()
+    if group:
+        os.killpg(batch.pid, signum)
+    else:
+        batch.send_signal(signum)
+    stdout, stderr = batch.communicate(timeout=60)
+    seconds = time.monotonic() - start
+    assert seconds < 15, seconds
+    assert batch.returncode == 128 + signum
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    name = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}[signum]
+    assert f"interrupted by {name}; 1 of 4 runs finished, 3 did not" in stderr
+    assert "1 of 4 runs finished (1 ok, 0 failed); 3 did not finish" in stdout
+    assert re.search(r"label=slow, .*not finished", stdout)
+    # no partial or temporary file; the finished run's report is complete
+    assert _all_files(out) == [".itclusters-report.lock", "batch.log", "index.html",
+                               "sleeper/label=quick_seconds=0.html",
+                               "sleeper/label=quick_seconds=0.ipynb"]
+    nbformat.read(out / "sleeper" / "label=quick_seconds=0.ipynb", as_version=4)
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("itclusters-")] == []
+    # no orphan: every worker and kernel of the batch is gone
+    assert _gone([*kernels, *kernels.values(), *session]) == []
+
+
+def _sid(pid):
+    try:
+        return os.getsid(pid)
+    except OSError:
+        return None
+
+
+def test_a_second_batch_into_the_same_folder_refuses_politely(tmp_path, capsys):
+    folder = _sleeper_notebooks(tmp_path)
+    marker = tmp_path / "markers"
+    marker.mkdir()
+    (marker / "first.hold").touch()
+    grid = _grid(tmp_path, f"""
+runs:
+  - notebook: sleeper
+    parameters: {{label: first, marker: "{marker}"}}
+""")
+    out = tmp_path / "out"
+    first = _cli("--grid", str(grid), "--notebooks", str(folder), "--out", str(out))
+    try:
+        _wait_for(lambda: _markers(marker, "first"), what="the first batch running")
+        code = main(["--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                     "--no-progress"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert err == (f"itclusters-report: another itclusters-report (pid {first.pid}, started "
+                       f"{err.split('started ')[1].split(')')[0]}) is writing into {out}; wait "
+                       f"for it to finish or choose another folder with --out\n")
+        (marker / "first.hold").unlink()
+        stdout, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    assert "1 of 1 runs succeeded" in stdout
+    names = [p.name for p in (out / "sleeper").iterdir()]
+    assert len(names) == 2 and all(not n.startswith(".") for n in names)
+    # once the first batch is over, the folder is free again
+    assert main(["--grid", str(grid), "--notebooks", str(folder), "--out", str(out),
+                 "--no-progress"]) == 0
+
+
+def _unshare_available():
+    if not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-rm", "sh", "-c", "mount -t tmpfs tmpfs /mnt"],
+                           capture_output=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _unshare_available(),
+                    reason="needs `unshare -rm` (user and mount namespaces) to mount a small or "
+                           "read-only file system without root")
+@pytest.mark.parametrize("options, reason", [
+    ("size=1m,ro", "it is on a read-only file system"),
+    ("size=64k", r"0\.\d MB free, the batch needs about 12 MB"),
+])
+def test_a_read_only_or_full_output_folder_is_one_clear_error(tmp_path, options, reason):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    out = tmp_path / "out"
+    out.mkdir()
+    command = (f'mount -t tmpfs -o {options} tmpfs "{out}" && exec "{sys.executable}" -m '
+               f'itclusters.reports --grid "{grid}" --notebooks "{NOTEBOOKS}" --out "{out}" '
+               f'--no-progress')
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", command], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert re.fullmatch(rf"itclusters-report: cannot write reports into {re.escape(str(out))}: "
+                        rf"{reason}.*choose another folder with --out", lines[0])
+
+
+def test_an_unwritable_output_folder_is_one_error_before_any_run(tmp_path, capsys):
+    grid = _grid(tmp_path, ONE_BAD_GRID)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out",
+                 str(blocker / "reports"), "--no-progress"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith(f"itclusters-report: cannot write reports into "
+                                               f"{blocker / 'reports'}: ")
