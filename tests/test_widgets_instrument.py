@@ -349,3 +349,15 @@ def test_the_view_of_a_dashboard_is_read_from_its_page_address(monkeypatch):
     assert view_from_query() == {"indicator": "krugman", "year": 2012}
     monkeypatch.delenv("QUERY_STRING")
     assert view_from_query() == {}
+
+
+def test_a_query_from_the_page_shows_its_view_in_a_kernel_that_ran_before(widget, panel):
+    # a preheated Voilà kernel builds the explorer before the reader's request: the page then
+    # writes its address's query into the hidden text box
+    widget.link.value = "indicator=ict_share&year=2012&classes=quantiles&region=atyrau"
+    assert (widget.indicator.value, widget.year.value, widget.scheme.value,
+            widget.region.value) == ("ict_share", 2012, "quantiles", "atyrau")
+    assert _text(widget.profile.value).startswith("Atyrau, 2012")
+    widget.link.value = "indicator=krugman&year=1999"
+    assert widget.indicator.value == "krugman" and widget.year.value == 2012
+    assert "asked for year=1999" in _text(widget.note.value)

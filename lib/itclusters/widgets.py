@@ -70,6 +70,7 @@ _DEFINITION_CLASS = "itclusters-definition"
 _MAP_COLUMN_CLASS = "itclusters-map-column"
 _DOWNLOADS_CLASS = "itclusters-downloads"
 _VIEW_CLASS = "itclusters-view"
+_LINK_CLASS = "itclusters-link"
 _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
                   "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
                   "box-sizing:border-box")
@@ -572,6 +573,11 @@ class Explorer(W.VBox):
         # (share/jupyter/voila/templates/itclusters): a link then opens this view
         self.view = W.HTML(layout=W.Layout(display="none"))
         self.view.add_class(_VIEW_CLASS)
+        # and the other way: the page writes its address's query here once it is shown, for
+        # a kernel that ran before the reader came (Voilà's preheated kernels never see it)
+        self.link = W.Text(continuous_update=True, layout=W.Layout(display="none"))
+        self.link.add_class(_LINK_CLASS)
+        self.link.observe(self._on_link, names="value")
         self._busy = False
         self._readouts = self._readout_texts()
         self.readout.value = self._idle_readout()
@@ -605,7 +611,8 @@ class Explorer(W.VBox):
         body = W.Box([map_column, self.profile, self.table],
                      layout=W.Layout(**row, width="100%"))
         self.view.value = self._view_html()
-        super().__init__([pickers, self.note, body, self.view],
+        super().__init__([pickers, self.note, body, W.Box([self.view, self.link],
+                                                          layout=W.Layout(display="none"))],
                          layout=W.Layout(width="100%", max_width="100%"))
         self.add_class("itclusters-explorer")
 
@@ -1143,6 +1150,34 @@ class Explorer(W.VBox):
         if self.region.value is not None:
             state["region"] = self.region.value
         return urlencode(state)
+
+    def show_view(self, query: str) -> None:
+        """Show the view a query string names (as :meth:`view_query` writes it); a value the
+        data do not offer is left as it is, and said under the pickers."""
+        view = view_from_query(query)
+        refused = []
+        if "regions" in view and self.regions is not None:
+            if view["regions"] in self.regions.options:
+                self.regions.value = view["regions"]
+            else:
+                refused.append(f"regions={view['regions']}")
+        for key, picker in (("indicator", self.indicator), ("year", self.year),
+                            ("scheme", self.scheme), ("region", self.region)):
+            if key not in view:
+                continue
+            offered = [o[1] if isinstance(o, tuple) else o for o in picker.options]
+            if view[key] in offered:
+                picker.value = view[key]
+            else:
+                refused.append(f"{'classes' if key == 'scheme' else key}={view[key]}")
+        if refused:
+            self.note.value = (self._note_html() + "<div style='font-size:13px;color:#a33'>"
+                               f"The link asked for {html.escape(', '.join(refused))}, which "
+                               "this view does not offer: shown as it was.</div>")
+
+    def _on_link(self, change) -> None:
+        if change["new"]:
+            self.show_view(change["new"])
 
     def _view_html(self) -> str:
         return f"<span data-query='{html.escape(self.view_query(), quote=True)}'></span>"
