@@ -68,7 +68,7 @@ def test_the_definition_with_unit_and_source_is_under_the_pickers(widget, code):
     if about.note:
         assert about.note in shown
     pickers, note, _, view = widget.children
-    assert view is widget.view and view.layout.display == "none"
+    assert list(view.children) == [widget.view, widget.link] and view.layout.display == "none"
     assert note is widget.note and widget.indicator in pickers.children
 
 
