@@ -6,9 +6,9 @@ default, measured side by side in one run.
 page comes with its map.  Voilà's default runs the notebook after the reader arrives, behind a
 spinner.  Each server is started cold; then each of ``loads`` fresh pages (a new browser context,
 nothing cached) is timed from ``page.goto`` to the map's picture decoded on screen.  Between two
-loads the benchmark waits until the server is ready again (the pool refilled: a reader who
-arrives while the pool is being refilled waits for it), as readers arrive seconds apart, not
-all at once.
+loads the benchmark waits until the server is ready again (the pool refilled and its kernel
+done running the notebook: a reader who arrives before that waits for it), as readers arrive
+seconds apart, not all at once.
 
 The machine's load average is printed: on a shared machine every figure grows with it.
 
@@ -56,6 +56,24 @@ def _pool_fills(log: Path) -> int:
     return log.read_text(errors="replace").count("is filled with")
 
 
+def _quiet(server: subprocess.Popen, seconds: float = 1.0) -> bool:
+    """No process of the server (its kernels included) busy over ``seconds``: a kernel of the
+    pool has finished running the notebook (Voila says the pool is filled once it has started)."""
+    import psutil
+
+    processes = [psutil.Process(server.pid), *psutil.Process(server.pid).children(recursive=True)]
+    for p in processes:
+        p.cpu_percent(None)
+    time.sleep(seconds)
+    busy = 0.0
+    for p in processes:
+        try:
+            busy += p.cpu_percent(None)
+        except psutil.NoSuchProcess:
+            pass
+    return busy < 10.0
+
+
 def _wait(condition, timeout: float = 120.0) -> None:
     end = time.monotonic() + timeout
     while not condition():
@@ -71,7 +89,7 @@ def measure(browser, options: tuple[str, ...], loads: int, folder: Path) -> list
         preheated = bool(options)
         fills = 0
         if preheated:
-            _wait(lambda: _pool_fills(log) > 0)
+            _wait(lambda: _pool_fills(log) > 0 and _quiet(server))
             fills = _pool_fills(log)
         else:
             _wait(lambda: "Voila is running at" in log.read_text(errors="replace")
@@ -86,7 +104,7 @@ def measure(browser, options: tuple[str, ...], loads: int, folder: Path) -> list
             times.append(time.perf_counter() - start)
             context.close()
             if preheated:  # the next reader finds the pool refilled
-                _wait(lambda: _pool_fills(log) > fills)
+                _wait(lambda: _pool_fills(log) > fills and _quiet(server))
                 fills = _pool_fills(log)
             time.sleep(2)
         return times

@@ -29,7 +29,14 @@ difference from the first column is the suite's share.
 The machine's load average is printed: on a shared machine every wall-clock figure grows with
 it, the CPU figure much less.
 
-Run: ``.venv/bin/python benchmarks/bench_explorer_browser.py [changes]``
+Pointing and clicking (issue 21) are timed in the runs started as ``make lab`` / ``make
+dashboard`` do: a ``mousemove`` on the map at the middle pixel of a region (a different region
+each time) to the first frame after the line over the map names it, and a ``click`` to the
+first frame after the profile beside the map shows that region: 30 of each, median.
+
+Run: ``.venv/bin/python benchmarks/bench_explorer_browser.py [changes] [--quick]``
+(``--quick``: only the runs as ``make lab`` / ``make dashboard`` start them; no "Nagle on",
+no floor).
 """
 from __future__ import annotations
 
@@ -97,6 +104,29 @@ OPTIONS = """label => {
   return {options: [...select.options].map(o => o.value), value: select.value};
 }"""
 
+
+# one pointer event on the map, timed in the page: the event -> the element's text changes ->
+# next frame.  (x, y) are device pixels of the picture; the page turns them into its CSS pixels
+POINT = """async ({x, y, kind, selector}) => {
+  const img = document.querySelector('img.itclusters-map-pointer');
+  const target = document.querySelector(selector);
+  const r = img.getBoundingClientRect();
+  const clientX = r.left + (x + 0.5) * r.width / img.naturalWidth;
+  const clientY = r.top + (y + 0.5) * r.height / img.naturalHeight;
+  const before = target.innerText;
+  const start = performance.now();
+  const shown = new Promise((resolve, reject) => {
+    const observer = new MutationObserver(() => {
+      if (target.innerText === before) return;
+      observer.disconnect();
+      requestAnimationFrame(() => resolve(performance.now() - start));
+    });
+    observer.observe(target, {subtree: true, childList: true, characterData: true});
+    setTimeout(() => reject(new Error(`no change of ${selector} in 30 s after ${kind}`)), 30000);
+  });
+  img.dispatchEvent(new MouseEvent(kind, {clientX, clientY, bubbles: true}));
+  return await shown;
+}"""
 
 # the floor: the explorer as shown, but a change only swaps two pictures drawn beforehand
 FLOOR_CELL = """\
@@ -171,6 +201,33 @@ def in_page(app, steps: dict[str, list[dict]]) -> dict[str, list[float]]:
     return timings
 
 
+def region_pixels() -> dict[str, tuple[int, int]]:
+    """The middle pixel of each region on the explorer's map, as both pages draw it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from itclusters.regions import REGION_IDS
+    from itclusters.widgets import Explorer
+
+    layers = Explorer()._layers
+    return {rid: layers.region_pixel(rid) for rid in REGION_IDS}
+
+
+def pointing(app, pixels: dict[str, tuple[int, int]], times: int = 30) -> dict[str, list[float]]:
+    """``times`` hovers and ``times`` clicks, each on another region than the one before."""
+    page, regions = app.page, list(pixels)
+    page.locator("img.itclusters-map-pointer").first.scroll_into_view_if_needed()
+    timings = {"hover": [], "click": []}
+    for kind, selector, key in (("mousemove", ".itclusters-readout", "hover"),
+                                ("click", ".itclusters-profile", "click")):
+        for i in range(times):
+            x, y = pixels[regions[i % len(regions)]]
+            timings[key].append(page.evaluate(POINT, {"x": x, "y": y, "kind": kind,
+                                                      "selector": selector}))
+            browser_test.kernel_idle(app, f"the kernel to finish a {kind}")
+    return timings
+
+
 def kernel_side(changes: int) -> dict[str, list[dict]]:
     """The changes applied to an Explorer in this process: value shown, time, new picture?"""
     import matplotlib
@@ -198,10 +255,12 @@ def kernel_side(changes: int) -> dict[str, list[dict]]:
     return steps
 
 
-def main(changes: int = 10) -> None:
+def main(changes: int = 10, quick: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     steps = kernel_side(changes)
+    pixels = region_pixels()
+    pointer = {}
     kernel = {label: [s["ms"] for s in seq if s["picture"]] for label, seq in steps.items()}
     kernel_cpu = {label: [s["cpu"] for s in seq if s["picture"]] for label, seq in steps.items()}
     same = [f"{label} -> {s['value']}" for label, seq in steps.items() for s in seq
@@ -213,7 +272,8 @@ def main(changes: int = 10) -> None:
     runs = [(name, no_delay, floor, start)
             for name, start in (("JupyterLab", browser_test.start_lab),
                                 ("Voila", browser_test.start_voila))
-            for no_delay, floor in ((True, False), (False, False), (True, True))]
+            for no_delay, floor in ((True, False), (False, False), (True, True))
+            if not quick or (no_delay and not floor)]
     with tempfile.TemporaryDirectory(prefix="bench-explorer-") as tmp, \
             sync_playwright() as playwright:
         for name, no_delay, floor, start in runs:
@@ -229,6 +289,8 @@ def main(changes: int = 10) -> None:
                     " return [i.naturalWidth, i.getBoundingClientRect().width]; }")
                 timings = in_page_floor(app, changes) if floor else in_page(app, steps)
                 results[column] = (timings, natural / css)
+                if no_delay and not floor:
+                    pointer[column] = pointing(app, pixels)
             finally:
                 browser.close()
                 app.server.stop()
@@ -256,7 +318,13 @@ def main(changes: int = 10) -> None:
     if same:
         print("changes that leave the picture as it was (made, not timed): " + "; ".join(same))
     print(f"device pixels per CSS pixel of the map image: {ratios}")
+    for column, timings in pointer.items():
+        print(f"{column}: hover -> line over the map painted "
+              f"{statistics.median(timings['hover']):.1f} ms, click -> profile painted "
+              f"{statistics.median(timings['click']):.1f} ms (median of "
+              f"{len(timings['hover'])} each; picker change above)")
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
+    arguments = [a for a in sys.argv[1:] if a != "--quick"]
+    main(int(arguments[0]) if arguments else 10, quick="--quick" in sys.argv[1:])

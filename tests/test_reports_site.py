@@ -286,17 +286,19 @@ def _resolve(page: Path, href: str) -> Path:
     return (page.parent / urllib.parse.unquote(href.split("#")[0])).resolve()
 
 
-@pytest.fixture
-def site(copy, capsys):
-    """The copy after a batch that adds one failing run and finds handouts on disk."""
-    grid, notebooks, out = copy
+@pytest.fixture(scope="module")
+def site(base, tmp_path_factory):
+    """A copy of the base after a batch that adds one failing run and finds handouts on disk
+    (built once: the tests that take it only read it)."""
+    w = tmp_path_factory.mktemp("site") / "w"
+    shutil.copytree(base, w, symlinks=True)
+    grid, notebooks, out = w / "notebooks" / "grid.yaml", w / "notebooks", w / "reports"
     for kind in ("student", "teacher"):
         handout = out / "handouts" / kind / "01_composite_indices.html"
         handout.parent.mkdir(parents=True)
         handout.write_text(f"<!DOCTYPE html><title>Composite indices ({kind})</title><p>x</p>")
     grid.write_text("runs:\n  - notebook: 01_innovation_index\n    parameters: {year: 2013}\n")
     assert _batch(grid, notebooks, out) == 1  # only this run: the others are on disk already
-    capsys.readouterr()
     return out
 
 

@@ -53,8 +53,10 @@ def _picture(w) -> np.ndarray:
 
 
 def _rows(w):
+    """The table's cells as the reader reads them (a row's colour chip is no text)."""
     body = w.table.value.split("<tbody>")[1]
-    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in body.split("</tr>") if "<td" in row]
+    return [[re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+            for row in body.split("</tr>") if "<td" in row]
 
 
 def test_starts_on_the_published_index_with_grades(widget, panel):
@@ -80,11 +82,13 @@ def test_picture_has_the_maps_proportions_and_twice_its_css_pixels(widget):
     for layer in (widget.overlay, widget.labels):
         assert np.asarray(Image.open(io.BytesIO(layer.value))).shape == (height, width, 4)
     pictures = [widget.image, widget.overlay, widget.labels]
-    assert list(widget.map.children) == [*pictures, widget.names_note]
+    # the line naming the region under the pointer lies over the map's top corner
+    assert list(widget.map.children) == [*pictures, widget.readout, widget.names_note]
+    assert widget.readout.layout.grid_area == "1 / 1 / 2 / 2"
     for picture in pictures:
         assert (picture.layout.width, picture.layout.height) == ("100%", "auto")
         assert picture.layout.grid_area == "1 / 1 / 2 / 2"
-    assert widget.names_note.layout.grid_area == "2 / 1 / 3 / 2"
+    assert widget.names_note.layout.grid_area == "3 / 1 / 4 / 2"  # row 2: the readout, narrow
 
 
 def test_region_labels_read_at_the_target_size(widget):
@@ -237,7 +241,7 @@ def test_location_quotients_use_the_classes_around_one(widget, panel):
 
 
 def test_layout_reflows(widget):
-    pickers, _, body = widget.children
+    pickers, _, body, _ = widget.children  # the last: the view as a query string, hidden
     assert pickers.layout.flex_flow == "row wrap" and body.layout.flex_flow == "row wrap"
     for picker in (widget.indicator, widget.year, widget.scheme):
         assert picker.layout.max_width == "calc(100% - 16px)"  # within the row, margin too
@@ -316,7 +320,8 @@ def _region_count(w) -> int:
 def test_no_regions_picker_without_panels(widget):
     assert widget.regions is None and widget.panels is None
     pickers = widget.children[0].children
-    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes"]
+    # and the Region picker, which opens a region's profile
+    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes", "Region"]
 
 
 @pytest.mark.slow

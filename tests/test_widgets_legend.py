@@ -22,8 +22,9 @@ def panel():
 
 def _legend(w):
     """Title lines and labels of the explorer's HTML legend, as the reader sees them."""
-    title = re.search(r"<div style='color:#333;margin-bottom:4px'>(.*?)</div>", w.legend.value)
-    lines = html.unescape(title.group(1)).split("<br>") if title else []
+    title = re.search(r"<div style='color:#333;margin:[^']*'>(.*?)</div>", w.legend.value)
+    # the key is one row under the map's heading: its title's parts are joined by " · "
+    lines = re.split(r"<br>| · ", html.unescape(title.group(1))) if title else []
     labels = [html.unescape(re.sub(r"<[^>]+>", "", m)) for m in
               re.findall(r"</span><span>(.*?)</span></div>", w.legend.value)]
     return lines, labels
@@ -59,7 +60,7 @@ def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
                                      float(panel["ict_share"].xs(2016, level="year").min()))
             # the legend's unit is the table's header unit
             assert title[0] == _header_unit(w) == FORMATS["ict_share"].unit
-            assert all(cell.endswith(" %") for _, _, cell in
+            assert all(re.sub(r"<[^>]+>", "", cell).endswith(" %") for _, _, cell in
                        [re.findall(r"<td[^>]*>(.*?)</td>", row)
                         for row in w.table.value.split("<tr>")[2:]])
         # another indicator: plain numbers again, with that table's unit

@@ -37,41 +37,76 @@ class Indicator:
     #: "log_natural_breaks" for shares the two cities would swamp, "grade" for the index
     scheme: str = "quantiles"
     note: str = ""
+    #: one sentence for a reader who is not an economist: what the number measures, without
+    #: codes or formula numbers (the explorer shows it with :attr:`unit` and :attr:`source`)
+    definition: str = ""
 
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("index", "Index of innovative development (published)", "index, 0–100",
               f"{_ARTICLE}, Table 1", "grade",
-              "each year is normalised to its own leader: compare ranks, not levels, across years"),
-    Indicator("grade", "Letter grade (published)", "letter, band of the 0–100 index", f"{_ARTICLE}, Table 1", "grade"),
-    Indicator("it_production", "IT industrial production", "million KZT", f"{_ARTICLE}, Table 2"),
+              "each year is normalised to its own leader: compare ranks, not levels, across years",
+              definition="A score from 0 to 100 that averages six measures of a region's readiness to "
+              "innovate (productivity, return on fixed assets, stability of production, "
+              "research and innovation spending, innovative output), each as a percentage of "
+              "the best region that year."),
+    Indicator("grade", "Letter grade (published)", "letter, band of the 0–100 index", f"{_ARTICLE}, Table 1", "grade",
+              definition="The article's letter for a region's innovation score, from A (best) through "
+              "B+, B, C++ and C+ to C."),
+    Indicator("it_production", "IT industrial production", "million KZT", f"{_ARTICLE}, Table 2",
+              definition="The value of the information-technology goods and services produced in the "
+              "region in the year, at that year's prices."),
     Indicator("ksi", "IT specialisation index, formula (5) (published)", "% of national IT",
-              f"{_ARTICLE}, Table 3"),
+              f"{_ARTICLE}, Table 3",
+              definition="The region's share of Kazakhstan's whole IT production, as the article printed "
+              "it."),
     Indicator("it_share", "IT share, formula (5) recomputed", "% of the regions' IT",
-              f"{_ARTICLE}, Table 2; computed"),
+              f"{_ARTICLE}, Table 2; computed",
+              definition="The region's share of the IT production of all the regions, worked out again "
+              "from the article's production figures."),
     Indicator("ict_share", "ICT (section J) share of national GVA", "% of national ICT GVA",
-              f"{_BNS}; computed", "log_natural_breaks"),
+              f"{_BNS}; computed", "log_natural_breaks",
+              definition="The region's part of the value added by information and communication "
+              "(publishing, telecoms, IT services) in the whole country."),
     Indicator("ict_lq", "ICT (section J) location quotient", "LQ, 1 = national",
-              f"{_BNS}; computed", "lq", note="region totals are GVA net of FISIM in every year"),
+              f"{_BNS}; computed", "lq", note="region totals are GVA net of FISIM in every year",
+              definition="How much more (above 1) or less (below 1) of the region's economy is "
+              "information and communication than in the country as a whole."),
     Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)",
               "0 = national structure, 2 = disjoint",
               f"{_BNS}; computed",
               note="on the 11 sections comparable over 2010-2016 (I, K, M-S merged into other "
-                   "services), so that years can be compared; GVA net of FISIM in every year"),
+                   "services), so that years can be compared; GVA net of FISIM in every year",
+              definition="How different the mix of industries in the region is from the country's mix: 0 "
+              "means the same mix, 2 means no industry in common."),
     Indicator("labour_productivity", "Labour productivity (GRP per employed person)",
-              "thousand KZT per employed person", f"{_BNS}; computed"),
-    Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS),
+              "thousand KZT per employed person", f"{_BNS}; computed",
+              definition="The region's gross product divided by the number of people in work: the value "
+              "the average worker produces in a year."),
+    Indicator("grp_per_capita", "GRP per capita", "thousand KZT per person", _BNS,
+              definition="The region's gross product divided by its population: the value produced in "
+              "the year for each inhabitant."),
     # computed by user_panel() from the user's own raw indicators
     Indicator("your_index", "Your index of innovative development, formulas (1)-(4)",
               "index, 0–100",
               "your indicators, computed", "grade",
-              "each year is normalised to its own leader: compare ranks, not levels, across years"),
+              "each year is normalised to its own leader: compare ranks, not levels, across years",
+              definition="Your own score from 0 to 100: the average of your six indicators, each as a "
+              "percentage of the best region that year."),
     Indicator("your_grade", "Your letter grade (inferred scale)", "letter, band of the 0–100 index",
-              "your indicators, computed", "grade"),
+              "your indicators, computed", "grade",
+              definition="A letter for your own score, on the letter bands read off the article's "
+              "published scores."),
     Indicator("your_susceptibility", "Your innovative susceptibility, formula (2)",
-              "sub-index, 0–100", "your indicators, computed"),
+              "sub-index, 0–100", "your indicators, computed",
+              definition="The average of your three economic-base indicators (productivity, return on "
+              "fixed assets, stability of production), each as a percentage of the best "
+              "region that year."),
     Indicator("your_activity", "Your innovative activity, formula (3)", "sub-index, 0–100",
-              "your indicators, computed"),
+              "your indicators, computed",
+              definition="The average of your three innovation indicators (research spending, innovation "
+              "spending, innovative output), each as a percentage of the best region that "
+              "year."),
 )}
 #: Columns :func:`user_panel` adds, and the column of the index result each one comes from.
 USER_COLUMNS = {"your_index": "index", "your_grade": "grade",
@@ -85,22 +120,35 @@ INDICATORS.update({i.code: i for i in (
               "LQ, 1 = national", f"{_BNS}; computed", "lq",
               note="ICT share of the region's GRP over the national one: GRP stands in for the "
                    "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
-                   "keeps the sum-of-sections LQ for 2010-2016)"),
+                   "keeps the sum-of-sections LQ for 2010-2016)",
+              definition="How much more (above 1) or less (below 1) of the region's output is "
+              "information and communication than in the country, measured against gross "
+              "regional product."),
     Indicator("ict_growth", "ICT GVA growth on the previous year (nominal)", "% a year",
-              f"{_BNS}; computed", note="current prices: inflation included"),
+              f"{_BNS}; computed", note="current prices: inflation included",
+              definition="How much the value added by information and communication in the region grew "
+              "on the year before, at current prices (so inflation is included)."),
     Indicator("manufacturing_share", "Manufacturing (section C) share of GRP", "% of GRP",
-              f"{_BNS}; computed"),
+              f"{_BNS}; computed",
+              definition="The part of the region's gross product that is made by manufacturing."),
     Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
-              note="full precision 2010-2016, two decimals from 2017"),
+              note="full precision 2010-2016, two decimals from 2017",
+              definition="Spending on research and development in the region, as a percentage of the "
+              "region's gross product."),
     Indicator("rd_per_employed", "R&D expenditure per employed person (the article's J_A)",
               "KZT per employed person", "Bureau of National Statistics: SDG 9.5.1, GRP, "
               "employment; computed",
-              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017"),
+              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017",
+              definition="Spending on research and development in the region, divided by the number of "
+              "people in work there."),
     Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
               "per million inhabitants", _SDG,
-              note="units merged by harmonising are weighted by average population"),
+              note="units merged by harmonising are weighted by average population",
+              definition="Researchers (counted as full-time equivalents) working in the region, for "
+              "every million inhabitants."),
     Indicator("internet_users", "Individuals using the Internet (SDG 17.8.1)", "% of individuals",
-              _SDG, note="units merged by harmonising are weighted by average population"),
+              _SDG, note="units merged by harmonising are weighted by average population",
+              definition="The share of the region's people who used the internet."),
 )})
 
 

@@ -159,6 +159,8 @@ class LayeredMap:
         self._regions = state.regions
         self._hatches = [state.hatches[rid] for rid in ax._itclusters_ids]
         self._markers = list(state.cities.values())
+        #: the region of each shape number of the fill layer (0: none, the background)
+        self.shape_regions: list[str | None] = [None, *ax._itclusters_ids, *state.cities]
         self._labels = list(labels)
         if len(self._hatches) + len(self._markers) >= 255:
             raise ValueError("a map of more than 254 shapes does not fit one byte a pixel")
@@ -292,6 +294,27 @@ class LayeredMap:
         borders[self._shape_ids > len(self._hatches), 3] = 0.0
         overlay = _over(rims.astype(np.float64) / 255, borders)
         return np.round(overlay * 255).astype(np.uint8), labels
+
+    def region_at(self, x: float, y: float) -> str | None:
+        """The region drawn on top at device pixel ``(x, y)`` of the pictures (a city's marker
+        over the region around it), ``None`` off the map or outside the picture."""
+        height, width = self._shape_ids.shape
+        column, row = int(x), int(y)
+        if not (0 <= column < width and 0 <= row < height):
+            return None
+        return self.shape_regions[int(self._shape_ids[row, column])]
+
+    def region_pixel(self, region_id: str) -> tuple[int, int]:
+        """A device pixel ``(x, y)`` of the region's own fill, as near its middle as the
+        shape allows (the point of its shape furthest from its edge would cost more)."""
+        if region_id not in self.shape_regions[1:]:
+            raise KeyError(f"{region_id!r} is not on this map; it shows "
+                           f"{', '.join(r for r in self.shape_regions[1:])}")
+        number = len(self.shape_regions) - 1 - self.shape_regions[::-1].index(region_id)
+        rows, columns = np.nonzero(self._shape_ids == number)
+        middle = np.array([np.median(columns), np.median(rows)])
+        nearest = np.argmin((columns - middle[0]) ** 2 + (rows - middle[1]) ** 2)
+        return int(columns[nearest]), int(rows[nearest])
 
     # -- at every change --------------------------------------------------------------------
     def _shape_colours(self) -> tuple[np.ndarray, np.ndarray]:

@@ -611,10 +611,16 @@ def explorer_panel(layout: str | None = "kz16") -> pd.DataFrame:
     >>> len(explorer_panel(None).xs(2025, level="year"))
     20
     """
-    panel = today_panel(layout).drop(NATIONAL, level="region_id")
+    full = today_panel(layout)
+    panel = full.drop(NATIONAL, level="region_id")
     out = panel[list(TODAY_INDICATORS)].rename(columns={"ict_lq": "ict_lq_grp"})
     out.attrs["indicators"] = {code: INDICATORS.get(code, TODAY_INDICATORS.get(code))
                                for code in out.columns}
+    # the Republic's value of each year, which the explorer's region profile charts; a share
+    # of the national total has none worth charting (100 % every year)
+    national = full.xs(NATIONAL, level="region_id")[list(TODAY_INDICATORS)]
+    out.attrs["national"] = national.drop(columns="ict_share").rename(
+        columns={"ict_lq": "ict_lq_grp"})
     layouts = panel.groupby(level="year")["layout"].first().to_dict()
     out.attrs["layouts"] = layouts
     out.attrs["harmonised"] = sorted(y for y, lay in layouts.items() if lay != layout_of(y))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import html
 import io
+from functools import lru_cache
 from contextlib import ExitStack
 from collections.abc import Mapping, Sequence
 
@@ -46,7 +47,8 @@ from .maps import choropleth, credit_line, recolour, small_multiples
 from .presentation import (FORMATS, NO_DATA, STYLE, column_header, display_name, format_value,
                            grade_band)
 
-__all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO"]
+__all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO",
+           "view_from_query"]
 
 #: Device pixels drawn per CSS pixel: 2 is crisp on high-density screens and on zoomed pages.
 PIXEL_RATIO = 2
@@ -60,6 +62,23 @@ MAP_CSS_WIDTH = 640
 
 _LABELS_CLASS = "itclusters-map-labels"
 _NAMES_NOTE_CLASS = "itclusters-map-names"
+_POINTER_CLASS = "itclusters-map-pointer"  # the picture the pointer's events are read on
+_LEGEND_CLASS = "itclusters-legend"
+_READOUT_CLASS = "itclusters-readout"
+_PROFILE_CLASS = "itclusters-profile"
+_DEFINITION_CLASS = "itclusters-definition"
+_MAP_COLUMN_CLASS = "itclusters-map-column"
+_DOWNLOADS_CLASS = "itclusters-downloads"
+_VIEW_CLASS = "itclusters-view"
+_LINK_CLASS = "itclusters-link"
+_READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
+                  "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
+                  "box-sizing:border-box")
+#: Width, in CSS pixels, of the region profile beside the map.
+_PROFILE_PX = 340
+#: Milliseconds between two pointer positions sent to the kernel while the pointer moves: a
+#: region under the pointer is named within a frame or two of a picker change's latency.
+POINTER_WAIT_MS = 40
 
 _SCHEME_LABELS = {
     "quantiles": "Quantiles",
@@ -70,8 +89,6 @@ _SCHEME_LABELS = {
     "grade": "Letter grades (inferred scale)",
 }
 _GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.user_panel
-# the legend's widest: 15em of its 14 px text
-_LEGEND_PX = 210
 # every scheme the maps module knows, the indicator-specific ones ("lq", log classes) included
 _KNOWN_SCHEMES = frozenset(_maps.SCHEMES) | frozenset(getattr(_maps, "INDICATOR_SCHEMES", ()))
 _DATA_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
@@ -131,6 +148,7 @@ def _title(code: str, year: int, panel: pd.DataFrame | None = None) -> str:
     return f"{_about(code).label}, {year}{harmonised}"
 
 
+@lru_cache(maxsize=4096)
 def _region_label(region_id: str, year: int | None = None) -> str:
     """The display name of a region; with ``year``, a unit shown harmonised for a year after
     it was split is named for what it holds ("East-Kazakhstan incl. Abai")."""
@@ -215,6 +233,204 @@ def _swatch(handle) -> str:
             f"margin-right:8px;box-sizing:border-box'></span>")
 
 
+#: The keys of a view's query string, and the arguments of :func:`explorer` they set.
+_QUERY_KEYS = {"indicator": "indicator", "year": "year", "classes": "scheme", "region": "region",
+               "regions": "regions"}
+
+
+@checked
+def view_from_query(query: str | None = None) -> dict:
+    """The explorer's starting values from a URL query string (as :meth:`Explorer.view_query`
+    writes it); by default the page's own, which Voilà gives the kernel as ``QUERY_STRING``.
+
+    >>> view_from_query("indicator=ict_lq&year=2016&classes=lq&region=astana")
+    {'indicator': 'ict_lq', 'year': 2016, 'scheme': 'lq', 'region': 'astana'}
+    >>> view_from_query("")
+    {}
+    """
+    import os
+    from urllib.parse import parse_qs
+
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    given = parse_qs(query.lstrip("?"), keep_blank_values=False)
+    # Voilà's own parameters (a theme, a template) are no business of the explorer's
+    view = {}
+    for key, values in given.items():
+        if key not in _QUERY_KEYS:
+            continue
+        value = values[-1]
+        if key == "year":
+            try:
+                value = int(value)
+            except ValueError:
+                raise ValueError(f"year={value!r} in the page's address is not a year; "
+                                 "write e.g. year=2016") from None
+        view[_QUERY_KEYS[key]] = value
+    return view
+
+
+def _layout_changes(panel: pd.DataFrame, years: Sequence[int]) -> list[int]:
+    """The years among ``years`` whose values are on another layout of units than the year
+    before (``panel.attrs["layouts"]``, else each year's own layout)."""
+    from .layouts import layout_of
+
+    def layout(year):
+        given = panel.attrs.get("layouts", {}).get(year)
+        if given:
+            return given
+        try:
+            return layout_of(year)
+        except ValueError:
+            return None
+
+    shown = [layout(y) for y in years]
+    return [y for y, before, now in zip(years[1:], shown, shown[1:]) if before != now]
+
+
+def _line_chart(years, own: pd.Series, median: pd.Series, national: pd.Series | None, spec,
+                changes: Sequence[int], name: str, label: str, year: int) -> str:
+    """A small SVG line chart: the region, the median of the regions, the national level
+    where there is one, the years of a new layout of units marked; text at 12 px."""
+    width, height = 320, 150
+    left, right, top, bottom = 64, 20, 10, 22  # room for the last year's label
+    known = [v for v in [*own.dropna(), *median.dropna(),
+                         *(national.dropna() if national is not None else [])]
+             if np.isfinite(v)]
+    if not known or not own.notna().any():
+        return (f"<div style='font-size:12px;color:#555;margin-top:8px'>{html.escape(name)} has "
+                f"no values of {html.escape(label)} in any year.</div>")
+    low, high = min(known + [0.0]) if min(known) >= 0 and min(known) < 0.35 * max(known) \
+        else min(known), max(known)
+    if high == low:
+        high, low = high + 1, low - 1 if low != 0 else 0
+    first, last = years[0], years[-1]
+
+    def x(value):
+        return left + (width - left - right) * ((value - first) / (last - first)
+                                                if last != first else 0.5)
+
+    def y(value):
+        return top + (height - top - bottom) * (1 - (value - low) / (high - low))
+
+    def path(series):
+        pieces, run = [], []
+        for yr in years:
+            value = series.get(yr, np.nan)
+            if pd.notna(value):
+                run.append(f"{x(yr):.1f},{y(value):.1f}")
+            elif run:
+                pieces.append(run)
+                run = []
+        if run:
+            pieces.append(run)
+        return "".join(f"M{' L'.join(p)} " for p in pieces).strip()
+
+    parts = [f"<rect x='{left}' y='{top}' width='{width - left - right}' "
+             f"height='{height - top - bottom}' fill='#fafafa'/>"]
+    for change in changes:
+        parts.append(f"<line x1='{x(change - 0.5):.1f}' x2='{x(change - 0.5):.1f}' y1='{top}' "
+                     f"y2='{height - bottom}' stroke='#d95f0e' stroke-dasharray='3 3'/>")
+    if national is not None:
+        parts.append(f"<path d='{path(national)}' fill='none' stroke='#222' stroke-width='1.5' "
+                     f"stroke-dasharray='1 3'/>")
+    parts.append(f"<path d='{path(median)}' fill='none' stroke='#888' stroke-width='1.5' "
+                 f"stroke-dasharray='5 3'/>")
+    parts.append(f"<path d='{path(own)}' fill='none' stroke='#225ea8' stroke-width='2'/>")
+    for yr in years:
+        value = own.get(yr, np.nan)
+        if pd.notna(value):
+            radius = 4 if yr == year else 2.5
+            parts.append(f"<circle cx='{x(yr):.1f}' cy='{y(value):.1f}' r='{radius}' "
+                         f"fill='#225ea8'/>")
+    text = "font-size='12' fill='#333' font-family='sans-serif'"
+    for value in (low, high):
+        parts.append(f"<text x='{left - 4}' y='{y(value) + 4:.1f}' text-anchor='end' {text}>"
+                     f"{html.escape(format_value(value, spec))}</text>")
+    step = 1 if len(years) <= 7 else 3 if len(years) <= 12 else 5
+    ticks = sorted({first, last, *years[::step]})
+    for i, yr in enumerate(ticks):
+        if i and x(yr) - x(ticks[i - 1]) < 34:
+            continue
+        parts.append(f"<text x='{x(yr):.1f}' y='{height - 6}' text-anchor='middle' {text}>"
+                     f"{yr}</text>")
+    described = (f"{label}: {name} over {first}–{last}, against the median of the regions"
+                 + (" and the national level" if national is not None else ""))
+    svg = (f"<svg width='{width}' height='{height}' viewBox='0 0 {width} {height}' "
+           f"role='img' style='max-width:100%;height:auto;display:block'>"
+           f"<title>{html.escape(described)}</title>{''.join(parts)}</svg>")
+
+    def key(colour, dash, words):
+        return (f"<span style='white-space:nowrap;margin-right:10px'><svg width='20' height='8'>"
+                f"<line x1='0' x2='20' y1='4' y2='4' stroke='{colour}' stroke-width='2' "
+                f"stroke-dasharray='{dash}'/></svg> {html.escape(words)}</span>")
+
+    keys = [key("#225ea8", "none", name), key("#888", "5 3", "median of the regions")]
+    if national is not None:
+        keys.append(key("#222", "1 3", "Kazakhstan"))
+    if changes:
+        keys.append(key("#d95f0e", "3 3", "new layout of units from "
+                        + ", ".join(map(str, changes))))
+    return (f"<div style='margin:4px 0 10px'><div style='font-size:13px;font-weight:600;"
+            f"line-height:1.3;margin-bottom:2px'>{html.escape(label)}, {first}–{last}</div>"
+            f"{svg}<div style='font-size:12px;line-height:1.5;color:#333'>{''.join(keys)}"
+            f"</div></div>")
+
+
+def _chip(face) -> str:
+    """A table row's key: the colour of its region on the map."""
+    return (f"<span style='display:inline-block;width:14px;height:14px;flex:none;"
+            f"vertical-align:-2px;border:1px solid rgba(102, 102, 102, 1);"
+            f"background:{_css_colour(face)};margin-right:6px;box-sizing:border-box'></span>")
+
+
+def _sortable(values: pd.Series) -> pd.Series:
+    """Numbers to rank and sort by: the values, or a letter's place on the article's scale."""
+    if values.dropna().map(lambda v: isinstance(v, str)).all() and values.notna().any():
+        from .indices import DEFAULT_SCALE
+
+        scale = list(DEFAULT_SCALE.labels)
+        return values.map(lambda v: float(scale.index(v)) if isinstance(v, str) and v in scale
+                          else np.nan).astype(float)
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
+def _definition_html(about: Indicator) -> str:
+    """An indicator's definition in words, then its unit and source, then its caveat."""
+    parts = []
+    if about.definition:
+        parts.append(html.escape(about.definition))
+    facts = [f"Unit: {about.unit}." if about.unit else "",
+             f"Source: {about.source}." if about.source else ""]
+    facts = " ".join(f for f in facts if f)
+    if facts:
+        parts.append(f"<span style='color:#555'>{html.escape(facts)}</span>")
+    if about.note:
+        parts.append(f"<i>Note: {html.escape(about.note)}.</i>")
+    if not parts:
+        return ""
+    return ("<div style='font-size:13px;line-height:1.4;max-width:60em;margin:2px 0 8px'>"
+            + " ".join(parts) + "</div>")
+
+
+def _value_with_unit(text: str, unit: str | None) -> str:
+    """A formatted value with its unit, as a sentence reads it.
+
+    >>> _value_with_unit("50.52 %", "% of national ICT GVA")
+    '50.52 % of national ICT GVA'
+    >>> _value_with_unit("8,650.3", "million KZT"), _value_with_unit("1.42", "LQ, 1 = national")
+    ('8,650.3 million KZT', '1.42 (LQ, 1 = national)')
+    >>> _value_with_unit("no data", "million KZT")
+    'no data'
+    """
+    if not unit or text == NO_DATA:
+        return text
+    if unit.startswith("%"):
+        return f"{text.removesuffix(' %')} {unit}"
+    if "," in unit or "=" in unit:
+        return f"{text} ({unit})"
+    return f"{text} {unit}"
+
+
 class Explorer(W.VBox):
     """Pickers for year, indicator and scheme driving one map and a table of values and ranks.
 
@@ -234,7 +450,13 @@ class Explorer(W.VBox):
                  indicator: str = "index", scheme: str | None = None,
                  pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH,
                  panels: Mapping[str, pd.DataFrame] | None = None,
-                 static_years: Sequence[int] | None = None):
+                 static_years: Sequence[int] | None = None, region: str | None = None,
+                 regions: str | None = None):
+        if regions is not None:
+            if panels is None or regions not in panels:
+                raise ValueError(f"regions {regions!r} is not a label of panels; available: "
+                                 f"{', '.join(panels or []) or 'none (no panels given)'}")
+            panel = panels[regions]
         self.panels = dict(panels) if panels is not None else None
         if self.panels is not None:
             if not self.panels:
@@ -247,6 +469,7 @@ class Explorer(W.VBox):
             panel = self.panels[start]
         self.static_years = None if static_years is None else list(static_years)
         self._columns: dict = {}  # indicator -> (its panel, its column without attrs)
+        self._years: dict = {}  # indicator -> (its panel, the years it has values)
         self.panel = indicator_panel() if panel is None else panel
         if indicator not in self.panel.columns:
             raise ValueError(f"unknown indicator {indicator!r}; available: "
@@ -275,14 +498,32 @@ class Explorer(W.VBox):
         self.regions = None if self.panels is None else W.Dropdown(
             options=list(self.panels), value=start, description="Regions", style=wide,
             layout=W.Layout(width="420px", max_width="100%"))
+        # the region whose profile is open (None: none); a click on the map chooses it too
+        options = self._region_options()
+        if region is not None and region not in [v for _, v in options]:
+            raise ValueError(f"unknown region {region!r}; available: "
+                             f"{', '.join(v for _, v in options if v)}")
+        self.region = W.Dropdown(options=options, value=region,
+                                 description="Region", style=wide,
+                                 layout=W.Layout(width="300px", max_width="100%"))
         self.pixel_ratio = pixel_ratio
         self._draw_map(map_width)
         self._title_text = ""
+        css_width = self.css_size[0]
         self.heading = W.HTML(layout=W.Layout(max_width="100%"))
-        # a long legend title wraps rather than pushing the table under the map
-        self.legend = W.HTML(layout=W.Layout(flex="0 1 auto", min_width="0",
-                                             max_width=f"{_LEGEND_PX}px"))
+        # a horizontal key under the heading, as wide as the map: its text never moves the
+        # map sideways or the table (it wraps onto a second line instead)
+        self.legend = W.HTML(layout=W.Layout(max_width="100%"))
+        self.legend.add_class(_LEGEND_CLASS)
         self.credit = W.HTML(layout=W.Layout(max_width="100%"))
+        self._readouts: dict[str, str] = {}
+        self._hovered: str | None = None
+        self._standing: dict = {}  # (panel, indicator, year, classes) -> their standing
+        # what the pointer is over (or the region last tapped), over the map's empty top
+        # corner: it takes no line of the page and lets the pointer through to the map
+        self.readout = W.HTML(layout=W.Layout(grid_area="1 / 1 / 2 / 2", align_self="flex-start",
+                                              max_width="100%", margin="0"))
+        self.readout.add_class(_READOUT_CLASS)
         self._read_annotations()
         # three pictures stacked in one grid cell: the fills, which every change redraws, and
         # over them the borders, then the labels, which only another set of regions redraws
@@ -294,29 +535,62 @@ class Explorer(W.VBox):
         self.labels = W.Image(format="png", value=self._layers.labels_png,
                               layout=W.Layout(**stacked))
         self.labels.add_class(_LABELS_CLASS)
+        self.overlay.add_class(_POINTER_CLASS)
         self.names_note = W.HTML(self._names_note_html(),
-                                 layout=W.Layout(grid_area="2 / 1 / 3 / 2"))
+                                 layout=W.Layout(grid_area="3 / 1 / 4 / 2"))
         self.names_note.add_class(_NAMES_NOTE_CLASS)
-        self.map = W.GridBox([self.image, self.overlay, self.labels, self.names_note],
+        self.map = W.GridBox([self.image, self.overlay, self.labels, self.readout,
+                              self.names_note],
                              layout=W.Layout(
-            width=f"{self.css_size[0]}px", max_width="100%", height="auto",
+            width=f"{css_width}px", max_width="100%", height="auto",
             grid_template_columns="minmax(0, 1fr)", align_self="flex-start", flex="0 1 auto",
             overflow="hidden"))  # the pictures' margins must not make the map box scroll
         self.map.add_class("itclusters-map")
         self.map.add_class(self._map_class())
+        self.events = self._watch_pointer()
+        # the profile of the region chosen, beside the map; a fixed width, so that the table
+        # after it keeps its place whatever the profile says
+        self.profile = W.HTML(layout=W.Layout(width=f"{_PROFILE_PX}px",
+                                              max_width="calc(100% - 32px)",  # its margin too
+                                              flex="0 0 auto", margin="0 32px 12px 0"))
+        self.profile.add_class(_PROFILE_CLASS)
         # beside the map if it fits whole (its basis is its own width), else under it; alone
         # on a phone's row it may narrow, long region names wrapping
         self.table = W.HTML(self._table_html(), layout=W.Layout(
-            flex="1 1 auto", min_width="0", max_width="100%", overflow="auto"))
+            flex="0 1 auto", min_width="0", max_width="100%", overflow="auto"))
         self.note = W.HTML(self._note_html(), layout=W.Layout(max_width="100%"))
+        self.note.add_class(_DEFINITION_CLASS)
+        # files of the view shown, made on request (a map in SVG takes a moment): the links
+        # are cleared at the next change, so that a file never holds another view
+        self.save = W.Button(description="Save table and map", icon="download",
+                             tooltip="Make the table (CSV, XLSX) and the map (PNG at 2×, SVG) "
+                                     "of this view, to download",
+                             layout=W.Layout(width="auto", margin="4px 12px 4px 0"))
+        self.save.on_click(lambda _: self.prepare_downloads())
+        self.downloads = W.HTML(layout=W.Layout(max_width="100%", margin="4px 0"))
+        self.downloads.add_class(_DOWNLOADS_CLASS)
+        # the view as a query string, which the dashboard's page copies into its address
+        # (share/jupyter/voila/templates/itclusters): a link then opens this view
+        self.view = W.HTML(layout=W.Layout(display="none"))
+        self.view.add_class(_VIEW_CLASS)
+        # and the other way: the page writes its address's query here once it is shown, for
+        # a kernel that ran before the reader came (Voilà's preheated kernels never see it)
+        self.link = W.Text(continuous_update=True, layout=W.Layout(display="none"))
+        self.link.add_class(_LINK_CLASS)
+        self.link.observe(self._on_link, names="value")
         self._busy = False
+        self._readouts = self._readout_texts()
+        self.readout.value = self._idle_readout()
+        self._show_profile()
         self.indicator.observe(self._on_indicator, names="value")
         self.year.observe(self._on_change, names="value")
         self.scheme.observe(self._on_change, names="value")
+        self.region.observe(self._on_region, names="value")
         chosen = [self.indicator, self.year, self.scheme]
         if self.regions is not None:
             self.regions.observe(self._on_panel, names="value")
             chosen.append(self.regions)
+        chosen.append(self.region)
         row = dict(display="flex", flex_flow="row wrap", align_items="flex-start",
                    max_width="100%")
         # spacing by margins: ipywidgets layouts have no "gap"
@@ -324,19 +598,21 @@ class Explorer(W.VBox):
             picker.layout.margin = "0 16px 4px 0"
             picker.layout.max_width = "calc(100% - 16px)"  # its margin included: no sideways scroll
         pickers = W.Box(chosen, layout=W.Layout(**row))
-        self.legend.layout.margin = "0 0 8px 0"
-        self.map.layout.margin = "0 16px 8px 0"
-        picture = W.Box([self.map, self.legend], layout=W.Layout(**row))
-        # the heading and the source line wrap at the width of map and legend: unwrapped, a
-        # long credit (the 16 regions' note on later borders) stretched the map's column over
-        # the whole row and pushed the table under the map
-        text_width = f"min({self.css_size[0] + 16 + _LEGEND_PX}px, 100%)"
-        self.heading.layout.max_width = text_width
-        self.credit.layout.max_width = text_width
-        map_column = W.VBox([self.heading, picture, self.credit], layout=W.Layout(
-            flex="0 1 auto", min_width="0", max_width="100%", margin="0 32px 12px 0"))
-        body = W.Box([map_column, self.table], layout=W.Layout(**row, width="100%"))
-        super().__init__([pickers, self.note, body],
+        self.legend.layout.margin = "0 0 4px 0"
+        self.map.layout.margin = "0 0 4px 0"
+        # the map's column is as wide as the map, whatever its heading, key and source line
+        # say: the profile and the table beside it keep their places
+        saving = W.Box([self.save, self.downloads], layout=W.Layout(**row))
+        map_column = W.VBox([self.heading, self.legend, self.map, self.credit, saving],
+                            layout=W.Layout(flex="0 1 auto", width=f"{css_width}px",
+                                            min_width="0", max_width="100%",
+                                            margin="0 32px 12px 0"))
+        map_column.add_class(_MAP_COLUMN_CLASS)
+        body = W.Box([map_column, self.profile, self.table],
+                     layout=W.Layout(**row, width="100%"))
+        self.view.value = self._view_html()
+        super().__init__([pickers, self.note, body, W.Box([self.view, self.link],
+                                                          layout=W.Layout(display="none"))],
                          layout=W.Layout(width="100%", max_width="100%"))
         self.add_class("itclusters-explorer")
 
@@ -395,9 +671,14 @@ class Explorer(W.VBox):
         """
         width, drawn = self.css_size[0], self._map_class()
         rule = (f".{drawn}{{container-type:inline-size}}"
+                f".{drawn} .{_LABELS_CLASS}{{pointer-events:none}}"
+                f".{drawn} .{_READOUT_CLASS}{{pointer-events:none;z-index:1}}"
+                f".{drawn} .{_POINTER_CLASS}{{cursor:crosshair}}"
                 f".{drawn} .{_NAMES_NOTE_CLASS}{{display:none}}"
                 f"@container (max-width:{width - 0.5}px){{"
                 f".{drawn} .{_LABELS_CLASS}{{visibility:hidden}}"
+                # a map this small has no empty corner: the line goes under it
+                f".{drawn} .{_READOUT_CLASS}{{grid-area:2 / 1 / 3 / 2 !important}}"
                 f".{drawn} .{_NAMES_NOTE_CLASS}{{display:block}}}}")
         return (f"<style>{rule}</style><div style='font-size:12px;color:#555;line-height:1.35'>"
                 "The map is too small here to name its regions: the names are in the table."
@@ -442,25 +723,40 @@ class Explorer(W.VBox):
 
             title = f"{title}\non {layout_name(layout)} (harmonised)" if title else \
                 f"on {layout_name(layout)} (harmonised)"
-        lines = "".join(
-            f"<div style='display:flex;align-items:center;margin:3px 0'>{_swatch(handle)}"
-            f"<span>{html.escape(handle.get_label())}</span></div>" for handle in handles)
-        head = "<br>".join(html.escape(part) for part in title.split("\n")) if title else ""
-        return (f"<div style='font-size:13px;line-height:1.3'>"
-                + (f"<div style='color:#333;margin-bottom:4px'>{head}</div>" if head else "")
-                + lines + "</div>")
+        # one key in a row, wrapping: a longer label adds a line, never width
+        keys = "".join(
+            f"<div style='display:flex;align-items:center;margin:2px 14px 2px 0'>"
+            f"{_swatch(handle)}<span>{html.escape(handle.get_label())}</span></div>"
+            for handle in handles)
+        head = " · ".join(html.escape(part) for part in title.split("\n")) if title else ""
+        # the title first in the same row: units and what to know about the classes
+        return ("<div style='font-size:13px;line-height:1.3;display:flex;flex-wrap:wrap;"
+                "align-items:center'>"
+                + (f"<div style='color:#333;margin:2px 14px 2px 0'>{head}</div>" if head else "")
+                + keys + "</div>")
 
     # -- state --------------------------------------------------------------------------------
-    def _values(self) -> pd.Series:
-        code = self.indicator.value
+    def _column(self, code: str) -> pd.Series:
+        """A column of :attr:`panel` without the panel's attrs (the indicator catalogue), which
+        pandas would deep-copy on every selection: a few milliseconds of every picker change."""
         panel, column = self._columns.get(code, (None, None))
         if panel is not self.panel:
-            # without the panel's attrs (the indicator catalogue), which pandas would
-            # deep-copy on every selection: a few milliseconds of every picker change
             column = self.panel[code].copy()
             column.attrs = {}
             self._columns[code] = (self.panel, column)
-        return column.xs(self.year.value, level="year")
+        return column
+
+    def _years_of(self, code: str) -> list[int]:
+        """:func:`~itclusters.catalogue.available_years` of ``code``, once per panel."""
+        panel, years = self._years.get(code, (None, None))
+        if panel is not self.panel:
+            column = self._column(code).dropna()
+            years = sorted(int(y) for y in column.index.get_level_values("year").unique())
+            self._years[code] = (self.panel, years)
+        return years
+
+    def _values(self) -> pd.Series:
+        return self._column(self.indicator.value).xs(self.year.value, level="year")
 
     def _unit(self) -> str | None:
         return _about(self.indicator.value).unit or None
@@ -468,18 +764,44 @@ class Explorer(W.VBox):
     def _source(self) -> str | None:
         return _about(self.indicator.value).source or None
 
+    def _region_colours(self) -> dict[str, str]:
+        """Each region's key on the map now, as a small inline swatch (its class's colour, or
+        the hatched "no data" key)."""
+        classes = self.ax._itclusters_classes
+        ids = self.ax._itclusters_ids
+        no_data = _swatch(_maps._no_data_handle())
+        keys = {}
+        for rid, face in zip(ids, classes.facecolors):
+            known = classes.codes.get(rid, -1) >= 0
+            keys[rid] = _chip(face) if known else no_data
+        return keys
+
+    def _ranked(self, values: pd.Series) -> tuple[pd.Series, list[str]]:
+        """Ranks (1 = highest, ties share the best rank) and the order of a table: by value,
+        then by name, so that ties read alphabetically; regions without a value last."""
+        year = self.year.value
+        numbers = _sortable(values)
+        ranks = numbers.rank(ascending=False, method="min")
+        names = {r: _region_label(r, year) for r in values.index}
+        order = sorted(values.index, key=lambda r: (pd.isna(numbers[r]),
+                                                    -numbers[r] if pd.notna(numbers[r]) else 0,
+                                                    names[r]))
+        return ranks, order
+
     def _table_html(self) -> str:
-        """Ranks, region names and values, the indicator (with its unit) as the caption."""
+        """Ranks, region names (each with its colour on the map) and values, the indicator
+        (with its unit) as the caption."""
         code, year = self.indicator.value, self.year.value
         values = self._values()
         if code == "grade" or values.dropna().map(lambda v: isinstance(v, str)).all():
             return self._grade_table(values)
         numbers = pd.to_numeric(values, errors="coerce")
-        ranks = numbers.rank(ascending=False, method="min")
-        order = numbers.sort_values(ascending=False, na_position="last").index
+        ranks, order = self._ranked(numbers)
         spec = FORMATS.get(code) or _column_format(numbers)
+        keys = self._region_colours()
         rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–",
-                 _region_label(r, year), format_value(numbers[r], spec)) for r in order]
+                 (keys.get(r, ""), _region_label(r, year)), format_value(numbers[r], spec))
+                for r in order]
         unit = FORMATS[code].unit if code in FORMATS else _about(code).unit
         caption = column_header(code) if code in FORMATS else _about(code).label
         return (_html_table(["Rank", "Region", unit or "Value"], rows,
@@ -487,17 +809,12 @@ class Explorer(W.VBox):
                 + _territory_html(order, year))
 
     def _grade_table(self, letters: pd.Series) -> str:
-        from .indices import DEFAULT_SCALE
-
-        scale = list(DEFAULT_SCALE.labels)
-        position = letters.map(lambda v: scale.index(v) if isinstance(v, str) and v in scale
-                               else np.nan).astype(float)
-        ranks = position.rank(ascending=False, method="min")
-        order = position.sort_values(ascending=False, na_position="last").index
+        ranks, order = self._ranked(letters)
+        keys = self._region_colours()
         # each letter as the legend reads it, "B+ (50–60)"; that the bands are inferred is
         # said once, in the caption, not on every row
         rows = [(format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–",
-                 _region_label(r, self.year.value),
+                 (keys.get(r, ""), _region_label(r, self.year.value)),
                  grade_band(letters[r]).replace(", inferred", "") if isinstance(letters[r], str)
                  else NO_DATA)
                 for r in order]
@@ -505,9 +822,8 @@ class Explorer(W.VBox):
         return _html_table(["Rank", "Region", FORMATS["grade"].unit], rows, caption)
 
     def _note_html(self) -> str:
-        note = _about(self.indicator.value).note
-        return (f"<div style='line-height:1.35;margin:2px 0 6px'><i>{html.escape(note)}</i></div>"
-                if note else "")
+        """The indicator in words: what it measures, its unit and source, and what to mind."""
+        return _definition_html(_about(self.indicator.value))
 
     # -- callbacks ----------------------------------------------------------------------------
     def _on_indicator(self, change) -> None:
@@ -566,6 +882,222 @@ class Explorer(W.VBox):
             finally:
                 self._busy = False
             self._new_column(code, keep_lq_scheme=True)
+        self._refresh_region_options()
+
+    # -- pointer, readout and profile -----------------------------------------------------------
+    def _region_options(self) -> list[tuple[str, str | None]]:
+        """The Region picker: none, then every unit of the panel in any year, by name."""
+        ids = list(dict.fromkeys(self.panel.index.get_level_values("region_id")))
+        named = sorted((_region_label(r), r) for r in ids)
+        return [("(none: click the map)", None), *named]
+
+    def _refresh_region_options(self) -> None:
+        chosen = self.region.value
+        options = self._region_options()
+        with self.region.hold_trait_notifications():
+            self.region.options = options
+            self.region.value = chosen if chosen in [v for _, v in options] else None
+
+    def _watch_pointer(self):
+        """Mouse and touch on the map (``ipyevents``): a move names the region under the
+        pointer, a click or tap opens its profile.  Read on the borders' picture, the top one
+        that takes the pointer (the labels over it let it through)."""
+        from ipyevents import Event
+
+        events = Event(source=self.overlay, watched_events=["mousemove", "mouseleave", "click"],
+                       throttle_or_debounce="throttle", wait=POINTER_WAIT_MS)
+        events.on_dom_event(self._on_pointer)
+        return events
+
+    def _on_pointer(self, event: dict) -> None:
+        """One event on the map: ``dataX``/``dataY`` are device pixels of the picture."""
+        kind = event.get("type")
+        if kind == "mouseleave":
+            self._hovered = None
+            chosen = self.region.value
+            self.readout.value = self._readouts.get(chosen, self._idle_readout()) if chosen \
+                else self._idle_readout()
+            return
+        if "dataX" not in event:
+            return
+        rid = self._layers.region_at(event["dataX"], event["dataY"])
+        if kind == "click":
+            if rid is not None:
+                self.region.value = rid
+            return
+        if rid == self._hovered:
+            return
+        self._hovered = rid
+        if rid is None:
+            chosen = self.region.value
+            self.readout.value = self._readouts.get(chosen, self._idle_readout()) if chosen \
+                else self._idle_readout()
+        else:
+            self.readout.value = self._readouts.get(rid, self._idle_readout())
+
+    def _on_region(self, change) -> None:
+        rid = change["new"]
+        self.view.value = self._view_html()
+        self._show_profile()
+        if rid is not None and self._hovered is None:
+            self.readout.value = self._readouts.get(rid, self._idle_readout())
+
+    @staticmethod
+    def _idle_readout() -> str:
+        return (f"<div style='{_READOUT_STYLE};color:#555'>Point at or tap a region for its "
+                "value; click it for its profile.</div>")
+
+    def _readout_texts(self) -> dict[str, str]:
+        """What the line over the map says for each region: name, value with its unit, rank
+        of N and class, made at each redraw so that the pointer only looks it up."""
+        code, year = self.indicator.value, self.year.value
+        values = self._values()
+        classes = self.ax._itclusters_classes
+        numbers = _sortable(values)
+        ranks = numbers.rank(ascending=False, method="min")
+        count = int(numbers.notna().sum())
+        spec = FORMATS.get(code) or _column_format(numbers)
+        unit = _about(code).unit or None
+        keys = self._region_colours()
+        texts = {}
+        for rid in values.index:
+            value = values[rid]
+            if isinstance(value, str):
+                shown = grade_band(value).replace(", inferred", "")
+            else:
+                shown = _value_with_unit(format_value(value, spec), unit)
+            code_ = classes.codes.get(rid, -1)
+            parts = [shown]
+            if pd.notna(ranks.get(rid, np.nan)):
+                parts.append(f"rank {int(ranks[rid])} of {count}")
+            if code_ >= 0 and not isinstance(value, str):
+                parts.append(f"class {classes.labels[code_]}")
+            texts[rid] = (f"<div style='{_READOUT_STYLE}'>{keys.get(rid, '')}"
+                          f"<b>{html.escape(_region_label(rid, year))}</b>: "
+                          f"{html.escape(' · '.join(parts))}</div>")
+        return texts
+
+    def _show_profile(self) -> None:
+        """The profile of the region chosen, beside the map; none, and no room taken, while no
+        region is chosen (the table then sits beside the map where the screen allows)."""
+        self.profile.value = self._profile_html()
+        self.profile.layout.display = "none" if self.region.value is None else "block"
+
+    def _profile_html(self) -> str:
+        """The profile of the region chosen: every indicator of the year, and the chart of
+        the indicator shown over the years."""
+        rid = self.region.value
+        if rid is None:
+            return ""
+        code, year = self.indicator.value, self.year.value
+        name = _region_label(rid, year)
+        head = (f"<div style='font-size:15px;font-weight:600;line-height:1.3;margin:0 0 4px'>"
+                f"{html.escape(name)}, {year}{html.escape(_harmonised_words(self.panel, year))}"
+                f"</div>")
+        if not _is_unit(self.panel, rid, year) or rid not in self._values().index:
+            body = (f"<div style='font-size:13px;line-height:1.4'>{html.escape(name)} is "
+                    f"{NOT_A_UNIT} ({year}); its path over the years is below.</div>")
+        else:
+            body = self._profile_table(rid, year)
+        # the chart first: on a laptop's screen it is beside the map, the long table under it
+        return (f"<div style='font-size:13px;line-height:1.35'>{head}"
+                f"{self._profile_chart(rid, code)}{body}</div>")
+
+    def _indicator_standing(self, code: str, year: int):
+        """Values, ranks, count with a value and classes of ``code`` in ``year`` (the map's
+        classes for the indicator shown, each other indicator's own default classes)."""
+        key = (id(self.panel), code, year, self.scheme.value if code == self.indicator.value
+               else None)
+        cached = self._standing.get(key)
+        if cached is not None and cached[0] is self.panel:
+            return cached[1]
+        values = self._column(code).xs(year, level="year")
+        numbers = _sortable(values)
+        ranks = numbers.rank(ascending=False, method="min")
+        if code == self.indicator.value:
+            classes = self.ax._itclusters_classes
+        else:
+            try:
+                classes = _maps.classify(values.rename(code), _default_scheme(self.panel, code),
+                                         ids=list(values.index))
+            except ValueError:  # too few values to class
+                classes = None
+        standing = (values, ranks, int(numbers.notna().sum()), classes)
+        if len(self._standing) > 256:
+            self._standing.clear()
+        self._standing[key] = (self.panel, standing)
+        return standing
+
+    def _profile_table(self, rid: str, year: int) -> str:
+        """Every indicator of ``year``: value with its unit, rank of N, class."""
+        rows = []
+        for code in self.panel.columns:
+            if year not in self._years_of(code):
+                continue
+            values, ranks, count, classes = self._indicator_standing(code, year)
+            about = _about(code)
+            value = values.get(rid, np.nan)
+            if isinstance(value, str):
+                shown = value
+            else:
+                numbers = pd.to_numeric(values, errors="coerce")
+                shown = format_value(value, FORMATS.get(code) or _column_format(numbers))
+            rank = (f"{int(ranks[rid])} of {count}" if pd.notna(ranks.get(rid, np.nan))
+                    else "–")
+            klass = "–"
+            if classes is not None and classes.codes.get(rid, -1) >= 0:
+                klass = classes.labels[classes.codes[rid]]
+            chosen = code == self.indicator.value
+            style = "font-weight:600;" if chosen else ""
+            unit = (f"<div style='color:#666;font-size:12px'>{html.escape(about.unit)}</div>"
+                    if about.unit else "")
+            rows.append(
+                f"<tr style='{style}border-top:1px solid #eee'>"
+                f"<td style='padding:2px 6px 2px 0;vertical-align:top' "
+                f"title='{html.escape(about.definition, quote=True)}'>"
+                f"{html.escape(about.label)}{unit}</td>"
+                f"<td style='padding:2px 6px;text-align:right;white-space:nowrap;"
+                f"vertical-align:top'>{html.escape(shown)}</td>"
+                f"<td style='padding:2px 6px;text-align:right;white-space:nowrap;"
+                f"vertical-align:top'>{html.escape(rank)}</td>"
+                f"<td style='padding:2px 0 2px 6px;vertical-align:top;font-size:12px'>"
+                f"{html.escape(klass)}</td></tr>")
+        head = "".join(f"<th style='text-align:{a};padding:0 6px 2px {p};font-weight:600'>{h}</th>"
+                       for h, a, p in (("Indicator", "left", "0"), ("Value", "right", "6px"),
+                                       ("Rank", "right", "6px"), ("Class", "left", "6px")))
+        return ("<table class='itclusters-profile-table' style='font-size:13px;"
+                "border-collapse:collapse;font-variant-numeric:tabular-nums;width:100%'>"
+                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+
+    def _profile_chart(self, rid: str, code: str) -> str:
+        """The indicator shown, over every year, for the region against the median of the
+        regions (and LQ = 1, the national level, for a location quotient)."""
+        column = self._column(code)
+        if column.dropna().map(lambda v: isinstance(v, str)).all():
+            return ("<div style='font-size:12px;color:#555;margin-top:8px'>Letters are not "
+                    "charted: choose the index for its path over the years.</div>")
+        numbers = pd.to_numeric(column, errors="coerce")
+        years = self._years_of(code)
+        try:
+            own = numbers.xs(rid, level="region_id").reindex(years)
+        except KeyError:
+            own = pd.Series(np.nan, index=years)
+        median = numbers.groupby(level="year").median().reindex(years)
+        # the Republic's values where the panel has them (today.explorer_panel); an LQ's is
+        # 1 by its definition
+        given = self.panel.attrs.get("national")
+        if given is not None and code in given.columns:
+            national = pd.to_numeric(given[code], errors="coerce").reindex(years)
+            national = national if national.notna().any() else None
+        else:
+            national = pd.Series(1.0, index=years) if _is_lq(code) else None
+        spec = FORMATS.get(code) or _column_format(numbers)
+        changes = _layout_changes(self.panel, years)
+        chart = _line_chart(years, own, median, national, spec, changes,
+                            _region_label(rid), _about(code).label, self.year.value)
+        words = _about(code).definition
+        return chart + (f"<div style='font-size:12px;line-height:1.35;color:#444;"
+                        f"margin:-4px 0 10px'>{html.escape(words)}</div>" if words else "")
 
     def _on_change(self, change) -> None:
         if not self._busy:
@@ -594,9 +1126,178 @@ class Explorer(W.VBox):
         # the picture first: each widget update is one message, and the browser handles them
         # in order; title, legend, source line and table follow
         self.image.value = self._png()
+        self._readouts = self._readout_texts()
+        shown = self._hovered or self.region.value
+        self.readout.value = self._readouts.get(shown, self._idle_readout()) if shown \
+            else self._idle_readout()
         for widget, value in self._annotations().items():
             widget.value = value
         self.table.value = self._table_html()
+        self._show_profile()
+        self.downloads.value = ""  # made for the view before
+        self.view.value = self._view_html()
+
+    # -- the view as a link ------------------------------------------------------------------
+    def view_query(self) -> str:
+        """The view shown as a URL query string, which :func:`view_from_query` reads back:
+        ``indicator=ict_lq&year=2016&classes=lq`` (and ``region``, ``regions`` when set)."""
+        from urllib.parse import urlencode
+
+        state = {"indicator": self.indicator.value, "year": self.year.value,
+                 "classes": self.scheme.value}
+        if self.regions is not None:
+            state["regions"] = self.regions.value
+        if self.region.value is not None:
+            state["region"] = self.region.value
+        return urlencode(state)
+
+    def show_view(self, query: str) -> None:
+        """Show the view a query string names (as :meth:`view_query` writes it); a value the
+        data do not offer is left as it is, and said under the pickers."""
+        view = view_from_query(query)
+        refused = []
+        if "regions" in view and self.regions is not None:
+            if view["regions"] in self.regions.options:
+                self.regions.value = view["regions"]
+            else:
+                refused.append(f"regions={view['regions']}")
+        for key, picker in (("indicator", self.indicator), ("year", self.year),
+                            ("scheme", self.scheme), ("region", self.region)):
+            if key not in view:
+                continue
+            offered = [o[1] if isinstance(o, tuple) else o for o in picker.options]
+            if view[key] in offered:
+                picker.value = view[key]
+            else:
+                refused.append(f"{'classes' if key == 'scheme' else key}={view[key]}")
+        if refused:
+            self.note.value = (self._note_html() + "<div style='font-size:13px;color:#a33'>"
+                               f"The link asked for {html.escape(', '.join(refused))}, which "
+                               "this view does not offer: shown as it was.</div>")
+
+    def _on_link(self, change) -> None:
+        if change["new"]:
+            self.show_view(change["new"])
+
+    def _view_html(self) -> str:
+        return f"<span data-query='{html.escape(self.view_query(), quote=True)}'></span>"
+
+    # -- downloads --------------------------------------------------------------------------------
+    def table_frame(self) -> pd.DataFrame:
+        """The table shown, as data: rank, region, value in the unit shown (a share in %),
+        and class on the map, in the table's order; ``attrs`` hold its title, unit and source.
+        """
+        code, year = self.indicator.value, self.year.value
+        values = self._values()
+        classes = self.ax._itclusters_classes
+        ranks, order = self._ranked(values)
+        about = _about(code)
+        spec = FORMATS.get(code)
+        scale = 100.0 if spec is not None and spec.kind == "percent" else 1.0
+        unit = spec.unit if spec is not None and spec.unit else about.unit
+        rows = []
+        for rid in order:
+            value = values[rid]
+            shown = value if isinstance(value, str) or pd.isna(value) else float(value) * scale
+            klass = classes.codes.get(rid, -1)
+            rows.append({"rank": int(ranks[rid]) if pd.notna(ranks[rid]) else None,
+                         "region": _region_label(rid, year), "region_id": rid,
+                         "value": shown,
+                         "class": classes.labels[klass] if klass >= 0 else NO_DATA})
+        frame = pd.DataFrame(rows).astype({"rank": "Int64"})
+        frame.attrs.update(title=f"{about.label}, {year}{_harmonised_words(self.panel, year)}",
+                           unit=unit or "", source=about.source or "",
+                           definition=about.definition or "",
+                           classes=_SCHEME_LABELS.get(self.scheme.value, self.scheme.value))
+        return frame
+
+    def _header_rows(self, frame: pd.DataFrame) -> list[tuple[str, str]]:
+        return [("Title", frame.attrs["title"]), ("Unit", frame.attrs["unit"]),
+                ("Source", frame.attrs["source"]), ("Definition", frame.attrs["definition"]),
+                ("Classes", frame.attrs["classes"])]
+
+    def _columns_named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        unit = frame.attrs["unit"]
+        return frame.rename(columns={"rank": "Rank", "region": "Region", "region_id": "Region id",
+                                     "value": f"Value ({unit})" if unit else "Value",
+                                     "class": "Class on the map"})
+
+    def table_csv(self) -> bytes:
+        """The table as CSV (UTF-8): a row each for title, unit, source, definition and
+        classes, an empty row, then the table with its unit in the value's header."""
+        import csv
+
+        frame = self.table_frame()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerows(self._header_rows(frame))
+        writer.writerow([])
+        self._columns_named(frame).to_csv(out, index=False, lineterminator="\n")
+        return out.getvalue().encode("utf-8")
+
+    def table_xlsx(self) -> bytes:
+        """The table as an Excel workbook: the same header rows, then the table."""
+        frame = self.table_frame()
+        header = self._header_rows(frame)
+        out = io.BytesIO()
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            self._columns_named(frame).to_excel(writer, index=False, sheet_name="table",
+                                                startrow=len(header) + 1)
+            sheet = writer.sheets["table"]
+            for row, (name, text) in enumerate(header, start=1):
+                sheet.cell(row=row, column=1, value=name)
+                sheet.cell(row=row, column=2, value=text)
+        return out.getvalue()
+
+    def map_figure(self) -> Figure:
+        """The map of the view as a figure of its own, with title, legend and source line
+        (the suite's maps module draws it), to save."""
+        values = self._values().rename(self.indicator.value)
+        ax = choropleth(values, scheme=self.scheme.value,
+                        title=_title(self.indicator.value, self.year.value, self.panel),
+                        units=self._unit(), source=self._source())
+        return ax.figure
+
+    def map_files(self) -> tuple[bytes, bytes]:
+        """The map of :meth:`map_figure` as PNG at twice the notebooks' resolution, and SVG."""
+        import tempfile
+        from pathlib import Path
+
+        figure = self.map_figure()
+        try:
+            with tempfile.TemporaryDirectory(prefix="itclusters-map-") as folder:
+                png = _maps.save_figure(figure, Path(folder) / "map.png",
+                                        dpi=2 * STYLE["figure.dpi"]).read_bytes()
+                svg = _maps.save_figure(figure, Path(folder) / "map.svg").read_bytes()
+        finally:
+            plt.close(figure)
+        return png, svg
+
+    def prepare_downloads(self) -> None:
+        """Make the files of the view shown and offer them as links (``download`` anchors
+        holding the file: no server route, so JupyterLab and Voilà alike)."""
+        import base64
+
+        stem = f"itclusters_{self.indicator.value}_{self.year.value}"
+        self.save.disabled, self.save.description = True, "Making the files…"
+        self.downloads.value = ""
+        try:
+            png, svg = self.map_files()
+        finally:
+            self.save.disabled, self.save.description = False, "Save table and map"
+        files = [("Table (CSV)", f"{stem}.csv", "text/csv", self.table_csv()),
+                 ("Table (XLSX)", f"{stem}.xlsx",
+                  "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                  self.table_xlsx()),
+                 ("Map (PNG, 2×)", f"{stem}.png", "image/png", png),
+                 ("Map (SVG)", f"{stem}.svg", "image/svg+xml", svg)]
+        links = " · ".join(
+            f"<a download='{html.escape(name, quote=True)}' "
+            f"href='data:{kind};base64,{base64.b64encode(data).decode('ascii')}' "
+            f"style='white-space:nowrap;color:#225ea8;text-decoration:underline'>"
+            f"{html.escape(label)}</a>"
+            for label, name, kind, data in files)
+        self.downloads.value = f"<div style='font-size:13px;line-height:1.6'>{links}</div>"
 
     # -- static fallback ----------------------------------------------------------------------
     def static_figure(self) -> Figure:
@@ -687,7 +1388,7 @@ def _column_format(numbers: pd.Series) -> str:
     return f"number:{0 if largest >= 1000 else 1 if largest >= 100 else 2 if largest >= 1 else 3}"
 
 
-def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: str) -> str:
+def _html_table(headers: list[str], rows: list[tuple], caption: str) -> str:
     def align(i: int) -> str:
         return "left" if i == 1 else "right"
 
@@ -698,12 +1399,19 @@ def _html_table(headers: list[str], rows: list[tuple[str, str, str]], caption: s
         return (f"<th style='text-align:{align(i)};padding:2px 8px;line-height:1.3;"
                 f"vertical-align:bottom'>{shown}</th>")
 
+    def cell(value) -> str:
+        # a (chip, text) pair: the chip is HTML of ours, the text is escaped
+        if isinstance(value, tuple):
+            chip, text = value
+            return f"{chip}{html.escape(text)}"
+        return html.escape(value)
+
     head = "".join(heading(i, h) for i, h in enumerate(headers))
     # numbers never break; a long region name may, on a phone ("North-Kazakhstan")
     body = "".join(
         "<tr>" + "".join(f"<td style='text-align:{align(i)};padding:1px 8px;line-height:1.4;"
-                         f"white-space:{'normal' if i == 1 else 'nowrap'}'>{html.escape(cell)}</td>"
-                         for i, cell in enumerate(row)) + "</tr>"
+                         f"white-space:{'normal' if i == 1 else 'nowrap'}'>{cell(value)}</td>"
+                         for i, value in enumerate(row)) + "</tr>"
         for row in rows)
     return (f"<table class='itclusters-table' style='font-size:13px;border-collapse:collapse;"
             f"font-variant-numeric:tabular-nums'><caption style='caption-side:top;"
@@ -743,7 +1451,8 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
              indicator: str = "index", scheme: str | None = None,
              interactive: bool | None = None,
              panels: Mapping[str, pd.DataFrame] | None = None,
-             static_years: Sequence[int] | None = None):
+             static_years: Sequence[int] | None = None, region: str | None = None,
+             regions: str | None = None):
     """Explore any indicator on the map of the 16 regions (or of each year's regions).
 
     Parameters
@@ -760,6 +1469,11 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
         the static form shows the first (or ``panel``, when it is one of them).
     static_years : list of int, optional
         The years of the static form (default: every year with values).
+    region : str, optional
+        A region id whose profile is open from the start.
+    regions : str, optional
+        The label of ``panels`` to start on.  ``itc.explorer(**view_from_query())`` opens the
+        view a link names (:func:`view_from_query`).
 
     Returns
     -------
@@ -769,7 +1483,9 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
     live = has_live_frontend() if interactive is None else interactive
     if live:
         return Explorer(panel, year=year, indicator=indicator, scheme=scheme, panels=panels,
-                        static_years=static_years)
+                        static_years=static_years, region=region, regions=regions)
+    if panels and regions is not None:
+        panel = panels[regions]
     if panels and panel is None:
         panel = next(iter(panels.values()))
     panel = indicator_panel() if panel is None else panel
