@@ -85,6 +85,8 @@ def executed(tmp_path_factory):
     import papermill as pm
     from filelock import FileLock
 
+    from itclusters.reports import kernel_manager_class
+
     folder = _cache_dir(tmp_path_factory)
 
     def run(notebook, **parameters):
@@ -96,9 +98,11 @@ def executed(tmp_path_factory):
         with FileLock(f"{out}.lock"):
             if not out.exists():
                 partial = out.with_suffix(".partial.ipynb")
+                # the reports' kernels: figures recorded as they are in a report (2x PNG + SVG)
                 pm.execute_notebook(str(path), str(partial), parameters=parameters,
                                     kernel_name="python3", progress_bar=False,
-                                    cwd=str(path.parent))
+                                    cwd=str(path.parent),
+                                    kernel_manager_class=kernel_manager_class())
                 partial.replace(out)  # only a notebook that ran to the end is shared
         return nbformat.read(out, as_version=4)
 

@@ -51,6 +51,8 @@ __all__ = [
     "ranking_table",
     "findings",
     "small_text",
+    "table_downloads",
+    "TABLE_MIME",
 ]
 
 #: What a missing value reads as, in tables and on maps.
@@ -592,14 +594,125 @@ def _table_styler():
             caption = f"{self.caption}: " if self.caption else ""
             return f"<table: {caption}{rows} rows x {columns} columns>"
 
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            # the HTML a notebook shows, and the table's downloads (the HTML report offers them
+            # beside the table); a notebook front end shows the HTML and ignores the rest
+            return {"text/html": self._repr_html_(), "text/plain": repr(self),
+                    TABLE_MIME: table_downloads(self)}
+
     return Table
 
 
-class SplitTable:
-    """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`)."""
+#: The mime type under which a table shown by :func:`format_table` carries its downloads
+#: (:func:`table_downloads`); the HTML export of the reports puts them beside the table.
+TABLE_MIME = "application/vnd.itclusters.table+json"
 
-    def __init__(self, parts: list):
+
+def _national_rows(index: pd.Index) -> list[int]:
+    """Positions of the rows that are the country's total, not a region."""
+    from .today import REPUBLIC
+
+    labels = [v[0] if isinstance(v, tuple) else v for v in index]
+    return [i for i, v in enumerate(labels) if isinstance(v, str) and v == REPUBLIC]
+
+
+def _frame_for_export(styler) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, text as shown) of a table: headers and row names as the reader sees them."""
+    data = styler.data.copy()
+    if data.columns.name is not None and data.index.name is None:
+        data.index.name, data.columns.name = data.columns.name, None
+    shown = pd.DataFrame(index=data.index, columns=data.columns, dtype=object)
+    funcs = getattr(styler, "_display_funcs", {})
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            value = data.iat[i, j]
+            func = funcs.get((i, j))
+            shown.iat[i, j] = func(value) if func is not None else (
+                NO_DATA if pd.isna(value) else str(value))
+    return data, shown
+
+
+def _xlsx_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
+    """The frame as an Excel workbook, byte-identical for an identical frame (no timestamps)."""
+    import io
+    import zipfile
+
+    raw = io.BytesIO()
+    with pd.ExcelWriter(raw, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # created/modified: the clock
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>2000-01-01T00:00:00Z", content)
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
+    return fixed.getvalue()
+
+
+def _latex(shown: pd.DataFrame, caption: str | None) -> str:
+    """The table as shown, in LaTeX with booktabs rules (\\toprule, \\midrule, \\bottomrule),
+    the country's total set off by a rule."""
+    from pandas.io.formats.style import Styler
+
+    frame = shown.copy()
+    styler = Styler(frame).format(escape="latex").format_index(escape="latex", axis=0)
+    styler = styler.format_index(escape="latex", axis=1)
+    if frame.index.name:
+        styler = styler.format_index_names(escape="latex", axis=0)
+    options = {"hrules": True, "column_format": "l" * frame.index.nlevels + "r" * frame.shape[1]}
+    if caption:
+        from pandas.io.formats.style_render import _escape_latex
+
+        options.update(caption=_escape_latex(caption), position_float="centering")
+    text = styler.to_latex(**options)
+    lines = text.splitlines()
+    for row in reversed(_national_rows(frame.index)):
+        # the total's row is the (row + 1)-th line after \midrule
+        start = next(i for i, line in enumerate(lines) if line.strip() == "\\midrule")
+        at = start + 1 + row
+        if row > 0 and lines[at - 1].strip() != "\\midrule":
+            lines.insert(at, "\\midrule")
+    return "\n".join(lines) + "\n"
+
+
+def table_downloads(styler) -> dict:
+    r"""A shown table as files to download: ``csv`` (the numbers, full precision, UTF-8),
+    ``xlsx`` (the same numbers, base64) and ``tex`` (the table as shown, LaTeX with
+    booktabs), with the headers and row names a reader sees.
+
+    >>> t = format_table(pd.DataFrame({"ict_lq": [1.4249, 0.5]}, index=["almaty_city", "akmola"]))
+    >>> files = table_downloads(t)
+    >>> print(files["csv"].splitlines()[1])
+    Almaty city,1.4249
+    >>> r"\toprule" in files["tex"] and "Almaty city & 1.42" in files["tex"]
+    True
+    """
+    import base64
+
+    numbers, shown = _frame_for_export(styler)
+    return {"csv": numbers.to_csv(lineterminator="\n"),
+            "xlsx": base64.b64encode(_xlsx_bytes(numbers)).decode("ascii"),
+            "tex": _latex(shown, styler.caption)}
+
+
+class SplitTable:
+    """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`);
+    its downloads hold the whole table (``whole``)."""
+
+    def __init__(self, parts: list, whole=None):
         self.parts = parts
+        self.whole = whole
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/html": self.to_html(), "text/plain": repr(self)}
+        if self.whole is not None:
+            bundle[TABLE_MIME] = table_downloads(self.whole)
+        return bundle
 
     def to_html(self) -> str:
         return "\n".join(part.to_html() for part in self.parts)
@@ -718,7 +831,7 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
         parts = [_styler(shown.iloc[:, start:start + max_columns], formatters,
                          caption if start == 0 else None, text)
                  for start in range(0, shown.shape[1], max_columns)]
-        return SplitTable(parts)
+        return SplitTable(parts, whole=_styler(shown, formatters, caption, text))
     return _styler(shown, formatters, caption, text)
 
 
@@ -737,6 +850,12 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
             {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
             overwrite=False)
     styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
+    for row in _national_rows(frame.index):
+        # the country's total is not one of the regions: a rule sets it off
+        side = "border-top" if row > 0 else "border-bottom"
+        styler = styler.set_table_styles(
+            [{"selector": f"th.row{row}, td.row{row}", "props": f"{side}: 1.5px solid #333;"}],
+            overwrite=False)
     if caption:
         styler = styler.set_caption(caption)
     # pandas gives each Styler a random id for its CSS; one derived from the table keeps a
