@@ -659,15 +659,16 @@ def _latex(shown: pd.DataFrame, caption: str | None) -> str:
     the country's total set off by a rule."""
     from pandas.io.formats.style import Styler
 
+    from pandas.io.formats.style_render import _escape_latex
+
     frame = shown.copy()
+    if frame.index.nlevels == 1 and frame.columns.nlevels == 1 and frame.index.name:
+        # "Region" heads the row names in the header row, not in a row of its own
+        frame = frame.rename_axis(index=None, columns=_escape_latex(str(frame.index.name)))
     styler = Styler(frame).format(escape="latex").format_index(escape="latex", axis=0)
     styler = styler.format_index(escape="latex", axis=1)
-    if frame.index.name:
-        styler = styler.format_index_names(escape="latex", axis=0)
     options = {"hrules": True, "column_format": "l" * frame.index.nlevels + "r" * frame.shape[1]}
     if caption:
-        from pandas.io.formats.style_render import _escape_latex
-
         options.update(caption=_escape_latex(caption), position_float="centering")
     text = styler.to_latex(**options)
     lines = text.splitlines()
