@@ -666,7 +666,12 @@ def _latex(shown: pd.DataFrame, caption: str | None) -> str:
         # "Region" heads the row names in the header row, not in a row of its own
         frame = frame.rename_axis(index=None, columns=_escape_latex(str(frame.index.name)))
     styler = Styler(frame).format(escape="latex").format_index(escape="latex", axis=0)
-    styler = styler.format_index(escape="latex", axis=1)
+
+    def header(text):  # escaped first; the unit on a second line
+        label, unit = _label_and_unit(str(text))
+        return f"\\shortstack[r]{{{label}\\\\{unit}}}" if unit else label
+
+    styler = styler.format_index(header, escape="latex", axis=1)
     options = {"hrules": True, "column_format": "l" * frame.index.nlevels + "r" * frame.shape[1]}
     if caption:
         options.update(caption=_escape_latex(caption), position_float="centering")
@@ -836,6 +841,37 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     return _styler(shown, formatters, caption, text)
 
 
+def _label_and_unit(header: str) -> tuple[str, str]:
+    """A header "label (unit)" as its two parts; ("header", "") without a unit.
+
+    >>> _label_and_unit("ICT (section J) share of national GVA (% of national ICT GVA)")
+    ('ICT (section J) share of national GVA', '(% of national ICT GVA)')
+    >>> _label_and_unit("Rank"), _label_and_unit("Growth (%, nominal)")
+    (('Rank', ''), ('Growth', '(%, nominal)'))
+    """
+    if header.endswith(")") and " (" in header:
+        depth = 0
+        for i in range(len(header) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(header[i], 0)
+            if depth == 0:
+                label = header[:i].rstrip()
+                if label and header[i - 1] == " ":
+                    return label, header[i:]
+                break
+    return header, ""
+
+
+def _html_header(value) -> str:
+    """A column header as HTML: the words, and the unit on a second line."""
+    import html
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return NO_DATA
+    label, unit = _label_and_unit(str(value))
+    return html.escape(label, quote=False) + (f" <br>{html.escape(unit, quote=False)}"
+                                              if unit else "")
+
+
 def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
     if frame.index.nlevels == 1 and frame.columns.nlevels == 1 and frame.index.name \
             and frame.columns.name is None:
@@ -850,7 +886,7 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
         styler = styler.set_table_styles(
             {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
             overwrite=False)
-    styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
+    styler = styler.format_index(_html_header, axis=1)
     for row in _national_rows(frame.index):
         # the country's total is not one of the regions: a rule sets it off
         side = "border-top" if row > 0 else "border-bottom"
