@@ -53,10 +53,18 @@ __all__ = [
     "small_text",
     "table_downloads",
     "TABLE_MIME",
+    "MINUS",
+    "PERCENT",
+    "typeset_sign",
 ]
 
 #: What a missing value reads as, in tables and on maps.
 NO_DATA = "no data"
+
+#: The minus sign of a negative number (U+2212), never the hyphen-minus.
+MINUS = "\u2212"
+#: What follows a number in per cent: a thin space (U+2009), then "%".
+PERCENT = "\u2009%"
 
 #: The smallest text size, in points at display size, any figure of the suite may carry.
 MIN_TEXT_PT = 9.0
@@ -279,11 +287,13 @@ class NumberFormat:
     ``kind`` is ``"number"`` (thousands separators, ``decimals`` fixed), ``"percent"`` (a share
     0-1 shown as %), ``"rank"`` (an integer; ties keep the lowest), ``"bool"`` (✓ / —),
     ``"text"`` (as is) or ``"threshold"`` (a number where ``inf`` means "no cut above").
+    ``signed``: a change, whose gains read with "+" ("+3.0", "−1.2").
     """
 
     kind: str = "number"
     decimals: int = 2
     unit: str = ""
+    signed: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ("number", "percent", "rank", "bool", "text", "threshold"):
@@ -305,7 +315,7 @@ FORMATS: dict[str, NumberFormat] = {
     "labour_productivity": NumberFormat("number", 0, "thousand KZT per employed person"),
     "grp_per_capita": NumberFormat("number", 0, "thousand KZT per person"),
     "ict_lq_grp": NumberFormat("number", 2, "LQ, 1 = national"),
-    "ict_growth": NumberFormat("number", 1, "% a year"),
+    "ict_growth": NumberFormat("number", 1, "% a year", signed=True),
     "manufacturing_share": NumberFormat("percent", 1, "% of GRP"),
     "rd_intensity": NumberFormat("number", 3, "% of GRP"),
     "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
@@ -354,7 +364,7 @@ def number_format(spec=None, name=None) -> NumberFormat | None:
     show an indicator alike (a share as %, with the table's unit).
 
     >>> number_format(name="ict_share")
-    NumberFormat(kind='percent', decimals=2, unit='% of national ICT GVA')
+    NumberFormat(kind='percent', decimals=2, unit='% of national ICT GVA', signed=False)
     >>> number_format("number:3", name="ict_share").kind, number_format(name="my_ratio")
     ('number', None)
     """
@@ -373,8 +383,8 @@ def format_value(value, spec="number:2") -> str:
     ``"number:N"`` / ``"percent:N"`` / ``"threshold:N"`` or a :class:`NumberFormat`.  Missing
     values read "no data"; infinity reads "∞" ("no cut above" for a threshold).
 
-    >>> format_value(8650.34, "it_production"), format_value(0.5052, "ksi")
-    ('8,650.3', '50.5 %')
+    >>> print(format_value(8650.34, "it_production"), format_value(0.5052, "ksi"), sep="; ")
+    8,650.3; 50.5 %
     >>> format_value(1.4249, "ict_lq"), format_value(10.0, "rank"), format_value(True, "bool")
     ('1.42', '10', '✓')
     >>> format_value(float("nan"), "ict_lq"), format_value(float("inf")), format_value(
@@ -385,8 +395,16 @@ def format_value(value, spec="number:2") -> str:
 
     A value that is not zero never reads as one:
 
-    >>> format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"), format_value(0.0)
-    ('< 0.01 %', '> −0.01', '0.00')
+    >>> print(format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"),
+    ...       format_value(0.0), sep="; ")
+    < 0.01 %; > −0.01; 0.00
+
+    Minus is "−" (U+2212), a gain reads "+" in a format of changes, % follows a thin space:
+
+    >>> format_value(-0.0164, "number:3"), format_value(3.04, "ict_growth")
+    ('−0.016', '+3.0')
+    >>> format_value(0.5052, "ksi") == "50.5\u2009%"
+    True
     """
     fmt = _as_format(spec)
     if value is None or value is pd.NA or value is pd.NaT:
@@ -413,15 +431,29 @@ def format_value(value, spec="number:2") -> str:
         return f"{int(math.floor(number)):d}"
     if fmt.kind == "text":
         return f"{number:,g}"
-    scaled, suffix = (number * 100, " %") if fmt.kind == "percent" else (number, "")
+    scaled, suffix = (number * 100, PERCENT) if fmt.kind == "percent" else (number, "")
     text = f"{scaled:,.{fmt.decimals}f}"
     if float(text.replace(",", "")) == 0:
         if abs(number) < 1e-12:  # zero, or a floating-point residue of one: no "-0.00"
             return f"{0.0:,.{fmt.decimals}f}{suffix}"
         # not zero, only smaller than the last decimal shown: never printed as a zero
         step = f"{10.0 ** -fmt.decimals:.{fmt.decimals}f}"
-        return f"< {step}{suffix}" if scaled > 0 else f"> −{step}{suffix}"
-    return text + suffix
+        return f"< {step}{suffix}" if scaled > 0 else f"> {MINUS}{step}{suffix}"
+    return typeset_sign(text, signed=fmt.signed) + suffix
+
+
+def typeset_sign(text: str, signed: bool = False) -> str:
+    """A formatted number with the minus sign a reader expects (U+2212, not a hyphen), and
+    with "+" before a gain when ``signed``.
+
+    >>> typeset_sign("-3.5"), typeset_sign("3.5", signed=True), typeset_sign("0.0", signed=True)
+    ('−3.5', '+3.5', '0.0')
+    """
+    if text.startswith("-"):
+        return MINUS + text[1:]
+    if signed and text[:1].isdigit() and float(text.replace(",", "")) != 0:
+        return "+" + text
+    return text
 
 
 def _names_for_ids(text: str) -> str:
@@ -654,6 +686,10 @@ def _xlsx_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
     return fixed.getvalue()
 
 
+_LATEX_CHARACTERS = {PERCENT[0]: "\\,", MINUS: "$-$", "≥": "$\\geq$", "≤": "$\\leq$",
+                     "×": "$\\times$", "≈": "$\\approx$", "✓": "yes", "∞": "$\\infty$"}
+
+
 def _latex(shown: pd.DataFrame, caption: str | None) -> str:
     """The table as shown, in LaTeX with booktabs rules (\\toprule, \\midrule, \\bottomrule),
     the country's total set off by a rule."""
@@ -676,6 +712,8 @@ def _latex(shown: pd.DataFrame, caption: str | None) -> str:
     if caption:
         options.update(caption=_escape_latex(caption), position_float="centering")
     text = styler.to_latex(**options)
+    for char, command in _LATEX_CHARACTERS.items():  # what pdfLaTeX reads without packages
+        text = text.replace(char, command)
     lines = text.splitlines()
     for row in reversed(_national_rows(frame.index)):
         # the total's row is the (row + 1)-th line after \midrule
