@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import shutil
 import urllib.parse
 import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -206,3 +208,57 @@ def test_the_explorers_picture_is_sharp_and_fits(executed, tmp_path_factory, bro
     finally:
         page.close()
     assert picture["width"] <= COLUMN_PX and picture["natural"] >= 2 * picture["width"] - 1
+
+
+class _Text(HTMLParser):
+    """What a reader of a report page reads: its text and the text of its <code> elements,
+    without styles, scripts, the header and the provenance footer (which names files and
+    commits on purpose)."""
+
+    HIDDEN = {"style", "script", "nav", "footer"}
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = self.code = 0
+        self.text, self.codes = [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.hidden += tag in self.HIDDEN
+        self.code += tag == "code"
+
+    def handle_endtag(self, tag):
+        self.hidden -= tag in self.HIDDEN
+        self.code -= tag == "code"
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.text.append(data)
+            if self.code:
+                self.codes.append(data)
+
+
+#: a hyphen-minus before a digit that is not inside a word or a range ("COVID-19",
+#: "2010-2016" are not minus signs)
+HYPHEN_MINUS = re.compile(r"(?<![\w\-–/.])-(?=\d)")
+#: an identifier as code writes it (indicator codes J_A, OD_GRP_PER_CAPITA, ict_lq)
+IDENTIFIER = re.compile(r"\b[A-Za-z][A-Za-z0-9]*_[A-Za-z0-9_]+\b")
+
+
+def _is_file_name(token: str, text: str) -> bool:
+    """A file the report cites as a source (data/official/README.md), not code."""
+    return bool(re.search(rf"[\w/.-]*{re.escape(token)}[\w-]*\.(md|csv|geojson|xlsx|ipynb)",
+                          text))
+
+
+@pytest.mark.parametrize("name", REPORTS)
+def test_report_text_has_minus_signs_and_no_code_names(name, executed, tmp_path_factory):
+    page = _Text()
+    page.feed(_page(executed, tmp_path_factory, "report", name).read_text(encoding="utf-8"))
+    text = " ".join(page.text)
+    hyphens = [text[max(0, m.start() - 30):m.end() + 10] for m in HYPHEN_MINUS.finditer(text)]
+    assert hyphens == [], f"{name}: a hyphen-minus for a minus sign: {hyphens[:5]}"
+    assert "`" not in text, f"{name}: a back-tick reaches the reader"
+    codes = sorted({t for t in IDENTIFIER.findall(text) if not _is_file_name(t, text)})
+    assert codes == [], f"{name}: code names in the text: {codes}"
+    assert not [c for c in page.codes if re.search(r"[(=_]", c)], \
+        f"{name}: code in the prose: {[c for c in page.codes if re.search(r'[(=_]', c)]}"
