@@ -70,8 +70,9 @@ EXIT_FAILED, EXIT_CANNOT_START = 1, 2
 RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
                      "ipykernel")
 #: one run's files (ipynb + html with embedded figures) for the free-space check at start when
-#: the output folder holds no report yet; notebook 09's report takes 2.6 MB
-_BYTES_PER_RUN = 6 * 2 ** 20
+#: the output folder holds no report yet; notebook 09's report takes 15 MB (each figure as a 2x
+#: PNG and an SVG, in the notebook and in the page)
+_BYTES_PER_RUN = 24 * 2 ** 20
 #: longest report name in bytes: file systems take 255, and the longest file written is
 #: ``.<name>.failed.tmp-<pid>.ipynb``
 _NAME_MAX_BYTES = 255 - len(".failed.tmp-4194304.ipynb") - 1
