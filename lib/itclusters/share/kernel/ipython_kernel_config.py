@@ -9,5 +9,6 @@ c.InlineBackend.figure_formats = {"retina", "svg"}
 # reads 9 pt on the page
 c.InlineBackend.print_figure_kwargs = {"bbox_inches": "tight", "pad_inches": 0.1, "dpi": 192}
 # SVG element ids from a constant, not from a random salt: a report regenerated from the same
-# inputs is byte-identical
-c.InlineBackend.rc = {"svg.hashsalt": "itclusters"}
+# inputs is byte-identical (set at start: the inline backend's own rc is not applied when the
+# backend comes from MPLBACKEND; nothing is added to the notebook's namespace)
+c.IPKernelApp.exec_lines = ["__import__('matplotlib').rcParams['svg.hashsalt'] = 'itclusters'"]
