@@ -270,7 +270,8 @@ def test_the_open_data_composites_state_the_units_their_tables_show():
     import html
 
     shown = html.unescape(format_table(raw.xs(2016, level="year", drop_level=False)).to_html())
-    assert "OD_ICT_INTENSITY <br>(% of the region's GVA)" in shown  # the unit on a second line
+    # a name, not the code; the unit on a second line
+    assert "ICT (section J) share of the region's GVA <br>(% of the region's GVA)" in shown
     assert f">{format_value(raw.loc[('almaty_city', 2016), 'OD_ICT_INTENSITY'], 'percent:2')}<" \
         in shown  # 4.93 %
 

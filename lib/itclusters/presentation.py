@@ -519,11 +519,17 @@ def column_header(code: str, spec=None) -> str:
     >>> column_header("IT production", "number:1")
     'IT production'
     """
-    from .catalogue import INDICATORS
+    from .catalogue import INDICATORS, OPEN_DATA_INDICATORS
 
     fmt = _as_format(spec) if spec is not None else FORMATS.get(code)
     unit = fmt.unit if fmt is not None else ""
-    label = INDICATORS[code].label if code in INDICATORS else str(code)
+    if code in INDICATORS:
+        label = INDICATORS[code].label
+    elif code in OPEN_DATA_INDICATORS.index:  # the open-data composite's leaves: a name, no code
+        name = OPEN_DATA_INDICATORS.loc[code, "name"]
+        label = name[0].upper() + name[1:]
+    else:
+        label = str(code)
     return f"{label} ({unit})" if unit and unit not in label else label
 
 
