@@ -168,6 +168,8 @@ def executed(tmp_path_factory):
     import papermill as pm
     from filelock import FileLock
 
+    from itclusters.reports import kernel_manager_class
+
     folder = _cache_dir(tmp_path_factory)
 
     def execute(nb, out: Path, parameters: dict, cwd: Path):
@@ -176,8 +178,10 @@ def executed(tmp_path_factory):
                 source = out.with_suffix(".in.ipynb")
                 nbformat.write(_with_measurements(nb), source)
                 partial = out.with_suffix(".partial.ipynb")
+                # the reports' kernels: figures recorded as they are in a report (2x PNG + SVG)
                 pm.execute_notebook(str(source), str(partial), parameters=parameters,
-                                    kernel_name="python3", progress_bar=False, cwd=str(cwd))
+                                    kernel_name="python3", progress_bar=False, cwd=str(cwd),
+                                    kernel_manager_class=kernel_manager_class())
                 partial.replace(out)  # only a notebook that ran to the end is shared
         return _without_measurements(nbformat.read(out, as_version=4))
 

@@ -588,39 +588,66 @@ def test_large_numbers_read_with_thousands_separators(name, request):
         assert "million KZT" in text, f"no unit in the table:\n{text}"
 
 
-def test_a_report_figure_keeps_its_size_on_a_phone(playwright, tmp_path):
-    # a figure drawn 900 px wide for 9 pt text: on a 390 px screen its box scrolls sideways,
-    # the figure is not shrunk to 4 px text, and the page itself does not scroll
+def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(playwright,
+                                                                             tmp_path):
+    # a figure as a report's kernel records it (a PNG of twice its CSS width of 864 px, and
+    # its SVG): at 1280 px it is shown at its CSS size, at 390 px it scales to the column with
+    # its proportions; a table wider than the phone scrolls in its own box, which says so
     import base64
     import io
 
     import matplotlib
     import nbformat
+    import pandas as pd
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    from itclusters.presentation import format_table
     from itclusters.reports import offline_html
 
     figure = Figure(figsize=(9, 3), dpi=100)
     figure.text(0.5, 0.5, "nine points", fontsize=9)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    cell = nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
-        "display_data", {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"),
-                         "text/plain": "<Figure>"})])
+    png, svg = io.BytesIO(), io.StringIO()
+    figure.savefig(png, format="png", dpi=192)
+    figure.savefig(svg, format="svg")
+    table = format_table(pd.DataFrame({f"a long column header {i}": [1234.5, 2.25]
+                                       for i in range(6)}, index=["almaty_city", "astana"]))
+    bundle = table._repr_mimebundle_()
+    cells = [nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
+        "display_data", {"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
+                         "image/svg+xml": svg.getvalue(), "text/plain": "<Figure>"},
+        metadata={"image/png": {"width": 864, "height": 288}})]),
+        nbformat.v4.new_code_cell("table", outputs=[nbformat.v4.new_output(
+            "display_data", bundle)])]
     page_file = tmp_path / "report.html"
-    page_file.write_bytes(offline_html(nbformat.v4.new_notebook(cells=[cell]), "A report"))
+    page_file.write_bytes(offline_html(nbformat.v4.new_notebook(cells=cells), "A report"))
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=CHROMIUM_ARGS)
+    shown = {}
     try:
-        page = browser.new_page(viewport={"width": 390, "height": 844})
-        page.goto(page_file.as_uri())
-        shown = page.evaluate("""() => { const i = document.querySelector('img');
-            return {natural: i.naturalWidth, width: i.getBoundingClientRect().width,
-                    page: document.documentElement.scrollWidth,
-                    client: document.documentElement.clientWidth}; }""")
+        for width in (1280, 390):
+            page = browser.new_page(viewport={"width": width, "height": 844})
+            page.goto(page_file.as_uri())
+            page.wait_for_load_state("load")
+            shown[width] = page.evaluate("""() => {
+                const i = document.querySelector('.jp-RenderedImage img');
+                const r = i.getBoundingClientRect();
+                const box = document.querySelector('table').closest('.jp-OutputArea-output');
+                return {natural: i.naturalWidth, width: r.width, height: r.height,
+                        page: document.documentElement.scrollWidth,
+                        client: document.documentElement.clientWidth,
+                        wide: box.scrollWidth > box.clientWidth,
+                        cue: getComputedStyle(box, '::before').content,
+                        svg: document.querySelector('a.itc-download-svg').download,
+                        csv: document.querySelector('a.itc-download-csv').download}; }""")
+            page.close()
     finally:
         browser.close()
-    assert shown["natural"] == 900 and abs(shown["width"] - 900) < 1, shown
-    assert shown["page"] <= shown["client"], shown
+    assert shown[1280]["natural"] == 1728 and shown[1280]["width"] == pytest.approx(864, abs=1)
+    assert shown[1280]["wide"] is False and shown[1280]["cue"] == "none", shown[1280]
+    phone = shown[390]
+    assert phone["width"] < phone["client"] <= 390 and phone["page"] <= phone["client"], phone
+    assert phone["height"] == pytest.approx(phone["width"] / 3, abs=1), phone  # proportions
+    assert phone["wide"] and "scroll sideways" in phone["cue"], phone
+    assert phone["svg"] == "a-report-figure-1.svg" and phone["csv"] == "a-report-table-1.csv"

@@ -20,7 +20,7 @@ from itclusters.presentation import FORMATS, column_header, format_value  # noqa
 
 #: Every indicator the tables show as % and where the maps find it.
 PERCENT_CODES = sorted(c for c, f in FORMATS.items() if f.kind == "percent" and c in INDICATORS)
-_LABEL = re.compile(r"≤ (?P<hi>[\d,.]+) %|(?P<lo>[\d,.]+) % – (?P<hi2>[\d,.]+) %")
+_LABEL = re.compile(r"≤ (?P<hi>[\d,.]+)\u2009%|(?P<lo>[\d,.]+)\u2009% – (?P<hi2>[\d,.]+)\u2009%")
 
 
 @pytest.fixture(autouse=True)
@@ -95,7 +95,7 @@ def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
     labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
     _assert_reads_as_percent(labels, classes.bins, float(one_year.min()))
     # the largest value reads as in the table (same unit, one decimal or more)
-    assert format_value(one_year.max(), code).endswith(" %")
+    assert format_value(one_year.max(), code).endswith("\u2009%")
     unit = _unit_line(legend.get_title().get_text())
     assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
 
@@ -143,7 +143,7 @@ def test_recolour_keeps_the_table_format(panels):
     ax = choropleth(plain, year=2010, fmt="ict_share")
     recolour(ax, plain, year=2016)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert all(label.endswith(" %") for label in labels)
+    assert all(label.endswith("\u2009%") for label in labels)
 
 
 @pytest.mark.slow
@@ -164,9 +164,9 @@ def test_a_format_can_be_given_or_kept_plain(panels):
     share = panels["article"]["ict_share"].xs(2016, level="year")
     bins = [0.01, 0.02, 0.6]
     named = classify(share, "user_defined", bins=bins).labels
-    assert named == ["≤ 1.00 %", "1.00 % – 2.00 %", "2.00 % – 60.00 %"]  # the table's 2 decimals
+    assert named == ["≤ 1.00\u2009%", "1.00\u2009% – 2.00\u2009%", "2.00\u2009% – 60.00\u2009%"]  # the table's 2 decimals
     assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:2").labels == named
-    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "≤ 1.0 %"
+    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "≤ 1.0\u2009%"
     # fractions on request, and for a column no table knows
     plain = ["≤ 0.010", "0.010 – 0.020", "0.020 – 0.600"]
     assert classify(share, "user_defined", bins=bins, fmt="number:3").labels == plain
@@ -270,7 +270,8 @@ def test_the_open_data_composites_state_the_units_their_tables_show():
     import html
 
     shown = html.unescape(format_table(raw.xs(2016, level="year", drop_level=False)).to_html())
-    assert "OD_ICT_INTENSITY (% of the region's GVA)" in shown
+    # a name, not the code; the unit on a second line
+    assert "ICT (section J) share of the region's GVA <br>(% of the region's GVA)" in shown
     assert f">{format_value(raw.loc[('almaty_city', 2016), 'OD_ICT_INTENSITY'], 'percent:2')}<" \
         in shown  # 4.93 %
 
@@ -281,7 +282,7 @@ def test_a_smallest_value_that_would_read_as_zero_opens_the_first_class():
     share = indicator_panel()["it_share"].xs(2012, level="year").dropna()
     assert share.min() < 0.00005  # reads "0.00 %" (the table: "< 0.01 %")
     labels = classify(share, "quantiles").labels
-    assert labels[0] == "≤ 0.03 %"
+    assert labels[0] == "≤ 0.03\u2009%"
     numbers = [n for label in labels for n in re.findall(r"[\d,]+\.\d+", label)]
     assert numbers and all(len(n.split(".")[1]) == FORMATS["it_share"].decimals for n in numbers)
     assert "0.00" not in numbers

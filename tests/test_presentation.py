@@ -49,8 +49,8 @@ def test_every_catalogue_indicator_has_a_format(panel):
 
 def test_formats_per_indicator():
     assert format_value(8650.3449, "it_production") == "8,650.3"
-    assert format_value(0.50523, "ksi") == "50.5 %"
-    assert format_value(0.000412, "it_share") == "0.04 %"
+    assert format_value(0.50523, "ksi") == "50.5\u2009%"
+    assert format_value(0.000412, "it_share") == "0.04\u2009%"
     assert format_value(1.0, "ict_lq") == "1.00"
     assert format_value(1_234_567.8, "grp_per_capita") == "1,234,568"
     assert format_value(0.41149, "krugman") == "0.411"
@@ -59,9 +59,9 @@ def test_formats_per_indicator():
     assert format_value(False, "bool") == "—" and format_value(np.True_, "bool") == "✓"
     # a value that is not zero never reads as one; zero (or float residue) never as "-0.00"
     assert format_value(-0.0001, "number:2") == "> −0.01"
-    assert format_value(0.00004, "ict_share") == "< 0.01 %"
+    assert format_value(0.00004, "ict_share") == "< 0.01\u2009%"
     assert format_value(0.4, "integer") == "< 1"
-    assert format_value(-1e-17, "number:2") == "0.00" and format_value(0.0, "ict_share") == "0.00 %"
+    assert format_value(-1e-17, "number:2") == "0.00" and format_value(0.0, "ict_share") == "0.00\u2009%"
     with pytest.raises(ValueError, match="unknown format 'pct'"):
         format_value(1.0, "pct")
 
@@ -193,3 +193,48 @@ def test_row_headers_wrap_instead_of_running_over_the_values():
              re.findall(r"#T_\w+ ([^{]*)\{([^}]*)\}", html)}
     assert "max-width: 16em" in rules["th"]
     assert "nowrap" not in rules["th.row_heading"]
+
+
+# --- downloads of a table (issue 22, item 4) ---------------------------------------------------
+
+def _shown_with_total():
+    from itclusters.today import REPUBLIC
+
+    frame = pd.DataFrame({"ict_lq": [3.8123, 1.4249, 0.3], "ict_share": [0.58, 0.29, 1.0]},
+                         index=["Almaty city", "Astana", REPUBLIC])
+    frame.index.name = "Region"
+    return format_table(frame, caption="ICT in 2025: 50 % and more")
+
+
+def test_a_table_downloads_as_csv_xlsx_and_booktabs_latex_with_the_total_set_off():
+    import base64
+    import io
+
+    import openpyxl
+
+    from itclusters.presentation import TABLE_MIME, table_downloads
+
+    table = _shown_with_total()
+    files = table_downloads(table)
+    assert table._repr_mimebundle_()[TABLE_MIME] == files
+    csv = pd.read_csv(io.StringIO(files["csv"]), index_col=0)
+    assert list(csv.index) == ["Almaty city", "Astana", "Republic of Kazakhstan"]
+    assert csv.iloc[0, 0] == 3.8123  # the numbers, not their display
+    assert list(csv.columns) == [column_header("ict_lq"), column_header("ict_share")]
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(files["xlsx"]))).active
+    assert [c.value for c in sheet[2]] == ["Almaty city", 3.8123, 0.58]
+    tex = files["tex"].splitlines()
+    assert tex[tex.index(r"\toprule") + 2] == r"\midrule"  # header, rule, the regions
+    total = next(i for i, line in enumerate(tex) if line.startswith("Republic of Kazakhstan"))
+    assert tex[total - 1] == r"\midrule" and tex[total + 1] == r"\bottomrule"
+    assert r"Almaty city & 3.81 & 58.00\,\% \\" in files["tex"]  # as shown, escaped for LaTeX
+    assert r"\caption{ICT in 2025: 50 \% and more}" in files["tex"]
+    # the same table downloads as the same bytes (no clock in the workbook)
+    assert table_downloads(_shown_with_total()) == files
+
+
+def test_the_total_row_of_a_table_is_set_off_by_a_rule():
+    style = _shown_with_total().to_html().split("</style>")[0]
+    for cell in ("th", "td"):
+        assert re.search(rf"{cell}\.row2 \{{\s*border-top: 1.5px solid", style), style
+    assert "row1" not in style and "row0" not in style  # the regions have no rule

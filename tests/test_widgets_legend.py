@@ -12,7 +12,7 @@ from itclusters.catalogue import indicator_panel  # noqa: E402
 from itclusters.presentation import FORMATS  # noqa: E402
 from itclusters.widgets import Explorer, static_explorer  # noqa: E402
 
-_LABEL = re.compile(r"(?P<lo>[\d,.]+) % – (?P<hi>[\d,.]+) %")
+_LABEL = re.compile(r"(?P<lo>[\d,.]+)\u2009% – (?P<hi>[\d,.]+)\u2009%")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +60,7 @@ def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
                                      float(panel["ict_share"].xs(2016, level="year").min()))
             # the legend's unit is the table's header unit
             assert title[0] == _header_unit(w) == FORMATS["ict_share"].unit
-            assert all(re.sub(r"<[^>]+>", "", cell).endswith(" %") for _, _, cell in
+            assert all(re.sub(r"<[^>]+>", "", cell).endswith("\u2009%") for _, _, cell in
                        [re.findall(r"<td[^>]*>(.*?)</td>", row)
                         for row in w.table.value.split("<tr>")[2:]])
         # another indicator: plain numbers again, with that table's unit
@@ -82,7 +82,7 @@ def test_static_explorer_of_shares_reads_percent():
         (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
         legend = legend_ax.get_legend()
         labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
-        assert labels and all(label.endswith(" %") for label in labels)
+        assert labels and all(label.endswith("\u2009%") for label in labels)
         assert legend.get_title().get_text().split("\n")[0] == FORMATS["manufacturing_share"].unit
     finally:
         plt.close(fig)

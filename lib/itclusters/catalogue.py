@@ -135,7 +135,7 @@ INDICATORS.update({i.code: i for i in (
               note="full precision 2010-2016, two decimals from 2017",
               definition="Spending on research and development in the region, as a percentage of the "
               "region's gross product."),
-    Indicator("rd_per_employed", "R&D expenditure per employed person (the article's J_A)",
+    Indicator("rd_per_employed", "R&D expenditure per employed person (the article's R&D indicator)",
               "KZT per employed person", "Bureau of National Statistics: SDG 9.5.1, GRP, "
               "employment; computed",
               note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017",

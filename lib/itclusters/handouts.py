@@ -137,10 +137,10 @@ def _execute(nb, cwd: Path, timeout: int):
     return nb
 
 
-def _html(nb, title: str) -> bytes:
+def _html(nb, title: str, stem: str) -> bytes:
     from .reports import offline_html  # the reports' offline page: no CDN scripts
 
-    return offline_html(nb, title, exclude_input=False)
+    return offline_html(nb, title, exclude_input=False, stem=stem)
 
 
 def _write(path: Path, data: bytes) -> None:
@@ -176,7 +176,7 @@ def build_handouts(seminar_dir: str | os.PathLike | None = None,
                 raise RuntimeError(f"{path.name} ({kind} copy) failed: {err}") from err
             label = title if kind == "student" else f"{title} (with solutions)"
             target = out_dir / kind / f"{path.stem}.html"
-            _write(target, _html(copy_, label))
+            _write(target, _html(copy_, label, f"{path.stem}-{kind}"))
             written.append(target)
     return written
 

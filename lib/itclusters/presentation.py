@@ -51,10 +51,20 @@ __all__ = [
     "ranking_table",
     "findings",
     "small_text",
+    "table_downloads",
+    "TABLE_MIME",
+    "MINUS",
+    "PERCENT",
+    "typeset_sign",
 ]
 
 #: What a missing value reads as, in tables and on maps.
 NO_DATA = "no data"
+
+#: The minus sign of a negative number (U+2212), never the hyphen-minus.
+MINUS = "\u2212"
+#: What follows a number in per cent: a thin space (U+2009), then "%".
+PERCENT = "\u2009%"
 
 #: The smallest text size, in points at display size, any figure of the suite may carry.
 MIN_TEXT_PT = 9.0
@@ -277,11 +287,13 @@ class NumberFormat:
     ``kind`` is ``"number"`` (thousands separators, ``decimals`` fixed), ``"percent"`` (a share
     0-1 shown as %), ``"rank"`` (an integer; ties keep the lowest), ``"bool"`` (✓ / —),
     ``"text"`` (as is) or ``"threshold"`` (a number where ``inf`` means "no cut above").
+    ``signed``: a change, whose gains read with "+" ("+3.0", "−1.2").
     """
 
     kind: str = "number"
     decimals: int = 2
     unit: str = ""
+    signed: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in ("number", "percent", "rank", "bool", "text", "threshold"):
@@ -303,7 +315,7 @@ FORMATS: dict[str, NumberFormat] = {
     "labour_productivity": NumberFormat("number", 0, "thousand KZT per employed person"),
     "grp_per_capita": NumberFormat("number", 0, "thousand KZT per person"),
     "ict_lq_grp": NumberFormat("number", 2, "LQ, 1 = national"),
-    "ict_growth": NumberFormat("number", 1, "% a year"),
+    "ict_growth": NumberFormat("number", 1, "% a year", signed=True),
     "manufacturing_share": NumberFormat("percent", 1, "% of GRP"),
     "rd_intensity": NumberFormat("number", 3, "% of GRP"),
     "rd_per_employed": NumberFormat("number", 0, "KZT per employed person"),
@@ -352,7 +364,7 @@ def number_format(spec=None, name=None) -> NumberFormat | None:
     show an indicator alike (a share as %, with the table's unit).
 
     >>> number_format(name="ict_share")
-    NumberFormat(kind='percent', decimals=2, unit='% of national ICT GVA')
+    NumberFormat(kind='percent', decimals=2, unit='% of national ICT GVA', signed=False)
     >>> number_format("number:3", name="ict_share").kind, number_format(name="my_ratio")
     ('number', None)
     """
@@ -371,8 +383,8 @@ def format_value(value, spec="number:2") -> str:
     ``"number:N"`` / ``"percent:N"`` / ``"threshold:N"`` or a :class:`NumberFormat`.  Missing
     values read "no data"; infinity reads "∞" ("no cut above" for a threshold).
 
-    >>> format_value(8650.34, "it_production"), format_value(0.5052, "ksi")
-    ('8,650.3', '50.5 %')
+    >>> print(format_value(8650.34, "it_production"), format_value(0.5052, "ksi"), sep="; ")
+    8,650.3; 50.5 %
     >>> format_value(1.4249, "ict_lq"), format_value(10.0, "rank"), format_value(True, "bool")
     ('1.42', '10', '✓')
     >>> format_value(float("nan"), "ict_lq"), format_value(float("inf")), format_value(
@@ -383,8 +395,16 @@ def format_value(value, spec="number:2") -> str:
 
     A value that is not zero never reads as one:
 
-    >>> format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"), format_value(0.0)
-    ('< 0.01 %', '> −0.01', '0.00')
+    >>> print(format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"),
+    ...       format_value(0.0), sep="; ")
+    < 0.01 %; > −0.01; 0.00
+
+    Minus is "−" (U+2212), a gain reads "+" in a format of changes, % follows a thin space:
+
+    >>> format_value(-0.0164, "number:3"), format_value(3.04, "ict_growth")
+    ('−0.016', '+3.0')
+    >>> format_value(0.5052, "ksi") == "50.5\u2009%"
+    True
     """
     fmt = _as_format(spec)
     if value is None or value is pd.NA or value is pd.NaT:
@@ -411,15 +431,29 @@ def format_value(value, spec="number:2") -> str:
         return f"{int(math.floor(number)):d}"
     if fmt.kind == "text":
         return f"{number:,g}"
-    scaled, suffix = (number * 100, " %") if fmt.kind == "percent" else (number, "")
+    scaled, suffix = (number * 100, PERCENT) if fmt.kind == "percent" else (number, "")
     text = f"{scaled:,.{fmt.decimals}f}"
     if float(text.replace(",", "")) == 0:
         if abs(number) < 1e-12:  # zero, or a floating-point residue of one: no "-0.00"
             return f"{0.0:,.{fmt.decimals}f}{suffix}"
         # not zero, only smaller than the last decimal shown: never printed as a zero
         step = f"{10.0 ** -fmt.decimals:.{fmt.decimals}f}"
-        return f"< {step}{suffix}" if scaled > 0 else f"> −{step}{suffix}"
-    return text + suffix
+        return f"< {step}{suffix}" if scaled > 0 else f"> {MINUS}{step}{suffix}"
+    return typeset_sign(text, signed=fmt.signed) + suffix
+
+
+def typeset_sign(text: str, signed: bool = False) -> str:
+    """A formatted number with the minus sign a reader expects (U+2212, not a hyphen), and
+    with "+" before a gain when ``signed``.
+
+    >>> typeset_sign("-3.5"), typeset_sign("3.5", signed=True), typeset_sign("0.0", signed=True)
+    ('−3.5', '+3.5', '0.0')
+    """
+    if text.startswith("-"):
+        return MINUS + text[1:]
+    if signed and text[:1].isdigit() and float(text.replace(",", "")) != 0:
+        return "+" + text
+    return text
 
 
 def _names_for_ids(text: str) -> str:
@@ -485,11 +519,17 @@ def column_header(code: str, spec=None) -> str:
     >>> column_header("IT production", "number:1")
     'IT production'
     """
-    from .catalogue import INDICATORS
+    from .catalogue import INDICATORS, OPEN_DATA_INDICATORS
 
     fmt = _as_format(spec) if spec is not None else FORMATS.get(code)
     unit = fmt.unit if fmt is not None else ""
-    label = INDICATORS[code].label if code in INDICATORS else str(code)
+    if code in INDICATORS:
+        label = INDICATORS[code].label
+    elif code in OPEN_DATA_INDICATORS.index:  # the open-data composite's leaves: a name, no code
+        name = OPEN_DATA_INDICATORS.loc[code, "name"]
+        label = name[0].upper() + name[1:]
+    else:
+        label = str(code)
     return f"{label} ({unit})" if unit and unit not in label else label
 
 
@@ -592,14 +632,137 @@ def _table_styler():
             caption = f"{self.caption}: " if self.caption else ""
             return f"<table: {caption}{rows} rows x {columns} columns>"
 
+        def _repr_mimebundle_(self, include=None, exclude=None):
+            # the HTML a notebook shows, and the table's downloads (the HTML report offers them
+            # beside the table); a notebook front end shows the HTML and ignores the rest
+            return {"text/html": self._repr_html_(), "text/plain": repr(self),
+                    TABLE_MIME: table_downloads(self)}
+
     return Table
 
 
-class SplitTable:
-    """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`)."""
+#: The mime type under which a table shown by :func:`format_table` carries its downloads
+#: (:func:`table_downloads`); the HTML export of the reports puts them beside the table.
+TABLE_MIME = "application/vnd.itclusters.table+json"
 
-    def __init__(self, parts: list):
+
+def _national_rows(index: pd.Index) -> list[int]:
+    """Positions of the rows that are the country's total, not a region."""
+    from .today import REPUBLIC
+
+    labels = [v[0] if isinstance(v, tuple) else v for v in index]
+    return [i for i, v in enumerate(labels) if isinstance(v, str) and v == REPUBLIC]
+
+
+def _frame_for_export(styler) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(numbers, text as shown) of a table: headers and row names as the reader sees them."""
+    data = styler.data.copy()
+    if data.columns.name is not None and data.index.name is None:
+        data.index.name, data.columns.name = data.columns.name, None
+    shown = pd.DataFrame(index=data.index, columns=data.columns, dtype=object)
+    funcs = getattr(styler, "_display_funcs", {})
+    for i in range(data.shape[0]):
+        for j in range(data.shape[1]):
+            value = data.iat[i, j]
+            func = funcs.get((i, j))
+            shown.iat[i, j] = func(value) if func is not None else (
+                NO_DATA if pd.isna(value) else str(value))
+    return data, shown
+
+
+def _xlsx_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
+    """The frame as an Excel workbook, byte-identical for an identical frame (no timestamps)."""
+    import io
+    import zipfile
+
+    raw = io.BytesIO()
+    with pd.ExcelWriter(raw, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as source, \
+            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # created/modified: the clock
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>2000-01-01T00:00:00Z", content)
+            info = zipfile.ZipInfo(item.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, content)
+    return fixed.getvalue()
+
+
+_LATEX_CHARACTERS = {PERCENT[0]: "\\,", MINUS: "$-$", "≥": "$\\geq$", "≤": "$\\leq$",
+                     "×": "$\\times$", "≈": "$\\approx$", "✓": "yes", "∞": "$\\infty$"}
+
+
+def _latex(shown: pd.DataFrame, caption: str | None) -> str:
+    """The table as shown, in LaTeX with booktabs rules (\\toprule, \\midrule, \\bottomrule),
+    the country's total set off by a rule."""
+    from pandas.io.formats.style import Styler
+
+    from pandas.io.formats.style_render import _escape_latex
+
+    frame = shown.copy()
+    if frame.index.nlevels == 1 and frame.columns.nlevels == 1 and frame.index.name:
+        # "Region" heads the row names in the header row, not in a row of its own
+        frame = frame.rename_axis(index=None, columns=_escape_latex(str(frame.index.name)))
+    styler = Styler(frame).format(escape="latex").format_index(escape="latex", axis=0)
+
+    def header(text):  # escaped first; the unit on a second line
+        label, unit = _label_and_unit(str(text))
+        return f"\\shortstack[r]{{{label}\\\\{unit}}}" if unit else label
+
+    styler = styler.format_index(header, escape="latex", axis=1)
+    options = {"hrules": True, "column_format": "l" * frame.index.nlevels + "r" * frame.shape[1]}
+    if caption:
+        options.update(caption=_escape_latex(caption), position_float="centering")
+    text = styler.to_latex(**options)
+    for char, command in _LATEX_CHARACTERS.items():  # what pdfLaTeX reads without packages
+        text = text.replace(char, command)
+    lines = text.splitlines()
+    for row in reversed(_national_rows(frame.index)):
+        # the total's row is the (row + 1)-th line after \midrule
+        start = next(i for i, line in enumerate(lines) if line.strip() == "\\midrule")
+        at = start + 1 + row
+        if row > 0 and lines[at - 1].strip() != "\\midrule":
+            lines.insert(at, "\\midrule")
+    return "\n".join(lines) + "\n"
+
+
+def table_downloads(styler) -> dict:
+    r"""A shown table as files to download: ``csv`` (the numbers, full precision, UTF-8),
+    ``xlsx`` (the same numbers, base64) and ``tex`` (the table as shown, LaTeX with
+    booktabs), with the headers and row names a reader sees.
+
+    >>> t = format_table(pd.DataFrame({"ict_lq": [1.4249, 0.5]}, index=["almaty_city", "akmola"]))
+    >>> files = table_downloads(t)
+    >>> print(files["csv"].splitlines()[1])
+    Almaty city,1.4249
+    >>> r"\toprule" in files["tex"] and "Almaty city & 1.42" in files["tex"]
+    True
+    """
+    import base64
+
+    numbers, shown = _frame_for_export(styler)
+    return {"csv": numbers.to_csv(lineterminator="\n"),
+            "xlsx": base64.b64encode(_xlsx_bytes(numbers)).decode("ascii"),
+            "tex": _latex(shown, styler.caption)}
+
+
+class SplitTable:
+    """A wide table shown as several narrower ones, each a ``Styler`` (see :func:`format_table`);
+    its downloads hold the whole table (``whole``)."""
+
+    def __init__(self, parts: list, whole=None):
         self.parts = parts
+        self.whole = whole
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        bundle = {"text/html": self.to_html(), "text/plain": repr(self)}
+        if self.whole is not None:
+            bundle[TABLE_MIME] = table_downloads(self.whole)
+        return bundle
 
     def to_html(self) -> str:
         return "\n".join(part.to_html() for part in self.parts)
@@ -718,8 +881,39 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
         parts = [_styler(shown.iloc[:, start:start + max_columns], formatters,
                          caption if start == 0 else None, text)
                  for start in range(0, shown.shape[1], max_columns)]
-        return SplitTable(parts)
+        return SplitTable(parts, whole=_styler(shown, formatters, caption, text))
     return _styler(shown, formatters, caption, text)
+
+
+def _label_and_unit(header: str) -> tuple[str, str]:
+    """A header "label (unit)" as its two parts; ("header", "") without a unit.
+
+    >>> _label_and_unit("ICT (section J) share of national GVA (% of national ICT GVA)")
+    ('ICT (section J) share of national GVA', '(% of national ICT GVA)')
+    >>> _label_and_unit("Rank"), _label_and_unit("Growth (%, nominal)")
+    (('Rank', ''), ('Growth', '(%, nominal)'))
+    """
+    if header.endswith(")") and " (" in header:
+        depth = 0
+        for i in range(len(header) - 1, -1, -1):
+            depth += {")": 1, "(": -1}.get(header[i], 0)
+            if depth == 0:
+                label = header[:i].rstrip()
+                if label and header[i - 1] == " ":
+                    return label, header[i:]
+                break
+    return header, ""
+
+
+def _html_header(value) -> str:
+    """A column header as HTML: the words, and the unit on a second line."""
+    import html
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return NO_DATA
+    label, unit = _label_and_unit(str(value))
+    return html.escape(label, quote=False) + (f" <br>{html.escape(unit, quote=False)}"
+                                              if unit else "")
 
 
 def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=()):
@@ -736,7 +930,13 @@ def _styler(frame: pd.DataFrame, formatters: dict, caption: str | None, text=())
         styler = styler.set_table_styles(
             {c: [{"selector": "td, th.col_heading", "props": "text-align: left;"}] for c in words},
             overwrite=False)
-    styler = styler.format_index(lambda v: NO_DATA if pd.isna(v) else str(v), axis=1)
+    styler = styler.format_index(_html_header, axis=1)
+    for row in _national_rows(frame.index):
+        # the country's total is not one of the regions: a rule sets it off
+        side = "border-top" if row > 0 else "border-bottom"
+        styler = styler.set_table_styles(
+            [{"selector": f"th.row{row}, td.row{row}", "props": f"{side}: 1.5px solid #333;"}],
+            overwrite=False)
     if caption:
         styler = styler.set_caption(caption)
     # pandas gives each Styler a random id for its CSS; one derived from the table keeps a

@@ -46,6 +46,7 @@ import html
 import itertools
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -69,8 +70,9 @@ EXIT_FAILED, EXIT_CANNOT_START = 1, 2
 RECORDED_PACKAGES = ("pandas", "geopandas", "matplotlib", "papermill", "numpy", "nbclient",
                      "ipykernel")
 #: one run's files (ipynb + html with embedded figures) for the free-space check at start when
-#: the output folder holds no report yet; notebook 09's report takes 2.6 MB
-_BYTES_PER_RUN = 6 * 2 ** 20
+#: the output folder holds no report yet; notebook 09's report takes 15 MB (each figure as a 2x
+#: PNG and an SVG, in the notebook and in the page)
+_BYTES_PER_RUN = 24 * 2 ** 20
 #: longest report name in bytes: file systems take 255, and the longest file written is
 #: ``.<name>.failed.tmp-<pid>.ipynb``
 _NAME_MAX_BYTES = 255 - len(".failed.tmp-4194304.ipynb") - 1
@@ -389,7 +391,11 @@ def _socket_folder() -> str | None:
 def kernel_manager_class():
     """Kernels talking over local (IPC) sockets: nothing listens on the network, and the kernel
     does not print its warning about unencrypted TCP into the batch's log.  Where no folder
-    takes a socket path short enough (a deep TMPDIR) kernels keep TCP."""
+    takes a socket path short enough (a deep TMPDIR) kernels keep TCP.
+
+    The kernels load :data:`KERNEL_CONFIG`: each figure is recorded as a PNG of twice the
+    pixels of its CSS size and as an SVG (the HTML export shows the one and offers the other
+    as a download)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class LocalKernelManager(AsyncKernelManager):
@@ -403,7 +409,16 @@ def kernel_manager_class():
                     folder, f"itclusters-kernel-{uuid.uuid4().hex[:12]}"))
             super().__init__(**kwargs)
 
+        def format_kernel_cmd(self, extra_arguments=None):
+            # figures as a 2x PNG with their CSS size, and an SVG for the vector download
+            return super().format_kernel_cmd([*(extra_arguments or []),
+                                              f"--config={KERNEL_CONFIG}"])
+
     return LocalKernelManager
+
+
+#: The IPython configuration of the kernels of reports and handouts: how figures are shown
+KERNEL_CONFIG = Path(__file__).resolve().parent / "share" / "kernel" / "ipython_kernel_config.py"
 
 
 @lru_cache(maxsize=1)
@@ -549,42 +564,128 @@ def _footer_html(record: dict) -> str:
         "</footer>")
 
 
-# the lab template without anything fetched from the network: no require.js, MathJax,
-# mermaid or widget manager from a CDN (the notebooks have no formulas, no diagrams, and
-# widgets are exported as their static pictures), plus the provenance footer
-_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
-{%- block html_head_css -%}
-<style>
-/* figures keep the size they are drawn for (no text under 9 pt): on a narrow screen a
-   figure's own box scrolls sideways, not the page */
-.jp-OutputArea-output { overflow-x: auto; }
-.jp-RenderedHTMLCommon img, .jp-RenderedImage img { max-width: none; }
-footer.itclusters-provenance { font-family: var(--jp-content-font-family); }
-/* the header of a report: back to the index, the notebook's other runs (itclusters.site) */
-nav.itclusters-nav { display: flex; flex-wrap: wrap; align-items: baseline; gap: .25em 1em;
-  padding: .5em 1em; border-bottom: 1px solid #ddd; background: #f6f7f9;
-  font: 15px/1.5 var(--jp-ui-font-family, system-ui, sans-serif); }
-nav.itclusters-nav a { color: #0b57d0; }
-nav.itclusters-nav ul { display: flex; flex-wrap: wrap; gap: .25em .9em; margin: 0; padding: 0;
-  list-style: none; }
-nav.itclusters-nav [aria-current] { font-weight: 600; color: inherit; text-decoration: none; }
-</style>
-{%- endblock html_head_css -%}
-{%- block body_header -%}
-<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
-{% if resources.itclusters_nav %}{{ resources.itclusters_nav }}{% endif %}
-<main>
-{%- endblock body_header -%}
-{% block body_footer %}
-</main>
-{{ resources.itclusters_footer }}
-</body>
-{% endblock body_footer %}
-"""
+#: The page of a report or handout: JupyterLab's HTML export, offline, with figure and table
+#: downloads, a screen and a print stylesheet (see the template's header)
+_TEMPLATE = Path(__file__).resolve().parent / "share" / "report" / "itclusters.html.j2"
+#: the mime type under which :func:`itclusters.presentation.format_table` hands its downloads
+TABLE_MIME = "application/vnd.itclusters.table+json"  # = presentation.TABLE_MIME (not imported:
+# the batch starts without the compute stack)
+#: which representation of an output the page shows: the 2x PNG of a figure before its SVG
+#: (the SVG is its download), a table's HTML before anything else
+_DISPLAY_PRIORITY = ["text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml",
+                     "text/latex", "text/plain"]
+_DOWNLOADS = (("csv", "text/csv", "CSV"),
+              ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               "Excel (XLSX)"),
+              ("tex", "application/x-tex", "LaTeX (booktabs)"))
+
+
+def _slug(text: str) -> str:
+    """A file-name stem from a title: letters, digits and dashes.
+
+    >>> _slug("IT poles today (year=2025)")
+    'it-poles-today-year-2025'
+    """
+    import re
+
+    return re.sub(r"[^0-9a-z]+", "-", text.casefold()).strip("-")[:80] or "report"
+
+
+_PATH_DATA = re.compile(r'( d=")([^"]*)(")')
+_LONG_DECIMAL = re.compile(r"(\d\.\d{2})\d+")
+
+
+def _compact_svg(svg: str) -> str:
+    """The SVG with its path coordinates cut to hundredths of a point (a 3,600th of an inch;
+    matplotlib writes millionths), a third smaller.
+
+    >>> _compact_svg('<path d="M 12.345678 9.87654 L 1 2" style="stroke-width: 0.8"/>')
+    '<path d="M 12.34 9.87 L 1 2" style="stroke-width: 0.8"/>'
+    """
+    return _PATH_DATA.sub(lambda m: m.group(1) + _LONG_DECIMAL.sub(r"\1", m.group(2))
+                          + m.group(3), svg)
+
+
+def _number_outputs(notebook, stem: str) -> None:
+    """Give each figure and each table of the notebook its number and download names (in the
+    outputs' metadata, read by the template); the figure's alternative text is its number and
+    the text output that came with it."""
+    import base64
+
+    figures = tables = 0
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                figures += 1
+                figure = {"number": figures, "file": f"{stem}-figure-{figures}",
+                          "alt": f"Figure {figures}"}
+                if "image/svg+xml" in data:
+                    figure["svg"] = base64.b64encode(
+                        _compact_svg(data["image/svg+xml"]).encode("utf-8")).decode("ascii")
+                output.setdefault("metadata", {})["itclusters_figure"] = figure
+            table = data.get(TABLE_MIME)
+            if isinstance(table, dict) and "text/html" in data:
+                tables += 1
+                files = []
+                for suffix, mime, label in _DOWNLOADS:
+                    if suffix not in table:
+                        continue
+                    content = table[suffix]
+                    encoded = (content if suffix == "xlsx" else
+                               base64.b64encode(content.encode("utf-8")).decode("ascii"))
+                    files.append({"suffix": suffix, "mime": mime, "label": label,
+                                  "base64": encoded})
+                output.setdefault("metadata", {})["itclusters_table"] = {
+                    "number": tables, "file": f"{stem}-table-{tables}", "files": files}
+
+
+def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: str = "",
+                 nav: str = "", stem: str | None = None) -> bytes:
+    """The notebook as one HTML page that loads nothing from the network, titled ``title``.
+
+    ``nav``: a header put before the notebook (a report's links to the index and its siblings).
+    ``stem``: the start of the downloads' file names (default: from the title).
+
+    Each figure recorded as a 2x PNG and an SVG (the kernels of :func:`kernel_manager_class`
+    record both) is shown as the PNG at its CSS size, with the SVG as a download beside it;
+    each table of :func:`itclusters.presentation.format_table` has CSV, XLSX and LaTeX
+    downloads beside it.
+
+    Without widget state the export shows each widget's static picture (see widgets.Explorer),
+    which works offline and shows every year; a saved state would need a live kernel anyway.
+    """
+    import copy
+
+    from jinja2 import FileSystemLoader
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config({"NbConvertBase": {"display_data_priority": _DISPLAY_PRIORITY}})
+    exporter = HTMLExporter(config=config, template_name="lab",
+                            extra_loaders=[FileSystemLoader(str(_TEMPLATE.parent))],
+                            template_file=_TEMPLATE.name)
+    exporter.exclude_input = exclude_input
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    notebook = copy.deepcopy(notebook)
+    notebook.metadata.pop("widgets", None)
+    notebook.metadata["title"] = title
+    _number_outputs(notebook, stem or _slug(title))
+    body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer,
+                                                               "itclusters_nav": nav})
+    return body.encode("utf-8")
+
+
+def _export_html(notebook, run: Run) -> bytes:
+    """The report page; its header links to the index only until the batch's end, when
+    :func:`itclusters.site.build_site` lists the sibling reports on disk in it."""
+    from .site import report_nav
+
+    record = notebook.metadata.get("itclusters")
+    return offline_html(notebook, report_title(notebook, run),
+                        footer=_footer_html(record) if record else "", nav=report_nav(),
+                        stem=_slug(f"{run.notebook} {run.slug}"))
 
 
 def report_title(notebook, run: Run) -> str:
@@ -599,43 +700,6 @@ def report_title(notebook, run: Run) -> str:
             break
     shown = ", ".join(f"{k}={v}" for k, v in run.parameters)
     return f"{heading} ({shown})" if shown else heading
-
-
-def offline_html(notebook, title: str, *, exclude_input: bool = True, footer: str = "",
-                 nav: str = "") -> bytes:
-    """The notebook as one HTML page that loads nothing from the network, titled ``title``.
-
-    ``nav``: a header put before the notebook (a report's links to the index and its siblings).
-
-    Without widget state the export shows each widget's static picture (see widgets.Explorer),
-    which works offline and shows every year; a saved state would need a live kernel anyway.
-    """
-    from jinja2 import DictLoader
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab",
-                            extra_loaders=[DictLoader({"itclusters.html.j2": _OFFLINE_TEMPLATE})],
-                            template_file="itclusters.html.j2")
-    exporter.exclude_input = exclude_input
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    notebook = notebook.copy()
-    notebook.metadata = notebook.metadata.copy()
-    notebook.metadata.pop("widgets", None)
-    notebook.metadata["title"] = title
-    body, _ = exporter.from_notebook_node(notebook, resources={"itclusters_footer": footer,
-                                                               "itclusters_nav": nav})
-    return body.encode("utf-8")
-
-
-def _export_html(notebook, run: Run) -> bytes:
-    """The report page; its header links to the index only until the batch's end, when
-    :func:`itclusters.site.build_site` lists the sibling reports on disk in it."""
-    from .site import report_nav
-
-    record = notebook.metadata.get("itclusters")
-    return offline_html(notebook, report_title(notebook, run),
-                        footer=_footer_html(record) if record else "", nav=report_nav())
 
 
 def _first_line(err: BaseException) -> str:

@@ -326,6 +326,23 @@ def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.Data
     return out
 
 
+_PERCENT = "\u2009%"  # = presentation.PERCENT: a thin space before %
+
+
+def _share(fraction: float) -> str:
+    """A share 0-1 as the tables write it, in % with one decimal ("57.7 %")."""
+    from .presentation import format_value
+
+    return format_value(fraction, "percent:1")
+
+
+def _percent(value: float, decimals: int, signed: bool = False) -> str:
+    """A number already in per cent, as the tables write it ("+317 %", "−3 %", "0.42 %")."""
+    from .presentation import NumberFormat, format_value
+
+    return format_value(value, NumberFormat("number", decimals, signed=signed)) + _PERCENT
+
+
 def _leader(values: pd.Series, indicator: str, years, show, largest: bool = True
             ) -> tuple[str, str, str]:
     """The unit(s) at the extreme of ``values``: their names, the value as ``show`` writes it,
@@ -359,7 +376,7 @@ def _earlier_territory(panel_kz17: pd.DataFrame | None, rid: str, year: int) -> 
         return ""
     row = panel_kz17.loc[(whole, year)]
     return (f"; on its territory of 2021 ({display_name(whole, year=year)}): share "
-            f"{row['ict_share']:.1%}, LQ {row['ict_lq']:.2f}")
+            f"{_share(row['ict_share'])}, LQ {row['ict_lq']:.2f}")
 
 
 def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int = 2016,
@@ -377,8 +394,8 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
     lines = [f"**{year}** ({len(poles)} units): the IT poles (location quotient above 1 and at least "
              f"1/{len(poles)} of national ICT value added) are {_and(names)}."]
     lines.append(f"The largest share of national ICT value added is {_and(display_names(top))}'s, "
-                 f"{poles.loc[top[0], 'ict_share']:.1%}; together the poles hold "
-                 f"{poles.loc[poles['pole'], 'ict_share'].sum():.1%}.")
+                 f"{_share(poles.loc[top[0], 'ict_share'])}; together the poles hold "
+                 f"{_share(poles.loc[poles['pole'], 'ict_share'].sum())}.")
     outside = poles.loc[~poles["pole"], "ict_lq"]
     if outside.notna().any():
         who, value, caveat = _leader(outside, "ict_lq", [year], lambda v: f"{v:.2f}")
@@ -388,7 +405,7 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
         if rid in poles.index:
             row = poles.loc[rid]
             verdict = "a pole" if row["pole"] else "not a pole"
-            lines.append(f"{display_names([rid])[0]}: share {row['ict_share']:.1%}, LQ "
+            lines.append(f"{display_names([rid])[0]}: share {_share(row['ict_share'])}, LQ "
                          f"{row['ict_lq']:.2f}, {verdict}"
                          f"{_earlier_territory(panel_kz17, rid, year)}.")
     if year != since:
@@ -400,14 +417,14 @@ def summary(panel: pd.DataFrame, panel_kz16: pd.DataFrame, year: int, since: int
         growth = ict_growth_since(panel_kz16, first, last)
         national = growth.loc[NATIONAL, "growth, %"]
         who, value, caveat = _leader(growth.drop(NATIONAL)["growth, %"], "ict_growth",
-                                     [first, last], lambda v: f"{v:+,.0f} %")
+                                     [first, last], lambda v: _percent(v, 0, signed=True))
         lines.append(f"Nominal ICT value added (current prices, inflation included) grew "
-                     f"{national:+,.0f} % in the country; fastest in {who} ({value}){caveat}.")
+                     f"{_percent(national, 0, signed=True)} in the country; fastest in {who} ({value}){caveat}.")
     rd = panel.xs(year, level="year")
     if rd["rd_intensity"].notna().any():
         who, value, caveat = _leader(rd["rd_intensity"].drop(NATIONAL), "rd_intensity", [year],
-                                     lambda v: f"{v:.2f} % of its GRP")
-        lines.append(f"R&D expenditure was {rd.loc[NATIONAL, 'rd_intensity']:.2f} % of GDP "
+                                     lambda v: f"{_percent(v, 2)} of its GRP")
+        lines.append(f"R&D expenditure was {_percent(rd.loc[NATIONAL, 'rd_intensity'], 2)} of GDP "
                      f"nationally ({rd['rd_precision'].iloc[0]}); highest in {who} ({value})"
                      f"{caveat}.")
     else:
@@ -433,7 +450,7 @@ def rd_format(precision: str):
     the bureau's decimals where it rounded, else the suite's format of ``rd_intensity``.
 
     >>> rd_format("2 decimals")
-    NumberFormat(kind='number', decimals=2, unit='% of GRP')
+    NumberFormat(kind='number', decimals=2, unit='% of GRP', signed=False)
     >>> rd_format("full precision").decimals
     3
     """
@@ -467,8 +484,8 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
     >>> rd = pd.DataFrame({"rd_intensity": [0.31, 0.01, 0.0]},
     ...                   index=["almaty_city", "turkestan", "atyrau"])
     >>> print(rd_notes(rd, "2 decimals"))
-    - Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals: its R&D expenditure was below 0.005 % of its GRP, not necessarily nil. Its R&D expenditure per employed person, computed from that share, reads 0 for the same reason.
-    - R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the share's rounding: where the share reads 0.01 % (Turkestan) it may be off by up to a half.
+    - Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals: its R&D expenditure was below 0.005 % of its GRP, not necessarily nil. Its R&D expenditure per employed person, computed from that share, reads 0 for the same reason.
+    - R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the share's rounding: where the share reads 0.01 % (Turkestan) it may be off by up to a half.
     """
     from .presentation import display_names
     from .ranking import join_names
@@ -485,15 +502,15 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
         verb = "reads" if len(zero) == 1 else "read"
         whose = "its" if len(zero) == 1 else "their"
         lines.append(
-            f"{names} {verb} {0:.{decimals}f} % of GRP because the bureau rounds 9.5.1 to "
-            f"{decimals} decimals: {whose} R&D expenditure was below {step / 2:g} % of {whose} "
+            f"{names} {verb} {_percent(0, decimals)} of GRP because the bureau rounds 9.5.1 to "
+            f"{decimals} decimals: {whose} R&D expenditure was below {step / 2:g}{_PERCENT} of {whose} "
             f"GRP, not necessarily nil. {whose.capitalize()} R&D expenditure per employed "
             f"person, computed from that share, reads 0 for the same reason.")
     smallest = list(share.index[share.round(decimals) == round(step, decimals)])
     if smallest:
         lines.append(
             f"R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the "
-            f"share's rounding: where the share reads {step:.{decimals}f} % "
+            f"share's rounding: where the share reads {_percent(step, decimals)} "
             f"({join_names(display_names(smallest))}) it may be off by up to a half.")
     return "\n".join(f"- {line}" for line in lines)
 
