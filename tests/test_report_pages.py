@@ -195,8 +195,6 @@ def test_every_table_downloads_as_csv_xlsx_and_latex(name, executed, tmp_path_fa
         assert "nan" not in tex.lower().replace("nanc", ""), where
 
 
-@pytest.mark.xfail(strict=True, reason="the explorer's static picture is drawn by "
-                   "widgets.Explorer._static_png at 1x and 911 px (widgets.py, another branch)")
 def test_the_explorers_picture_is_sharp_and_fits(executed, tmp_path_factory, browser):
     path = _page(executed, tmp_path_factory, "report", "09_it_poles_today")
     page = browser.new_page(viewport={"width": 1280, "height": 900})

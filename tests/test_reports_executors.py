@@ -295,7 +295,7 @@ def _unshare_available():
                            "read-only file system without root")
 @pytest.mark.parametrize("options, reason", [
     ("size=1m,ro", "it is on a read-only file system"),
-    ("size=64k", r"0\.\d MB free, the batch needs about 12 MB"),
+    ("size=64k", r"0\.\d MB free, the batch needs about 48 MB"),
 ])
 def test_a_read_only_or_full_output_folder_is_one_clear_error(tmp_path, options, reason):
     grid = _grid(tmp_path, ONE_BAD_GRID)

@@ -69,7 +69,7 @@ runs:
 
 
 def test_the_free_space_estimate_uses_the_previous_reports(tmp_path):
-    assert reports._bytes_per_run(tmp_path) == 6 * 2**20  # nothing yet: 6 MB a run
+    assert reports._bytes_per_run(tmp_path) == 24 * 2**20  # nothing yet: 24 MB a run
     (tmp_path / "09_it_poles_today").mkdir()
     (tmp_path / "09_it_poles_today" / "year=2022.ipynb").write_bytes(b"x" * 2_600_000)
     (tmp_path / "09_it_poles_today" / "year=2022.html").write_bytes(b"x" * 2_000_000)

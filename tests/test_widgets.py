@@ -272,9 +272,13 @@ def test_mimebundle_carries_a_static_picture(widget):
     bundle = widget._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert "application/vnd.jupyter.widget-view+json" in data and "image/png" in data
-    # shown pixel for pixel in an exported report: 9 pt must read 12 CSS px (96 px an inch)
+    # shown at its CSS size (9 pt reads 12 CSS px, 96 px an inch) with twice its pixels, and
+    # never wider than a report's page column
     picture = Image.open(io.BytesIO(base64.b64decode(data["image/png"])))
-    assert min(picture.info["dpi"]) >= 96
+    assert min(picture.info["dpi"]) >= 2 * 96
+    css = bundle[1]["image/png"]["width"]
+    assert css <= 900 and picture.width >= 2 * css - 1
+    assert f"style='width:{css}px;max-width:100%'>" in data["text/html"]
     figure = widget.static_figure()
     assert small_text(figure) == []
     plt.close(figure)

@@ -1315,18 +1315,22 @@ class Explorer(W.VBox):
         picture = self._static_png()
         data["image/png"] = picture
         data["text/html"] = self.static_html(picture)
-        return bundle
+        # where only the picture is shown, at its CSS size, as the HTML shows it
+        metadata = dict(bundle[1]) if isinstance(bundle, tuple) else {}
+        metadata["image/png"] = {"width": _css_width(picture)}
+        return data, metadata
 
     def _static_png(self) -> str:
-        """:meth:`static_figure` as a base64 PNG at the notebooks' own resolution, so that
-        9 pt reads 9 pt (12 CSS px) as their figures do."""
+        """:meth:`static_figure` as a base64 PNG at twice the notebooks' own resolution (sharp
+        on a high-density screen), shown at their size so that 9 pt reads 9 pt (12 CSS px) as
+        their figures do (:func:`_css_width`)."""
         import base64
 
         figure = self.static_figure()
         buffer = io.BytesIO()
         # "tight": the source line under small multiples can be wider than the maps
-        figure.savefig(buffer, format="png", dpi=STYLE["figure.dpi"], bbox_inches="tight",
-                       metadata={"Software": None})
+        figure.savefig(buffer, format="png", dpi=STATIC_PIXEL_RATIO * STYLE["figure.dpi"],
+                       bbox_inches="tight", metadata={"Software": None})
         plt.close(figure)
         return base64.b64encode(buffer.getvalue()).decode("ascii")
 
@@ -1358,7 +1362,27 @@ class Explorer(W.VBox):
         alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
                           quote=True)
         notes = _territory_html(values.index, None)  # the units reduced in 2022, once
-        return f"<img src='data:image/png;base64,{picture}' alt='{alt}'>{table.to_html()}{notes}"
+        size = f" style='width:{_css_width(picture)}px;max-width:100%'" if picture else ""
+        return (f"<img src='data:image/png;base64,{picture}' alt='{alt}'{size}>"
+                f"{table.to_html()}{notes}")
+
+
+#: the static picture's pixels per CSS pixel (reports are read on high-density screens)
+STATIC_PIXEL_RATIO = 2
+#: the widest a picture is shown: the report's page column
+STATIC_MAX_CSS_PX = 900
+
+
+def _css_width(picture: str) -> int:
+    """The CSS width of a base64 PNG of :meth:`Explorer._static_png`: its pixels over
+    :data:`STATIC_PIXEL_RATIO`, at most the page column (a tight box can be a few pixels wider
+    than the figure)."""
+    import base64
+    import struct
+
+    head = base64.b64decode(picture[:64])
+    width = struct.unpack(">I", head[16:20])[0]  # the PNG header's width
+    return min(round(width / STATIC_PIXEL_RATIO), STATIC_MAX_CSS_PX)
 
 
 def _span_label(panel: pd.DataFrame, region_id: str, years) -> str:
