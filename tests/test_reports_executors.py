@@ -21,6 +21,8 @@ from test_reports import (NOTEBOOKS, ONE_BAD_GRID, ROOT, _all_files, _cli, _gone
                           _markers, _no_batch_left_behind, _normalised_summary,
                           _sleeper_notebooks, _Sources, _wait_for)
 
+pytestmark = pytest.mark.notebook  # batches that execute notebooks
+
 
 def _expected_commit():
     def git(*args):

@@ -13,6 +13,8 @@ from itclusters.parameters import ParameterError
 
 DATA = Path(__file__).parent / "data"
 
+pytestmark = pytest.mark.slow  # the official indicators of every year, built and varied
+
 
 @pytest.fixture(scope="module")
 def official():
