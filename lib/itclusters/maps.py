@@ -75,7 +75,7 @@ _FLAG_HATCH_LINEWIDTH = 0.6
 LQ_ABOVE = (1.0, 2.0)
 LQ_CLASSES_BELOW = 4
 LQ_DECIMALS = 2
-_LQ_NOTE = "1 = national structure; below 1, quartiles of the regions"
+_LQ_NOTE = "classes below 1: quartiles of the regions"
 _LOG_NOTE = "classes: natural breaks on a log scale"
 _CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
