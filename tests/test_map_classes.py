@@ -68,10 +68,20 @@ def problems(labels, scheme, regions, fmt, crowding=True) -> list[str]:
     return found
 
 
+#: runs of the report grid at other parameters, executed for other tests of the session too
+#: (the ``executed`` fixture runs each once): the other layouts of notebook 09 and 10's 2016
+OTHER_RUNS = [("09_it_poles_today", {"year": 2016}), ("09_it_poles_today", {"year": 2019}),
+              ("10_build_your_index", {"year": 2016})]
+RUNS = [(path, {}) for path in NOTEBOOKS] + \
+    [(ROOT / "notebooks" / f"{name}.ipynb", parameters) for name, parameters in OTHER_RUNS]
+
+
 @pytest.mark.notebook
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_every_map_of_the_notebook_classes_values_as_the_tables_print_them(path, executed):
-    figures = executed(path).metadata["itc_figures"]
+@pytest.mark.parametrize("path, parameters", RUNS,
+                         ids=[p.stem + "".join(f"-{v}" for v in k.values()) for p, k in RUNS])
+def test_every_map_of_the_notebook_classes_values_as_the_tables_print_them(path, parameters,
+                                                                          executed):
+    figures = executed(path, **parameters).metadata["itc_figures"]
     crowding = path.parent.name != "seminar"
     maps = [m for figure in figures for m in figure["maps"]]
     found = {}

@@ -77,6 +77,7 @@ LQ_CLASSES_BELOW = 4
 LQ_DECIMALS = 2
 _LQ_NOTE = "classes below 1: quartiles of the regions"
 _LOG_NOTE = "classes: natural breaks on a log scale"
+_HYBRID_NOTE = "classes: top class by natural breaks on a log scale, quantiles below"
 _CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
 _LABEL_OFFSETS = {
@@ -395,11 +396,16 @@ def _classify(series, scheme, k, bins, cmap, categories, colors, fmt) -> Classes
         # as the tables print them
         for classes_k in range(k, max(k, 7) + 1):
             classes = _numeric(series, scheme, classes_k, bins, colormap, fmt)
-            known = classes.codes[classes.codes >= 0]
-            if known.empty or known.value_counts().max() <= len(known) / 2:
+            if not _crowded(classes):
                 break
         return classes
     return _numeric(series, scheme, k, bins, colormap, fmt)
+
+
+def _crowded(classes: Classes) -> bool:
+    """Whether one class holds more than half of the regions with a value."""
+    known = classes.codes[classes.codes >= 0]
+    return not known.empty and known.value_counts().max() > len(known) / 2
 
 
 def _numeric(series, scheme, k, bins, colormap, fmt) -> Classes:
@@ -825,11 +831,33 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
         _select(series, year)  # validates
     if scheme not in ("grade", "lq", "categories"):  # refused before any figure is made
         _check_units(units, _legend_format(series, fmt))
-    use_scheme, bins = scheme, None
+    use_scheme, bins, note = scheme, None, None
     if shared and scheme not in ("grade", "user_defined", "categories"):
-        pooled = pd.concat([_select(series, y) for y in years])
+        by_year = [_select(series, y) for y in years]
+        pooled = pd.concat(by_year)
         bins = class_breaks(pooled, scheme, k)
         use_scheme = scheme if scheme in ("log_natural_breaks", "lq") else "user_defined"
+        # as on one map (see classify): one more class, up to 7, while a class would hold more
+        # than half of the regions of a year
+        def crowded(scheme_, bins_):
+            return any(_crowded(classify(values, scheme_, bins=bins_, fmt=fmt,
+                                         ids=list(values.index))) for values in by_year)
+
+        if scheme == "log_natural_breaks":
+            for more in range(k + 1, max(k, 7) + 2):
+                if not crowded(use_scheme, bins):
+                    break
+                if more <= max(k, 7):
+                    bins = class_breaks(pooled, scheme, more)
+            else:
+                # years of different units pooled (16 regions, 20 units) can leave a year's
+                # middle in one class whatever the breaks: keep the top class of the natural
+                # breaks (the two cities) and split the rest into quantiles
+                known = pooled.dropna()
+                top = class_breaks(known, scheme, k)[-2]
+                bins = np.append(class_breaks(known[known <= top], "quantiles", k - 1),
+                                 known.max())
+                use_scheme, note = "user_defined", _HYBRID_NOTE
     one_legend = shared or scheme in ("grade", "lq")
     fig, maps, legend_ax = _grid(len(years), ncols, row_height=2.55,
                                  legend_height=1.0 if one_legend else 0.0)
@@ -838,6 +866,9 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                    units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend,
                    fmt=fmt)
     drawn_on = {y: _infer_layout(_select(series, y).index) for y in years}
+    if note:
+        for ax in maps:
+            ax._itclusters_classes.note = note
     if one_legend:
         # one legend for the figure, under the maps; "no data" is listed if any year lacks one
         classes = maps[-1]._itclusters_classes
