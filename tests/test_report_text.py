@@ -1,0 +1,197 @@
+"""Issue 22, items 3 and 5: the words a reader of a report or a handout sees.
+
+Every numbered notebook is run once per session at its default parameters (the ``executed``
+fixture of tests/conftest.py), and so is every seminar notebook.  What a reader sees of it is what
+the report page shows (:func:`itclusters.reports.offline_html`): the Markdown cells and the
+outputs (printed text, HTML before Markdown before plain text, as the page chooses), not the
+code of a report, which the page hides.  In that text
+
+- no code name: no back-ticks (code type), no identifier joined by "_" (``indicators_file``,
+  ``J_A``, ``OD_GRP_PER_CAPITA``, a file name such as ``official_today.yaml``);
+- no hyphen-minus as a minus sign ("−3", never " -3" or "(-0.2"), and none in a range of
+  numbers ("0–100", "2010–2016", never "0-100").
+
+A seminar handout shows its code, and its Markdown tells the student what to type: there the
+Markdown may name code in back-ticks, but no output may show a code name, and no minus is a
+hyphen anywhere.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+SEMINAR = sorted((ROOT / "notebooks" / "seminar").glob("*.ipynb"))
+
+#: the mime types a report page shows, most preferred first (itclusters.reports._DISPLAY_PRIORITY)
+SHOWN = ("text/html", "text/markdown", "image/png", "image/jpeg", "image/svg+xml", "text/latex",
+         "text/plain")
+
+#: an identifier joined by "_" (a variable, a column code, a file name), not inside a word
+CODE_NAME = re.compile(r"(?<![\w/.-])[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?:\.[a-z]{2,4})?"
+                       r"(?![\w])")
+#: a hyphen-minus used as a minus sign: at the start, or after a space, bracket, sign or
+#: separator, and before a digit
+HYPHEN_MINUS = re.compile(r"(?:^|(?<=[\s(\[{=:;,/<>≤≥~]))-(?=\.?\d)")
+#: a range of numbers joined by a hyphen ("0-100", "2010-2016"): a range takes "–" (U+2013)
+HYPHEN_RANGE = re.compile(r"(?<=\d)-(?=\d)")
+#: addresses a reader sees as links, whose "_" are not code
+_LINK = re.compile(r"\]\([^)]*\)|https?://\S+|<https?://[^>]*>")
+
+
+class _Text(HTMLParser):
+    """The text of an HTML fragment as the browser shows it, and the text set in code type."""
+
+    _HIDDEN = {"style", "script"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.words: list[str] = []
+        self.code: list[str] = []
+        self._stack: list[str] = []
+
+    #: elements that do not break a line: their text runs on ("J<sub>A</sub>" reads "JA")
+    _INLINE = {"a", "abbr", "b", "code", "em", "i", "kbd", "samp", "small", "span", "strong",
+               "sub", "sup", "tt", "u", "wbr"}
+    _EMPTY = {"br", "img", "hr", "input", "meta", "link", "wbr", "col"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self._INLINE:
+            self.words.append(" ")
+        if tag not in self._EMPTY:
+            self._stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag not in self._INLINE:
+            self.words.append(" ")
+        if tag in self._stack:
+            while self._stack and self._stack.pop() != tag:
+                pass
+
+    def handle_data(self, data):
+        if any(t in self._HIDDEN for t in self._stack):
+            return
+        if any(t in ("code", "kbd", "samp", "tt") for t in self._stack):
+            self.code.append(data)
+        self.words.append(data)
+
+
+def html_text(html: str) -> tuple[str, list[str]]:
+    """The visible words of ``html`` and its pieces set in code type.
+
+    >>> html_text('<style>.a_b {}</style><p>Mean <code>x_1</code> &minus;3</p><p>J<sub>A</sub>')
+    ('Mean x_1 −3 JA', ['x_1'])
+    >>> html_text('<table><tr><td>Akmola</td><td>-3</td></tr></table>')[0]
+    'Akmola -3'
+
+    """
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return " ".join("".join(parser.words).split()), parser.code
+
+
+def shown_texts(nb, *, with_code: bool = False):
+    """``(where, kind, text)`` for each piece of text a reader of ``nb``'s page sees: ``kind``
+    is "markdown" (a Markdown cell), "output" (printed text, Markdown, HTML or plain text of an
+    output), or "code" (an HTML output's text set in code type).  ``with_code``: the code cells'
+    source is shown too (a handout), and is left out here all the same."""
+    for number, cell in enumerate(nb.cells, start=1):
+        where = f"cell {number}"
+        if cell.cell_type == "markdown":
+            yield where, "markdown", cell.source
+            continue
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                yield where, "output", output.text
+            elif output.output_type == "error":
+                yield where, "output", f"{output.ename}: {output.evalue}"
+            elif output.output_type in ("display_data", "execute_result"):
+                data = output.get("data", {})
+                mime = next((m for m in SHOWN if m in data), None)
+                if mime == "text/html":
+                    words, code = html_text(data[mime])
+                    yield where, "output", words
+                    for piece in code:
+                        yield where, "code", piece
+                elif mime in ("text/markdown", "text/plain", "text/latex"):
+                    yield where, "output", data[mime]
+
+
+def code_names(text: str, markdown: bool) -> list[str]:
+    """The code names in a piece of text: identifiers joined by "_", and, in Markdown, pieces in
+    back-ticks.
+
+    >>> code_names("No `indicators_file` given; see [the data](data/README_x.md).", True)
+    ['`indicators_file`', 'indicators_file']
+    >>> code_names("Regions J_A and OD_GRP_PER_CAPITA, from official_today.yaml", False)
+    ['J_A', 'OD_GRP_PER_CAPITA', 'official_today.yaml']
+    >>> code_names("North-Kazakhstan, 2010–2016, a well-known co-operation", False)
+    []
+    """
+    text = _LINK.sub("", text)
+    found = []
+    if markdown:
+        found += re.findall(r"`[^`\n]*`", text)
+    found += CODE_NAME.findall(text)
+    return found
+
+
+def hyphen_minuses(text: str) -> list[str]:
+    """Each hyphen-minus used as a minus sign, with the characters around it.
+
+    >>> hyphen_minuses("grew -3 % (from -0.2); index, 0-100; 2010-2016; −4; a - b")
+    ['grew -3 %', 'from -0.2']
+    """
+    return [text[max(0, m.start() - 5):m.end() + 4] for m in HYPHEN_MINUS.finditer(text)]
+
+
+def hyphen_ranges(text: str) -> list[str]:
+    """Each range of numbers written with a hyphen, with the characters around it.
+
+    >>> hyphen_ranges("index, 0-100; 2010–2016; KZ-AST; 9.5.1")
+    ['x, 0-100;']
+    """
+    return [text[max(0, m.start() - 4):m.end() + 4] for m in HYPHEN_RANGE.finditer(text)]
+
+
+def _check(nb, name: str, *, handout: bool) -> list[str]:
+    problems = []
+    for where, kind, text in shown_texts(nb):
+        if kind == "code":  # an output's HTML set in code type: a code name in any page
+            problems.append(f"{name}, {where}: {text!r} in code type")
+            continue
+        markdown = kind == "markdown"
+        if not (handout and markdown):
+            for found in dict.fromkeys(code_names(text, markdown)):
+                problems.append(f"{name}, {where} ({kind}): code name {found!r}")
+        if markdown:  # fenced code in a Markdown cell (a solution) is code, not words
+            text = re.sub(r"```.*?```", "", text, flags=re.S)
+        for found in hyphen_minuses(text):
+            problems.append(f"{name}, {where} ({kind}): hyphen for minus in {found!r}")
+        for found in hyphen_ranges(text):
+            problems.append(f"{name}, {where} ({kind}): hyphen for a range in {found!r}")
+    return problems
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_report_text_has_no_code_names_and_no_hyphen_minus(path, executed):
+    nb = executed(path)
+    assert sum(1 for _ in shown_texts(nb)) > 3, f"{path.name}: no text found"
+    problems = _check(nb, path.stem, handout=False)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", SEMINAR, ids=lambda p: p.stem)
+def test_handout_outputs_have_no_code_names_and_no_hyphen_minus(path, executed):
+    nb = executed(path)
+    problems = _check(nb, path.stem, handout=True)
+    assert problems == [], "\n".join(problems)
