@@ -149,7 +149,7 @@ def hyphen_minuses(text: str) -> list[str]:
     >>> hyphen_minuses("grew -3 % (from -0.2); index, 0-100; 2010-2016; −4; a - b")
     ['grew -3 %', 'from -0.2']
     """
-    return [text[max(0, m.start() - 5):m.end() + 4] for m in HYPHEN_MINUS.finditer(text)]
+    return [text[max(0, m.start() - 5):m.end() + 3] for m in HYPHEN_MINUS.finditer(text)]
 
 
 def hyphen_ranges(text: str) -> list[str]:
@@ -195,3 +195,154 @@ def test_handout_outputs_have_no_code_names_and_no_hyphen_minus(path, executed):
     nb = executed(path)
     problems = _check(nb, path.stem, handout=True)
     assert problems == [], "\n".join(problems)
+
+
+# --- one name, one unit, one citation (issue 22, item 3) ---------------------------------------
+#
+# Every indicator's label and unit come from the catalogue (itclusters.catalogue.INDICATORS), the
+# single source: a notebook that prints one takes it from there (``INDICATORS[code].label``,
+# ``.unit``, ``.source``, ``column_header(code)``), never types it again.  So no string in a
+# notebook's code repeats a catalogue label or unit, or writes the unit of a location quotient
+# its own way; every table header that carries a catalogue unit carries its indicator's label
+# (and the other way round); the article is cited in one form; regions are named in one form in
+# prose and tables (the short form is the maps'); and the groups of notebook 03 have one colour
+# on its chart and its map (tests/test_charts.py).
+
+CITATION = re.compile(r"Kireyeva,\s+Mussabalina\s+(?:&|&amp;|and)\s+Tolysbaev\s+\(2018\)")
+
+
+def _catalogue():
+    from itclusters.catalogue import INDICATORS
+
+    labels = {i.label: code for code, i in INDICATORS.items()}
+    # units a reader could not mistake for a generic one ("million KZT", "% a year" also
+    # describe columns outside the catalogue)
+    units: dict[str, set] = {}
+    for code, indicator in INDICATORS.items():
+        units.setdefault(indicator.unit, set()).add(indicator.label)
+    return labels, {u: ls for u, ls in units.items() if len(u) > 11}
+
+
+def miscited(text: str) -> list[str]:
+    """Each mention of the article's first author not in the suite's citation form.
+
+    >>> miscited("Kireyeva, Mussabalina & Tolysbaev (2018), Table 1; Kireyeva et al. (2018)")
+    ['Kireyeva et al. (2018)']
+    """
+    good = {m.start() for m in CITATION.finditer(text)}
+    return [text[m.start():m.start() + 22] for m in re.finditer(r"Kireyeva", text)
+            if m.start() not in good]
+
+
+def _literals(source: str) -> list[str]:
+    """The strings written in a code cell (f-strings by their literal parts)."""
+    import ast
+
+    lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+    tree = ast.parse("\n".join(lines))
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + SEMINAR, ids=lambda p: p.stem)
+def test_notebooks_take_labels_units_and_citation_from_the_catalogue(path):
+    import nbformat
+
+    labels, units = _catalogue()
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for number, cell in enumerate(nb.cells, start=1):
+        problems += [f"cell {number}: {m!r}" for m in miscited(cell.source)]
+        if cell.cell_type != "code":
+            continue
+        for text in _literals(cell.source):
+            if text in labels:
+                problems.append(f"cell {number}: the label of {labels[text]} typed: {text!r}")
+            if text.strip() in units:
+                problems.append(f"cell {number}: a catalogue unit typed: {text!r}")
+            if "1 = national" in text:
+                problems.append(f"cell {number}: a location quotient's unit typed: {text!r}")
+    assert problems == [], f"{path.name}: take these from the catalogue:\n" + "\n".join(problems)
+
+
+def test_the_library_cites_the_article_in_one_form():
+    files = [*sorted((ROOT / "lib" / "itclusters").glob("*.py")),
+             *sorted((ROOT / "data" / "frameworks").glob("*.yaml"))]
+    found = {f.name: miscited(f.read_text(encoding="utf-8")) for f in files}
+    assert {k: v for k, v in found.items() if v} == {}
+    from itclusters.catalogue import ARTICLE, INDICATORS
+
+    assert CITATION.fullmatch(ARTICLE)
+    assert all(ARTICLE in i.source for i in INDICATORS.values() if "Table" in i.source)
+
+
+class _Headers(HTMLParser):
+    """The column headers of the tables in an HTML output, as (words, unit) pairs."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.headers: list[list[str]] = []
+        self._in = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "th" and "col_heading" in (dict(attrs).get("class") or ""):
+            self._in = True
+            self.headers.append([])
+        elif tag == "br" and self._in:
+            self.headers[-1].append("\n")
+
+    def handle_endtag(self, tag):
+        if tag == "th":
+            self._in = False
+
+    def handle_data(self, data):
+        if self._in:
+            self.headers[-1].append(data)
+
+
+def table_headers(html: str) -> list[tuple[str, str]]:
+    """(label, unit) of each column header of the tables in ``html`` (the unit in brackets on
+    its second line, as format_table writes it; "" without one).
+
+    >>> table_headers('<th class="col_heading level0">GRP per capita <br>(thousand KZT per '
+    ...               'person)</th><th class="col_heading level0">Rank</th>')
+    [('GRP per capita', 'thousand KZT per person'), ('Rank', '')]
+    """
+    parser = _Headers()
+    parser.feed(html)
+    out = []
+    for pieces in parser.headers:
+        label, _, unit = "".join(pieces).partition("\n")
+        unit = unit.strip()
+        out.append((" ".join(label.split()), unit[1:-1] if unit.startswith("(") else unit))
+    return out
+
+
+#: short forms of region names: the maps' only (presentation._SHORT), and an old spelling
+_NOT_IN_PROSE = re.compile(r"\b(?:West|North|East|South)-Kaz\.|Almaty reg\.|Almaty \(city\)")
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("path", NOTEBOOKS + SEMINAR, ids=lambda p: p.stem)
+def test_one_label_one_unit_one_name_in_what_a_notebook_shows(path, executed):
+    from itclusters.catalogue import INDICATORS
+
+    labels, units = _catalogue()
+    nb = executed(path)
+    problems = []
+    for where, kind, text in shown_texts(nb):
+        problems += [f"{where}: {m!r}" for m in miscited(text)]
+        problems += [f"{where}: the map's short name {m!r} in {kind}"
+                     for m in _NOT_IN_PROSE.findall(text)]
+    for number, cell in enumerate(nb.cells, start=1):
+        for output in cell.get("outputs", []):
+            html = output.get("data", {}).get("text/html", "")
+            for label, unit in table_headers(html):
+                if unit in units and label not in units[unit] and label.split(",")[0] \
+                        not in {"Your index", "Index"}:
+                    problems.append(f"cell {number}: header {label!r} with the unit of "
+                                    f"{sorted(units[unit])}")
+                if label in labels and unit != INDICATORS[labels[label]].unit:
+                    problems.append(f"cell {number}: {label!r} in {unit!r}, not in "
+                                    f"{INDICATORS[labels[label]].unit!r}")
+    assert problems == [], f"{path.name}:\n" + "\n".join(problems)

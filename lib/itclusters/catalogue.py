@@ -15,10 +15,12 @@ from .indices import it_share
 from .regions import REGION_IDS
 from .specialisation import krugman_index, location_quotient, sector_share
 
-__all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years",
+__all__ = ["ARTICLE", "Indicator", "INDICATORS", "indicator_panel", "available_years",
            "OPEN_DATA_INDICATORS", "open_data_indicators", "user_panel", "USER_COLUMNS"]
 
-_ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
+#: How the suite cites the article, everywhere (sources under maps, tables, sentences).
+ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
+_ARTICLE = ARTICLE
 _BNS = "Bureau of National Statistics of Kazakhstan"
 
 
