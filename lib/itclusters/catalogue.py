@@ -239,7 +239,7 @@ def available_years(panel: pd.DataFrame, code: str) -> list[int]:
 
 #: The open-data composite: which official ratio stands where, and what it is not.
 OPEN_DATA_INDICATORS = pd.DataFrame([
-    ("OD_PRODUCTIVITY", "labour productivity: GRP per employed person", "susceptibility",
+    ("OD_PRODUCTIVITY", "labour productivity (GRP per employed person)", "susceptibility",
      "thousand KZT per employed person",
      "the article's labour productivity (same definition; BNS data)"),
     ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",

@@ -519,7 +519,7 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
 #: The official composite: two of the article's indicators (J_A, J_D) from official data and
 #: stand-ins for the four that no open source has by region.
 OFFICIAL_COMPOSITE = pd.DataFrame([
-    ("J_D", "labour productivity: GRP per employed person", "susceptibility",
+    ("J_D", "labour productivity (GRP per employed person)", "susceptibility",
      "thousand KZT per employed person",
      "the article's labour productivity, from official data (BNS)"),
     ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
