@@ -32,9 +32,8 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     assert candidates.get_paths()[0] is not others.get_paths()[0]
     assert not np.allclose(candidates.get_facecolors()[0], others.get_facecolors()[0])
     # a colour legend, and each threshold line labelled with its value
-    from matplotlib.colors import to_rgba
-
     from itclusters.identification import QUADRANT_COLOURS
+
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["candidate: both thresholds reached", "IT, less innovative", "neither",
                       "no data (missing, not zero)"]  # no region is innovative with little IT
