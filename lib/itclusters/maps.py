@@ -654,7 +654,7 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
     if labels is True:
         _draw_labels(ax, points, names, ids)
     elif labels:  # a few regions named (the cities of small multiples)
-        _draw_labels(ax, points, names, [r for r in ids if r in set(labels)])
+        _draw_labels(ax, points, names, [r for r in ids if r in set(labels)], compact=True)
     pad = 60
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
@@ -718,13 +718,29 @@ def _known_unit_ids() -> set:
     return set(REGION_IDS) | set(units().index)
 
 
-def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
+#: Where a small map (a few names only) puts a city's name, in points from its marker, so that
+#: the names keep clear of each other however small the map: Astana's to the right, Almaty
+#: city's above, Shymkent's (about 700 km west of Almaty) below.
+_CITY_NAME_PLACES = {"astana": ((7, 0), "left", "center"),
+                     "almaty_city": ((0, 7), "center", "bottom"),
+                     "shymkent": ((0, -7), "center", "top")}
+
+
+def _draw_labels(ax, points, names, ids=REGION_IDS, compact: bool = False) -> None:
+    """Name the regions ``ids``; ``compact``: the cities' names beside their markers, placed in
+    points (:data:`_CITY_NAME_PLACES`), for maps too small for the leader lines of a full one."""
     for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
         # "Karaganda (2022–)": the qualifier on a line of its own keeps the label narrow
         label = display_name(rid, short=True).replace(" (", "\n(")
-        if rid in _CITIES:
+        if compact and rid in _CITY_NAME_PLACES:
+            offset, ha, va = _CITY_NAME_PLACES[rid]
+            ax.annotate(label, xy=(x, y), xytext=offset, textcoords="offset points",
+                        fontsize=9, ha=ha, va=va, zorder=5, fontweight="bold",
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
+                        gid=f"label:{rid}")
+        elif rid in _CITIES:
             ax.annotate(label, xy=(x, y), xytext=(x + dx, y + dy), fontsize=9, ha="center",
                         va="center", zorder=5, fontweight="bold",
                         arrowprops=dict(arrowstyle="-", color="0.2", linewidth=0.6,
