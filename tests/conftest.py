@@ -118,9 +118,21 @@ for _n, _fig in enumerate(_itc_figures):
                   if (t.get_gid() or "").startswith("label:") and t.get_visible()]
         _overlaps += [(a, b) for (a, ba), (b, bb) in _it.combinations(_boxes, 2)
                       if ba.overlaps(bb)]
+    _maps = []
+    for _ax in _fig.axes:  # each map's classes and values (tests/test_map_classes.py)
+        _c = getattr(_ax, "_itclusters_classes", None)
+        if _c is None or _c.values is None:
+            continue
+        _fmt = _c.number_format
+        _maps.append({"title": _ax.get_title(loc="left") or _ax.get_title(), "scheme": _c.scheme,
+                      "labels": list(_c.labels),
+                      "format": None if _fmt is None else [_fmt.kind, _fmt.decimals, _fmt.signed],
+                      "regions": {str(_r): [int(_c.codes[_r]), None if _v != _v else
+                                            (_v if isinstance(_v, str) else float(_v))]
+                                  for _r, _v in _c.values.items()}})
     _itc_report.append({"figure": _n, "title": _fig.axes[0].get_title(loc="left") if _fig.axes else "",
                         "width": float(_fig.get_size_inches()[0]), "small": _small,
-                        "overlaps": _overlaps})
+                        "overlaps": _overlaps, "maps": _maps})
 print("ITC-FIGURES " + _json.dumps(_itc_report))
 """
 

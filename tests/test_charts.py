@@ -106,3 +106,26 @@ def test_scatter_labels_are_placed_the_same_on_a_busy_machine(monkeypatch):
     clock = iter(range(10**9))
     monkeypatch.setattr(adjustText, "timer", lambda: next(clock) * 0.02)
     assert placed() == quick
+
+
+def test_over_years_highlights_the_cities_and_leaves_gaps_for_missing_years():
+    from itclusters.catalogue import indicator_panel
+    from itclusters.charts import over_years
+
+    lq = indicator_panel()["ict_lq"].dropna()
+    gappy = lq.drop(("astana", 2013))
+    ax = over_years(gappy, reference=1, log=True, title="LQ")
+    lines = {line.get_gid(): line for line in ax.get_lines() if line.get_gid()}
+    assert set(lines) == {f"line:{r}" for r in lq.index.get_level_values("region_id").unique()}
+    astana = lines["line:astana"].get_ydata()
+    years = list(lines["line:astana"].get_xdata())
+    assert np.isnan(astana[years.index(2013)])  # a gap, not a line drawn across the year
+    assert astana[years.index(2016)] == lq[("astana", 2016)]
+    names = {t.get_gid(): t.get_text() for t in ax.texts if (t.get_gid() or "").startswith("label:")}
+    assert names == {"label:astana": "Astana", "label:almaty_city": "Almaty city"}
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() in names]
+    assert not boxes[0].overlaps(boxes[1])  # LQ 2.6 and 2.3 in 2016: close, spread apart
+    assert any(t.get_text() == "national" for t in ax.texts)
+    assert [t.get_text() for t in ax.get_yticklabels()][:3] == ["0.2", "0.5", "1"]
+    plt.close(ax.figure)

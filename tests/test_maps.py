@@ -5,6 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from classlabels import reads_inside
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
@@ -103,21 +105,23 @@ def test_shared_classes_make_years_comparable():
     fig = small_multiples(production, [2010, 2016], scheme="quantiles", k=4)
     maps = [ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
     assert len(maps) == 2
+    # the breaks: upper bounds but the last, as the table prints them (one decimal; 495.15 is
+    # stored as 495.1499... and prints "495.1")
     for ax in maps:
-        assert np.allclose(ax._itclusters_classes.bins, bins)
+        assert np.allclose(ax._itclusters_classes.bins, [float(f"{b:.1f}") for b in bins[:-1]])
     # one legend for the figure, with "no data" (both years have "—" cells)
     assert all(ax.get_legend() is None for ax in maps)
     (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
     legend = legend_ax.get_legend()
     labels = [t.get_text() for t in legend.get_texts()]
-    assert labels[-1] == "no data" and len(labels) == len(bins) + 1
+    assert labels[-1] == "no data" and len(labels) == len(bins) + 1  # 4 classes, no data
 
 
 def test_legend_labels_tell_close_edges_apart():
     ax = choropleth(pd.Series({"akmola": 0.0004, "aktobe": 0.0011, "astana": 0.5}),
                     scheme="user_defined", bins=[0.0005, 0.001, 0.6])
     labels = [t for t in _legend_labels(ax) if t != "no data"]
-    assert labels == ["≤ 0.0005", "0.0005 – 0.0010", "0.0010 – 0.6000"]
+    assert labels == ["< 0.0005", "0.0005 – < 0.0010", "≥ 0.0010"]
 
 
 @pytest.mark.slow
@@ -172,51 +176,57 @@ def test_bad_calls_fail_clearly():
 @pytest.mark.slow
 def test_lq_classes_break_at_one():
     from itclusters.catalogue import indicator_panel
-    from itclusters.maps import LQ_BREAKS, lq_classes
+    from itclusters.maps import lq_classes
 
     lq = indicator_panel()["ict_lq"].xs(2016, level="year")
     classes = classify(lq, "lq")
-    assert classes.bins.tolist() == list(LQ_BREAKS)
-    # the middle class is centred on 1 and says so; nothing else straddles 1
-    middle = classes.labels.index("0.90 – < 1.10 (≈ 1, national)")
-    assert LQ_BREAKS[middle - 1] < 1 < LQ_BREAKS[middle]
-    below, above = lq[lq < 0.895].index, lq[lq >= 1.105].index
-    assert (classes.codes[below] < middle).all() and (classes.codes[above] > middle).all()
-    assert classes.codes["almaty_city"] == len(classes.labels) - 1  # LQ 3.8: >= 2
-    # at least three classes below 1, and the 14 regions below 0.5 are not one colour
-    assert middle >= 3
-    used_below = set(classes.codes[lq < 0.5])
-    assert len(used_below) >= 2, classes.codes.to_dict()
-    # all seven classes are in every legend, so years and indicators read alike
+    # 1 and 2 are breaks; the four classes below 1 hold (about) equal numbers of regions
+    assert {1.0, 2.0} <= set(classes.bins.tolist())
+    at_one = classes.labels.index("1.00 – < 2.00")
+    below, above = lq[lq.round(2) < 1].index, lq[lq.round(2) >= 1].index
+    assert (classes.codes[below] < at_one).all() and (classes.codes[above] >= at_one).all()
+    assert classes.codes["almaty_city"] == len(classes.labels) - 1  # LQ 2.43: >= 2
+    assert at_one == 4  # four classes below 1 ...
+    counts = classes.codes[below].value_counts()
+    # 14 regions, no class empty or above 4 (ties at the printed 0.33 share a class)
+    assert len(counts) == 4 and counts.max() <= 4, counts
+    # ... in oranges that lighten towards 1, purples above it
+    lightness = [sum(c[:3]) for c in classes.colors]
+    assert lightness[:at_one] == sorted(lightness[:at_one])
+    assert classes.colors[at_one][2] > classes.colors[at_one][1]  # purple: more blue than green
     ax = choropleth(lq, scheme="lq", units="LQ")
-    assert _legend_labels(ax)[:7] == list(lq_classes(lq).labels)
+    assert _legend_labels(ax)[:len(classes.labels)] == list(lq_classes(lq).labels)
     # a quantile map of the same values has a class straddling 1 (what this scheme fixes)
     quantile = classify(lq, "quantiles").bins
-    lows = np.concatenate([[lq.min()], quantile[:-1]])
-    assert any(lo < 1 < hi for lo, hi in zip(lows, quantile))
+    lows, highs = np.concatenate([[lq.min()], quantile]), np.concatenate([quantile, [lq.max()]])
+    assert any(lo < 1 < hi for lo, hi in zip(lows, highs))
 
 
 @pytest.mark.parametrize("value, label", [
-    (0.4953, "0.50 – < 0.75"),   # reads 0.50 in the table: never "< 0.50"
+    (0.4953, "0.50 – < 1.00"),   # prints 0.50 in the table: never "< 0.50"
     (0.4949, "0.25 – < 0.50"),
-    (0.8951, "0.90 – < 1.10 (≈ 1, national)"),
-    (1.0999, "1.10 – < 2.00"),
-    (1.9949, "1.10 – < 2.00"),
-    (0.2499, "0.25 – < 0.50"),
+    (0.9951, "1.00 – < 2.00"),   # prints 1.00
+    (1.9949, "1.00 – < 2.00"),
+    (1.9951, "≥ 2.00"),
+    (0.2449, "< 0.25"),
     (0.0, "< 0.25"),
 ])
 def test_an_lq_is_classed_as_the_table_shows_it(value, label):
     from itclusters.maps import lq_classes
     from itclusters.presentation import format_value
 
-    classes = lq_classes(pd.Series({"akmola": value}), ids=["akmola"])
+    classes = lq_classes(pd.Series({"akmola": value}), ids=["akmola"], breaks=[0.25, 0.5, 1, 2])
     assert classes.labels[classes.codes["akmola"]] == label
-    shown = float(format_value(value, "ict_lq"))
-    low, _, high = label.partition(" – < ")
-    low = float(low.lstrip("<≥ ").split()[0]) if not label.startswith("<") else -np.inf
-    high = float(high.split()[0]) if high else (np.inf if label.startswith("≥") else
-                                               float(label.lstrip("< ")))
-    assert low <= shown < high
+    assert reads_inside(format_value(value, "ict_lq"), label)
+
+
+def test_lq_breaks_must_hold_one_and_two():
+    from itclusters.maps import lq_classes
+
+    with pytest.raises(ValueError, match=r"include 1 and 2.*\[0.25, 0.5, 0.9\]"):
+        lq_classes(pd.Series({"akmola": 0.3}), ids=["akmola"], breaks=[0.25, 0.5, 0.9])
+    with pytest.raises(ValueError, match="cannot be negative"):
+        classify(pd.Series({"akmola": -0.1}), "lq", ids=["akmola"])
 
 
 @pytest.mark.slow

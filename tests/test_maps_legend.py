@@ -18,9 +18,10 @@ from itclusters.maps import (choropleth, class_breaks, classify, indicator_grid,
                              recolour, small_multiples)
 from itclusters.presentation import FORMATS, column_header, format_value  # noqa: E402
 
+from classlabels import decimals, disjoint_and_ordered, interval, reads_inside  # noqa: E402
+
 #: Every indicator the tables show as % and where the maps find it.
 PERCENT_CODES = sorted(c for c, f in FORMATS.items() if f.kind == "percent" and c in INDICATORS)
-_LABEL = re.compile(r"≤ (?P<hi>[\d,.]+)\u2009%|(?P<lo>[\d,.]+)\u2009% – (?P<hi2>[\d,.]+)\u2009%")
 
 
 @pytest.fixture(autouse=True)
@@ -48,23 +49,23 @@ def _map_years(values) -> list[int]:
     return [years[0], 2016 if 2016 in years else years[-1]]
 
 
-def _assert_reads_as_percent(labels, bins, lowest):
-    """Each label is "lo % – hi %" (or "≤ hi %") with lo, hi = 100 x the class edges."""
-    edges = [bins[0] if lowest is None else lowest, *bins]
-    assert len(labels) == len(bins)
-    for i, label in enumerate(labels):
-        match = _LABEL.fullmatch(label)
-        assert match, f"{label!r} does not read as a percentage"
-        if match["hi"] is not None:
-            assert i == 0 and lowest is None
-            shown = [(match["hi"], edges[1])]
-        else:
-            shown = [(match["lo"], edges[i]), (match["hi2"], edges[i + 1])]
-        for text, edge in shown:
-            decimals = len(text.split(".")[1]) if "." in text else 0
-            number = float(text.replace(",", ""))
-            assert abs(number - 100 * edge) <= 0.5 * 10 ** -decimals + 1e-9, (label, edge)
-    assert len(set(labels)) == len(labels)  # edges told apart
+def _assert_reads_as_percent(labels, bins, code):
+    """Each label reads in Eurostat's manner ("< a %", "a % – < b %", "≥ b %"), each edge
+    100 x a class break at the table's decimals, and no value can read in two classes."""
+    assert len(labels) == len(bins) + 1
+    places = FORMATS[code].decimals
+    edges = [e for label in labels for e in interval(label)[::2] if abs(e) != np.inf]
+    assert all(label.count("\u2009%") == (2 if " – " in label else 1) for label in labels), labels
+    for label in labels:
+        assert all(decimals(n) == places for n in re.findall(r"\d[\d,.]*", label)), label
+    assert sorted(set(edges)) == pytest.approx(sorted(100 * np.asarray(bins)), abs=1e-9)
+    assert disjoint_and_ordered(labels), labels
+
+
+def _assert_values_inside(classes, values, code):
+    for region, value in values.dropna().items():
+        label = classes.labels[classes.codes[region]]
+        assert reads_inside(format_value(value, code), label), (region, value, label)
 
 
 def _unit_line(title: str) -> str:
@@ -86,14 +87,18 @@ def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
         one_year = one_year[one_year > 0]
     ax = choropleth(one_year, scheme=scheme, k=5, units=INDICATORS[code].unit)
     classes = ax._itclusters_classes
-    # the classes are those of the stored fractions: only the text is x 100
+    # the breaks are those of the stored fractions (within the table's last decimal of the
+    # scheme's own) and the text is x 100
     assert classes.bins.max() <= 1
-    assert np.allclose(classes.bins, class_breaks(one_year, scheme, k=5))
+    step = 10.0 ** -(FORMATS[code].decimals + 2)
+    scheme_breaks = class_breaks(one_year, scheme, k=5)[:-1]
+    assert all(np.abs(scheme_breaks - b).min() <= step / 2 + 1e-12 for b in classes.bins)
     assert np.allclose(classes.facecolors,
-                       classify(one_year.rename("plain"), scheme, k=5).facecolors)
+                       classify(one_year.rename("plain"), scheme, k=5, fmt=code).facecolors)
     legend = ax.get_legend()
     labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
-    _assert_reads_as_percent(labels, classes.bins, float(one_year.min()))
+    _assert_reads_as_percent(labels, classes.bins, code)
+    _assert_values_inside(classes, one_year, code)
     # the largest value reads as in the table (same unit, one decimal or more)
     assert format_value(one_year.max(), code).endswith("\u2009%")
     unit = _unit_line(legend.get_title().get_text())
@@ -109,9 +114,11 @@ def test_small_multiples_legend_reads_shares_as_the_table_does(panels, code):
     (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
     legend = legend_ax.get_legend()
     labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
-    pooled = pd.concat([values.xs(y, level="year") for y in years])
-    bins = class_breaks(pooled, "quantiles", k=5)
-    _assert_reads_as_percent(labels, bins, None)  # shared classes: the first reads "≤ x %"
+    classes = [ax._itclusters_classes for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
+    assert all(np.array_equal(c.bins, classes[0].bins) for c in classes)  # shared classes
+    _assert_reads_as_percent(labels, classes[0].bins, code)
+    for c, year in zip(classes, years):
+        _assert_values_inside(c, values.xs(year, level="year"), code)
     unit = _unit_line(legend.get_title().get_text())
     assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
 
@@ -125,7 +132,10 @@ def test_log_scale_small_multiples_of_the_ict_share(panels):
     (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
     legend = legend_ax.get_legend()
     labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
-    _assert_reads_as_percent(labels, class_breaks(share.dropna(), "log_natural_breaks", k=5), None)
+    classes = [ax._itclusters_classes for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
+    _assert_reads_as_percent(labels, classes[0].bins, "ict_share")
+    for c, year in zip(classes, years):
+        _assert_values_inside(c, share.xs(year, level="year"), "ict_share")
     assert legend.get_title().get_text().split("\n") == ["% of national ICT GVA",
                                                          "classes: natural breaks on a log scale"]
 
@@ -136,8 +146,8 @@ def test_recolour_keeps_the_table_format(panels):
     ax = choropleth(share, year=2010, units=INDICATORS["ict_share"].unit)
     recolour(ax, share, year=2016, scheme="natural_breaks", k=4)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    _assert_reads_as_percent(labels, ax._itclusters_classes.bins,
-                             float(share.xs(2016, level="year").min()))
+    _assert_reads_as_percent(labels, ax._itclusters_classes.bins, "ict_share")
+    _assert_values_inside(ax._itclusters_classes, share.xs(2016, level="year"), "ict_share")
     # a format given to the map (a Series with no indicator's name) outlives a recolouring
     plain = share.rename(None)
     ax = choropleth(plain, year=2010, fmt="ict_share")
@@ -164,11 +174,12 @@ def test_a_format_can_be_given_or_kept_plain(panels):
     share = panels["article"]["ict_share"].xs(2016, level="year")
     bins = [0.01, 0.02, 0.6]
     named = classify(share, "user_defined", bins=bins).labels
-    assert named == ["≤ 1.00\u2009%", "1.00\u2009% – 2.00\u2009%", "2.00\u2009% – 60.00\u2009%"]  # the table's 2 decimals
+    # the table's 2 decimals; 0.6 only closes the top class (no share is above 60 %)
+    assert named == ["< 1.00\u2009%", "1.00\u2009% – < 2.00\u2009%", "≥ 2.00\u2009%"]
     assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:2").labels == named
-    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "≤ 1.0\u2009%"
+    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "< 1.0\u2009%"
     # fractions on request, and for a column no table knows
-    plain = ["≤ 0.010", "0.010 – 0.020", "0.020 – 0.600"]
+    plain = ["< 0.010", "0.010 – < 0.020", "≥ 0.020"]
     assert classify(share, "user_defined", bins=bins, fmt="number:3").labels == plain
     assert classify(share.rename("my_ratio"), "user_defined", bins=bins).labels == plain
 
@@ -203,8 +214,7 @@ def test_indicator_grid_formats_each_column_as_its_table(panels):
     maps = {ax.get_title(loc="left"): ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")}
     share = [t.get_text() for t in maps["ict_share"].get_legend().get_texts()]
     krugman = [t.get_text() for t in maps["krugman"].get_legend().get_texts()]
-    _assert_reads_as_percent(share, maps["ict_share"]._itclusters_classes.bins,
-                             float(frame["ict_share"].xs(2016, level="year").min()))
+    _assert_reads_as_percent(share, maps["ict_share"]._itclusters_classes.bins, "ict_share")
     assert not any("%" in t for t in krugman)
     fig = indicator_grid(frame, 2016, k=4, formats={"ict_share": "number:3"})
     maps = [ax for ax in fig.axes if hasattr(ax, "_itclusters_classes")]
@@ -231,25 +241,14 @@ def test_catalogue_units_are_the_units_the_tables_and_legends_show():
 def test_every_region_reads_inside_its_class_as_the_table_shows_it(panels, code, scheme):
     # the legend never rounds coarser than the table: a region the table shows at 1.04 % is
     # not put in a class labelled "0.7 % – 1.0 %" (2016 quantiles of the ICT share did that)
-    from itclusters.presentation import format_value
-
-    def numbers(text):
-        return [float(n.replace(",", "")) for n in re.findall(r"\d[\d,]*\.?\d*", text)]
-
     for year in (2010, 2016):
         values = panels["article"][code].xs(year, level="year").dropna()
         classes = classify(values, scheme)
+        assert disjoint_and_ordered(classes.labels), classes.labels
         for region, value in values.items():
             label = classes.labels[classes.codes[region]]
             text = format_value(value, code)
-            shown = numbers(text)[0]
-            # the table's own rounding (half its last decimal) aside: 0.0006 % reads "< 0.01 %"
-            decimals = len(re.search(r"\d+(?:\.(\d+))?", text.replace(",", "")).group(1) or "")
-            tolerance = 0.5 * 10 ** -decimals
-            bounds = numbers(label)
-            low, high = (-np.inf, bounds[0]) if label.startswith("≤") else bounds
-            assert low - tolerance <= shown <= high + tolerance, \
-                f"{region} {year}: table {text}, legend {label!r}"
+            assert reads_inside(text, label), f"{region} {year}: table {text}, legend {label!r}"
 
 
 def test_the_open_data_composites_state_the_units_their_tables_show():
@@ -278,11 +277,15 @@ def test_the_open_data_composites_state_the_units_their_tables_show():
 
 def test_a_smallest_value_that_would_read_as_zero_opens_the_first_class():
     # IT share 2012 runs from 0.0003 % to 72.8 %: its legend read "0.0002 % – 0.0305 %" ...
-    # in four decimals beside a table in two; now the first class is "≤ 0.03 %"
+    # in four decimals beside a table in two; now the first class is "< 0.03 %", and the
+    # region the table shows as "< 0.01 %" reads inside it
     share = indicator_panel()["it_share"].xs(2012, level="year").dropna()
     assert share.min() < 0.00005  # reads "0.00 %" (the table: "< 0.01 %")
-    labels = classify(share, "quantiles").labels
-    assert labels[0] == "≤ 0.03\u2009%"
-    numbers = [n for label in labels for n in re.findall(r"[\d,]+\.\d+", label)]
+    classes = classify(share, "quantiles")
+    assert classes.labels[0] == "< 0.03\u2009%"
+    numbers = [n for label in classes.labels for n in re.findall(r"[\d,]+\.\d+", label)]
     assert numbers and all(len(n.split(".")[1]) == FORMATS["it_share"].decimals for n in numbers)
     assert "0.00" not in numbers
+    tiny = share.idxmin()
+    assert format_value(share[tiny], "it_share") == "< 0.01\u2009%"
+    assert reads_inside("< 0.01\u2009%", classes.labels[classes.codes[tiny]])

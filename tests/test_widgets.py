@@ -232,7 +232,11 @@ def test_location_quotients_use_the_classes_around_one(widget, panel):
     widget.indicator.value = "ict_lq"
     assert widget.scheme.value == "lq"
     _expect(widget, panel, "ict_lq", widget.year.value, "lq")
-    assert any("national" in label for label in _legend(widget))
+    # a class starts at 1 (the national structure) and at 2, with classes below 1
+    labels = _legend(widget)
+    assert "1.00 – < 2.00" in labels and "≥ 2.00" in labels
+    assert labels.index("1.00 – < 2.00") >= 3
+    assert "1 = national" in widget.legend.value and "quartiles of the regions" in widget.legend.value
     # shares offer classes on a log scale (the two cities would swamp the others)
     widget.indicator.value = "ict_share"
     assert "log_natural_breaks" in [v for _, v in widget.scheme.options]
@@ -398,7 +402,7 @@ def test_every_location_quotient_defaults_to_classes_around_one():
     fig = static_explorer(panel, "ict_lq_grp", years=[2010, 2025])
     labels = [t.get_text() for leg in fig.legends + [a.get_legend() for a in fig.axes]
               if leg is not None for t in leg.get_texts()]
-    assert any("0.90" in t and "1.10" in t for t in labels), labels
+    assert "1.00 – < 2.00" in labels and labels.index("1.00 – < 2.00") >= 3, labels
     import matplotlib.pyplot as plt
     plt.close(fig)
 

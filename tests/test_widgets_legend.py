@@ -9,11 +9,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from itclusters.catalogue import indicator_panel  # noqa: E402
-from itclusters.presentation import FORMATS  # noqa: E402
+from itclusters.presentation import FORMATS, format_value  # noqa: E402
 from itclusters.widgets import Explorer, static_explorer  # noqa: E402
 
-_LABEL = re.compile(r"(?P<lo>[\d,.]+)\u2009% – (?P<hi>[\d,.]+)\u2009%")
-
+from classlabels import disjoint_and_ordered, interval, reads_inside  # noqa: E402
 
 @pytest.fixture(scope="module")
 def panel():
@@ -36,16 +35,17 @@ def _header_unit(w):
     return html.unescape(re.sub(r"<[^>]+>", "", cell))
 
 
-def _assert_percent_of_edges(labels, classes, lowest):
-    edges = [lowest, *classes.bins]
+def _assert_percent_of_edges(labels, classes, values):
+    """Labels in % ("< a %", "a % – < b %", "≥ b %"), edges 100 x the class breaks, and each
+    region's value as the table prints it inside its class."""
     shown = [label for label in labels if label != "no data"]
-    assert len(shown) == len(classes.bins)
-    for i, label in enumerate(shown):
-        match = _LABEL.fullmatch(label)
-        assert match, f"{label!r} does not read as a percentage"
-        for text, edge in ((match["lo"], edges[i]), (match["hi"], edges[i + 1])):
-            decimals = len(text.split(".")[1]) if "." in text else 0
-            assert abs(float(text.replace(",", "")) - 100 * edge) <= 0.5 * 10 ** -decimals + 1e-9
+    assert len(shown) == len(classes.bins) + 1 and disjoint_and_ordered(shown), shown
+    edges = sorted({e for label in shown for e in interval(label)[::2] if abs(e) != float("inf")})
+    assert edges == pytest.approx(sorted(100 * classes.bins), abs=1e-9)
+    assert all(label.endswith("\u2009%") for label in shown)
+    for region, value in values.dropna().items():
+        assert reads_inside(format_value(value, "ict_share"),
+                            shown[classes.codes[region]]), (region, value)
 
 
 def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
@@ -56,8 +56,7 @@ def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
             title, labels = _legend(w)
             classes = w.ax._itclusters_classes
             assert classes.bins.max() <= 1  # classes on the fractions, labels x 100
-            _assert_percent_of_edges(labels, classes,
-                                     float(panel["ict_share"].xs(2016, level="year").min()))
+            _assert_percent_of_edges(labels, classes, panel["ict_share"].xs(2016, level="year"))
             # the legend's unit is the table's header unit
             assert title[0] == _header_unit(w) == FORMATS["ict_share"].unit
             assert all(re.sub(r"<[^>]+>", "", cell).endswith("\u2009%") for _, _, cell in

@@ -16,6 +16,7 @@ import pandas as pd
 
 from ._checks import checked
 from .framework import Framework, FrameworkError, read_framework
+from .indices import _cell
 
 __all__ = ["IndexResult", "BuildError", "build_index", "normalise_column", "aggregate_rows",
            "derive_weights", "jrc_treatment", "cronbach_alpha"]
@@ -286,14 +287,6 @@ def normalise_column(values: pd.Series, method: str, direction: int = 1,
     raise ValueError(f"unknown normalisation {method!r}")
 
 
-def _cell_name(table: pd.DataFrame, key, code) -> str:
-    where = f"{code}, {key[0]} {key[1]}"
-    rows = table.attrs.get("row_numbers") if isinstance(table.attrs, dict) else None
-    if isinstance(rows, dict) and key in rows:
-        where += f" ({rows[key]})"
-    return where
-
-
 def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, direction: int,
                   treated: bool = False):
     """Formula (1) needs values >= 0 with a positive leader (> 0 where less is better);
@@ -305,7 +298,7 @@ def _check_domain(fw: Framework, table: pd.DataFrame, code: str, method: str, di
         if bad.any():
             key = column.index[bad.to_numpy()][0]
             raise BuildError(
-                f"{_cell_name(table, key, code)}: value {float(column[key])!r}"
+                f"{_cell(table, key, code)}: value {float(column[key])!r}"
                 f"{' (after treat: jrc, which log-transformed ' + code + ')' if treated else ''}"
                 f" — normalise: "
                 f"leader (formula 1) is defined only for values {'>= 0' if direction > 0 else '> 0 (less is better: 1/x)'}; "
@@ -557,13 +550,13 @@ def _raw_table(fw: Framework, data: pd.DataFrame) -> pd.DataFrame:
             bad = raw[code].notna() & numbers.isna()
             if bad.any():
                 key = raw.index[bad.to_numpy()][0]
-                raise BuildError(f"{_cell_name(data, key, code)}: {raw.loc[key, code]!r} is not "
+                raise BuildError(f"{_cell(data, key, code)}: {raw.loc[key, code]!r} is not "
                                  f"a number")
             raw[code] = numbers
     raw = raw.astype(float)
     if np.isinf(raw.to_numpy()).any():
         key, code = next((k, c) for c in raw.columns for k in raw.index[np.isinf(raw[c])])
-        raise BuildError(f"{_cell_name(data, key, code)}: an infinite value; give a number or "
+        raise BuildError(f"{_cell(data, key, code)}: an infinite value; give a number or "
                          f"leave the cell empty")
     raw.index = raw.index.set_names(["region_id", "year"])
     raw.attrs = dict(data.attrs)

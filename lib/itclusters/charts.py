@@ -16,7 +16,7 @@ from .identification import QUADRANT_COLOURS, QUADRANTS
 from .presentation import display_name, format_value, styled
 
 __all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals",
-           "compare_slope", "rank_change_map", "RANK_CHANGE_CLASSES", "result_map"]
+           "compare_slope", "rank_change_map", "RANK_CHANGE_CLASSES", "result_map", "over_years"]
 
 # Okabe-Ito colours: told apart by the colour-blind, and never the only cue.
 _HIGHLIGHT = "#D55E00"  # vermillion
@@ -288,3 +288,80 @@ def result_map(result, code: str | None = None, year: int | None = None, *, ax=N
                       title=title or f"{node.label[:1].upper()}{node.label[1:]}, {year}", units=node.unit or None,
                       source=f"{fw.title}; computed", flag=result.touched(code, year),
                       flag_label="imputed or treated data")
+
+
+@styled
+def over_years(values: pd.Series, *, highlight=("astana", "almaty_city"), ax=None,
+               title: str | None = None, units: str | None = None, source: str | None = None,
+               reference: float | None = None, log: bool = False):
+    """One line per region over the years (``values`` indexed by ``(region_id, year)``): the
+    regions of ``highlight`` in colour and named at their last year, the others in grey.
+
+    For a series whose yearly maps would all look alike (the LQ of section J, 2010-2016): the
+    chart shows at once who leads and who moves.  ``reference`` draws a dashed line (1 for a
+    location quotient, "national"); ``log`` a logarithmic axis.  A region missing in a year has
+    a gap there, never a line drawn across it.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4.2), layout="constrained")
+    table = pd.Series(values).unstack("year").sort_index(axis=1)
+    years = list(table.columns)
+    palette = ["#D55E00", "#0072B2", "#009E73", "#CC79A7"]  # Okabe-Ito
+    strong = [r for r in highlight if r in table.index]
+    for rid in table.index:
+        if rid in strong:
+            continue
+        ax.plot(years, table.loc[rid].to_numpy(dtype=float), color="0.7", linewidth=0.9,
+                marker="o", markersize=2.5, gid=f"line:{rid}")
+    ends = []
+    for colour, rid in zip(palette, strong):
+        row = table.loc[rid].to_numpy(dtype=float)
+        ax.plot(years, row, color=colour, linewidth=2.2, marker="o", markersize=4,
+                gid=f"line:{rid}")
+        last = np.flatnonzero(~np.isnan(row))
+        if last.size:
+            ends.append((row[last[-1]], years[last[-1]], colour, rid))
+    if reference is not None:
+        ax.plot([years[0], years[-1]], [reference, reference], color="0.3", linewidth=0.9,
+                linestyle="--", zorder=0)
+        ax.annotate("national", (years[-1], reference), xytext=(years[-1] + 0.15, reference),
+                    textcoords="data", fontsize=9, color="0.3", va="center",
+                    annotation_clip=False)
+    if log:
+        ax.set_yscale("log")
+        known = table.to_numpy(dtype=float)
+        low, high = np.nanmin(known), np.nanmax(known)
+        ticks = [t * 10.0 ** e for e in range(int(np.floor(np.log10(low))),
+                                              int(np.ceil(np.log10(high))) + 1) for t in (1, 2, 5)]
+        ticks = [t for t in ticks if low <= t <= high]
+        if len(ticks) >= 2:  # else matplotlib's own
+            ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(
+            lambda y, _: format_value(y, f"number:{max(0, -int(np.floor(np.log10(y) + 1e-9)))}")))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    # names at the last year, spread apart vertically so that they never overlap
+    ends.sort()
+    placed = []
+    for value, year, colour, rid in ends:
+        y = value
+        if placed:
+            gap = 1.12 if log else 0.06 * (np.nanmax(table.to_numpy(dtype=float)) or 1)
+            low = placed[-1] * gap if log else placed[-1] + gap
+            y = max(y, low)
+        placed.append(y)
+        ax.annotate(_short(rid), (year, value), xytext=(year + 0.15, y), textcoords="data",
+                    fontsize=9, color=colour, fontweight="bold", va="center",
+                    gid=f"label:{rid}", annotation_clip=False)
+    ax.set_xlim(years[0] - 0.3, years[-1] + 1.4)
+    ax.set_xticks(years, [str(y) for y in years])
+    if units:
+        ax.set_ylabel(units)
+    for side in ("right", "top"):
+        ax.spines[side].set_visible(False)
+    if title:
+        ax.set_title(title, loc="left")
+    if source:
+        ax.annotate(f"Source: {source}", (0, 0), xycoords="figure fraction", xytext=(4, 4),
+                    textcoords="offset points", fontsize=9, color="0.3", va="bottom",
+                    wrap=True, gid="credit")
+    return ax

@@ -38,7 +38,8 @@ __all__ = [
     "ALBERS_KZ",
     "SCHEMES",
     "INDICATOR_SCHEMES",
-    "LQ_BREAKS",
+    "LQ_ABOVE",
+    "lq_breaks",
     "lq_classes",
     "settle_layout",
     "Classes",
@@ -66,18 +67,16 @@ _FLAG_EDGE = "0.1"
 _FLAG_LINEWIDTH = 2.0
 _FLAG_HATCH_LINEWIDTH = 0.6
 
-#: Class edges of every location-quotient map: LQ = 1 (the national structure) is the middle
-#: of the class 0.90-1.10, so a reader sees at once which regions are specialised (above) and
-#: which are not (below); four classes below it, since most regions are far below 1 in most
-#: years and one class "< 0.50" would paint them all alike.  Classes are ``[edge_i, edge_i+1)``
-#: of the value as the tables show it (two decimals: 0.4953 reads 0.50 and is classed 0.50).
-LQ_BREAKS = (0.25, 0.5, 0.75, 0.9, 1.1, 2.0)
+#: Every location-quotient map breaks at 1 (the national structure) and at 2 (twice it).
+#: Below 1, where most regions lie in most years, the regions are split into up to
+#: :data:`LQ_CLASSES_BELOW` classes of equal numbers (quartiles of the LQs below 1), so that
+#: they are not painted alike; oranges lighten towards 1, purples above it.  Classes are
+#: ``[edge_i, edge_i+1)`` of the value as the tables print it (two decimals: 0.4953 prints
+#: 0.50 and is classed 0.50).
+LQ_ABOVE = (1.0, 2.0)
+LQ_CLASSES_BELOW = 4
 LQ_DECIMALS = 2
-_LQ_LABELS = ("< 0.25", "0.25 – < 0.50", "0.50 – < 0.75", "0.75 – < 0.90",
-              "0.90 – < 1.10 (≈ 1, national)", "1.10 – < 2.00", "≥ 2.00")
-# diverging around 1 (ColorBrewer PuOr, readable by the colour-blind): oranges lightening
-# towards 1, near-white at 1, purples above
-_LQ_COLOURS = ("#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7", "#b2abd2", "#542788")
+_LQ_NOTE = "classes below 1: quartiles of the regions"
 _LOG_NOTE = "classes: natural breaks on a log scale"
 _CITIES = ("astana", "almaty_city", "shymkent")  # those of the layout drawn get a marker
 # Label offsets in km (east, north) where the representative point would crowd a neighbour.
@@ -114,9 +113,10 @@ def _mapclassify_schemes():
 #: Classification schemes a map accepts; ``"grade"`` is the article's letter scale and
 #: ``"categories"`` draws labels (strings) with a qualitative palette.
 SCHEMES = ("quantiles", "equal_interval", "natural_breaks", "user_defined", "grade", "categories")
-#: Schemes for one kind of indicator: ``"lq"``, the fixed location-quotient classes around 1
-#: (:data:`LQ_BREAKS`), for every LQ; ``"log_natural_breaks"``, natural breaks of the
-#: logarithm, for shares that the two cities would otherwise swamp.
+#: Schemes for one kind of indicator: ``"lq"``, location-quotient classes breaking at 1 and 2
+#: with quartiles below 1 (:data:`LQ_ABOVE`), for every LQ; ``"log_natural_breaks"``, natural
+#: breaks of the logarithm, for shares that the two cities would otherwise swamp (5 classes,
+#: up to 7 while one class would hold more than half of the regions).
 INDICATOR_SCHEMES = ("lq", "log_natural_breaks")
 
 
@@ -132,6 +132,8 @@ class Classes:
     note: str = ""  # what the legend must say about the classes (log scale, inferred bands)
     #: how the edges read in the legend (a share as %); ``None``: as plain numbers
     number_format: NumberFormat | None = None
+    #: the values classed, by region (set by :func:`classify`)
+    values: pd.Series | None = field(default=None, repr=False)
     facecolors: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
@@ -146,78 +148,52 @@ class Classes:
         return self.codes.index[self.codes < 0].tolist()
 
 
-def _significant(value: float, figures: int) -> str:
-    """``value`` to ``figures`` significant figures, in plain notation (never ``1e-04``)."""
-    if value == 0:
-        return "0"
-    decimals = max(0, figures - 1 - int(np.floor(np.log10(abs(value)))))
-    return f"{round(value, decimals):,.{decimals}f}"
-
-
-def _shown_edges(bins: np.ndarray, lowest: float | None,
-                 fmt: NumberFormat | None) -> tuple[np.ndarray, str]:
-    """The class edges as the legend shows them, and what follows each number: a share
-    (format kind ``"percent"``) reads x 100 with " %", as in the tables; the classes
-    themselves stay computed on the values."""
-    edges = np.concatenate([[bins[0] if lowest is None else lowest], bins]).astype(float)
+def _scale(fmt: NumberFormat | None) -> tuple[float, str]:
+    """How a value reads in the legend: a share (format kind ``"percent"``) x 100 with " %",
+    as in the tables; anything else as it is."""
     if fmt is not None and fmt.kind == "percent":
-        return edges * 100.0, PERCENT
-    return edges, ""
+        return 100.0, PERCENT
+    return 1.0, ""
 
 
-def _log_labels(bins: np.ndarray, lowest: float | None,
-                fmt: NumberFormat | None = None) -> list[str]:
-    """Labels of classes spanning orders of magnitude: each edge to 2 significant figures
-    (more where two edges would read alike); with a known format, its decimals as in the
-    tables (see :func:`_interval_labels`)."""
-    if fmt is not None and fmt.kind in ("number", "percent", "threshold"):
-        return _interval_labels(bins, lowest, fmt)
-    edges, suffix = _shown_edges(bins, lowest, fmt)
-    figures = 2
-    while figures < 8 and len({_significant(e, figures) for e in edges}) < len(set(edges)):
-        figures += 1
-    text = [typeset_sign(_significant(e, figures)) + suffix for e in edges]
-    labels = [f"{lo} – {hi}" for lo, hi in zip(text[:-1], text[1:])]
-    if lowest is None:
-        labels[0] = f"≤ {text[1]}"
-    return labels
-
-
-def _interval_labels(bins: np.ndarray, lowest: float | None,
-                     fmt: NumberFormat | None = None) -> list[str]:
-    """Legend labels "low – high", with just enough decimals to tell the edges apart.
-
-    Without ``lowest`` (user-defined bins, shared by several maps) the first class reads
-    "≤ high".  A share (``fmt`` of kind ``"percent"``) reads as % like in the tables:
-    "1.2 % – 4.5 %".
-    """
-    edges, suffix = _shown_edges(bins, lowest, fmt)
-    span = float(edges[-1] - edges[0]) if len(edges) > 1 else 1.0
+def _plain_decimals(breaks: np.ndarray, log: bool) -> int:
+    """Decimals of a legend without a known format (a Series named after no indicator): as many
+    as the spread of the breaks asks for (two significant figures of each on a log scale), and
+    never so few that a break reads as 0."""
+    if breaks.size == 0:
+        return 2
+    nonzero = np.abs(breaks[breaks != 0])
+    smallest = float(nonzero.min()) if nonzero.size else 1.0
+    if log:
+        return max(0, 1 - int(np.floor(np.log10(smallest))))
+    span = float(breaks.max() - breaks.min()) if breaks.size > 1 else abs(float(breaks[0]))
     digits = 0 if span >= 100 else 1 if span >= 10 else 2 if span >= 1 else 3
-    if fmt is not None and fmt.kind in ("number", "percent", "threshold"):
-        # never fewer decimals than the table: an edge of 1.04 % read as "1.0 %" would put
-        # a region the table shows at 1.04 % in a class that seems to end below it
-        digits = max(digits, fmt.decimals)
-    # the first edge is the smallest value (or none): the class edges proper are the others
-    inner = edges[1:] if len(edges) > 1 else edges
-    nonzero = np.abs(inner[inner != 0])
-    if nonzero.size and nonzero.min() < 1:
-        # no class edge may read as 0: at least one significant figure for the smallest
-        digits = max(digits, int(np.ceil(-np.log10(nonzero.min()) - 1e-9)))
-    distinct = len(set(np.round(edges, 8)))
-    while digits < 8 and len({f"{e:,.{digits}f}" for e in edges}) < distinct:
-        digits += 1
-    def shown(edge):  # "−" for minus, as in the tables
-        return typeset_sign(f"{edge:,.{digits}f}") + suffix
+    return max(digits, int(np.ceil(-np.log10(smallest) - 1e-9)) if smallest < 1 else 0)
 
-    labels = [f"{shown(lo)} – {shown(hi)}" for lo, hi in zip(edges[:-1], edges[1:])]
-    # a smallest value that would read as 0 at these decimals (a share of 0.0003 % beside
-    # classes of 0.03 % and more) opens the first class, as the tables write "< 0.01 %"
-    # rather than add decimals to every label
-    tiny = lowest is not None and edges[0] != 0 and float(f"{edges[0]:.{digits}f}") == 0
-    if lowest is None or tiny:
-        labels[0] = f"≤ {shown(edges[1])}"
-    return labels
+
+_DECIMAL_KINDS = ("number", "percent", "threshold", "rank")
+
+
+def _as_shown(numbers, decimals: int) -> np.ndarray:
+    """Numbers rounded as the tables print them (``format`` rounding, not ``numpy.round``:
+    2.675 prints "2.67" and must be classed as 2.67)."""
+    return np.array([float(f"{x:.{decimals}f}") for x in np.asarray(numbers, dtype=float)])
+
+
+def _break_labels(breaks: np.ndarray, decimals: int, suffix: str, values) -> list[str]:
+    """Labels in the manner of Eurostat's maps: "< a", "a – < b", ..., "≥ z", each class
+    holding its lower edge; with one class only, the range of the ``values`` it holds."""
+    def shown(x):  # "−" for minus, as in the tables
+        return typeset_sign(f"{x:,.{decimals}f}") + suffix
+
+    if breaks.size == 0:
+        if len(values) == 0:
+            return []
+        low, high = shown(min(values)), shown(max(values))
+        return [low if low == high else f"{low} – {high}"]
+    text = [shown(b) for b in breaks]
+    return ([f"< {text[0]}"] + [f"{lo} – < {hi}" for lo, hi in zip(text[:-1], text[1:])]
+            + [f"≥ {text[-1]}"])
 
 
 def _legend_format(values: pd.Series, fmt=None) -> NumberFormat | None:
@@ -257,7 +233,8 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
     """Upper bounds of the classes of ``scheme`` over all ``values`` (missing ignored).
 
     Use them as ``bins=`` with ``scheme="user_defined"`` to give several maps (for example
-    2010 and 2016) one set of classes.
+    2010 and 2016) one set of classes.  For ``"lq"``, the breaks themselves
+    (:func:`lq_breaks`): pass them as ``bins=`` with ``scheme="lq"``.
 
     >>> class_breaks([1, 2, 3, 4, 5, 6, 7, 8], "equal_interval", k=2).tolist()
     [4.5, 8.0]
@@ -267,23 +244,28 @@ def class_breaks(values, scheme: str = "quantiles", k: int = 5) -> np.ndarray:
     numbers = pd.Series(values, dtype=float).dropna().to_numpy()
     if numbers.size == 0:
         raise ValueError("no values to classify")
+    if scheme == "lq":
+        return lq_breaks(numbers)
     if scheme == "log_natural_breaks":
         if (numbers <= 0).any():
             raise ValueError(f"log_natural_breaks needs positive values; got {numbers.min()}")
         # classes found on log10 values, so that one or two very large values (the two
         # cities) do not put every other region in the first class
-        logged = class_breaks(np.log10(numbers), "natural_breaks", k)
+        logs = np.log10(numbers)
+        logged = class_breaks(logs, "natural_breaks", k)
         # Fisher-Jenks edges are data values: take them back exactly, not through 10**x
-        return np.unique(numbers)[np.searchsorted(np.unique(np.log10(numbers)), logged)]
+        return np.unique(numbers)[np.searchsorted(np.unique(logs), logged)]
     schemes = _mapclassify_schemes()
     if scheme not in schemes or scheme == "user_defined":
         raise ValueError(f"class_breaks needs one of "
-                         f"{sorted(set(schemes) - {'user_defined'} | {'log_natural_breaks'})}, "
+                         f"{sorted(set(schemes) - {'user_defined'} | {'log_natural_breaks', 'lq'})}, "
                          f"got {scheme!r}")
     k = max(1, min(k, len(np.unique(numbers))))
     with warnings.catch_warnings():
         # mapclassify suggests numba for Fisher-Jenks; 16 regions do not need it
         warnings.filterwarnings("ignore", message="Numba not installed")
+        # ties leave fewer distinct quantiles than classes: the repeated edges merge
+        warnings.filterwarnings("ignore", message="Not enough unique values")
         return np.asarray(schemes[scheme](numbers, k=k).bins, dtype=float)
 
 
@@ -296,26 +278,58 @@ def _categorical(labelled: pd.Series, labels: list, colors: list, scheme: str,
     return Classes(codes, list(shown or labels), colors, None, scheme, note)
 
 
-def lq_classes(values: pd.Series, ids=None) -> Classes:
-    """Location quotients in the fixed classes of :data:`LQ_BREAKS`, centred on LQ = 1.
+def lq_breaks(values) -> np.ndarray:
+    """The class breaks of location quotients ``values`` (pooled over the years of maps that
+    share classes): the quartiles of the LQs below 1, as the tables print them, then 1 and 2.
 
-    All seven classes are always listed, so maps of different years and indicators read alike.
-    A value is classed as the tables show it, rounded to :data:`LQ_DECIMALS`: 0.4953 reads
-    0.50 and falls in "0.50 – < 0.75", never in a class whose label ends below what is shown.
+    >>> lq_breaks([0.12, 0.2, 0.25, 0.31, 0.33, 0.4, 0.45, 0.9, 1.04, 3.8]).tolist()
+    [0.24, 0.32, 0.41, 1.0, 2.0]
+    """
+    shown = _as_shown(pd.Series(values, dtype=float).dropna(), LQ_DECIMALS)
+    if (shown < 0).any():
+        raise ValueError(f"a location quotient cannot be negative: {sorted(shown[shown < 0])}")
+    below = shown[shown < 1]
+    inner = np.array([])
+    if below.size:
+        uppers = class_breaks(below, "quantiles", k=LQ_CLASSES_BELOW)[:-1]
+        inner = np.unique(_as_shown(uppers, LQ_DECIMALS))
+        inner = inner[(inner > below.min()) & (inner < 1)]
+    return np.concatenate([inner, LQ_ABOVE])
 
-    >>> c = lq_classes(pd.Series({"astana": 0.95, "almaty_city": 3.8, "akmola": 0.4953}))
-    >>> c.labels[4], [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
-    ('0.90 – < 1.10 (≈ 1, national)', ['0.50 – < 0.75', '0.90 – < 1.10 (≈ 1, national)', '≥ 2.00'])
+
+def lq_classes(values: pd.Series, ids=None, breaks=None) -> Classes:
+    """Location quotients in classes that break at 1 and 2, with equal numbers of regions in
+    each class below 1 (see :data:`LQ_ABOVE`); ``breaks`` (from :func:`lq_breaks` over
+    several years) gives several maps the same classes.
+
+    A value is classed as the tables show it, rounded to :data:`LQ_DECIMALS`: 0.4953 prints
+    0.50 and falls in a class that holds 0.50, never in one whose label ends below it.
+
+    >>> c = lq_classes(pd.Series({"astana": 0.95, "almaty_city": 3.8, "akmola": 0.4953}),
+    ...                breaks=[0.5, 1.0, 2.0])
+    >>> c.labels
+    ['< 0.50', '0.50 – < 1.00', '1.00 – < 2.00', '≥ 2.00']
+    >>> [c.labels[i] for i in c.codes[["akmola", "astana", "almaty_city"]]]
+    ['0.50 – < 1.00', '0.50 – < 1.00', '≥ 2.00']
     """
     series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids)).astype(float)
     known = series.dropna()
     if (known < 0).any():
         raise ValueError(f"a location quotient cannot be negative: {known[known < 0].to_dict()}")
+    breaks = lq_breaks(known) if breaks is None else np.asarray(breaks, dtype=float)
+    if not set(LQ_ABOVE) <= set(breaks.tolist()) or (np.diff(breaks) <= 0).any():
+        raise ValueError(f"the breaks of a location-quotient map must rise and include 1 and 2 "
+                         f"(the national structure and twice it); got {breaks.tolist()}")
     codes = pd.Series(-1, index=series.index)
-    shown = np.round(known.to_numpy(), LQ_DECIMALS)
-    codes.loc[known.index] = np.searchsorted(np.asarray(LQ_BREAKS), shown, side="right")
-    return Classes(codes, list(_LQ_LABELS), [to_rgba(c) for c in _LQ_COLOURS],
-                   np.asarray(LQ_BREAKS, dtype=float), "lq", "classes centred on LQ = 1")
+    shown = _as_shown(known.to_numpy(), LQ_DECIMALS)
+    codes.loc[known.index] = np.searchsorted(breaks, shown, side="right")
+    labels = _break_labels(breaks, LQ_DECIMALS, "", shown)
+    n_below = int((breaks < 1).sum()) + 1
+    palette = matplotlib.colormaps["PuOr"]  # ColorBrewer, readable by the colour-blind
+    colours = [palette(x) for x in np.linspace(0.06, 0.42, n_below)] if n_below > 1 \
+        else [palette(0.3)]
+    colours += [palette(x) for x in np.linspace(0.68, 0.94, len(labels) - n_below)]
+    return Classes(codes, labels, colours, breaks, "lq", _LQ_NOTE)
 
 
 def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None,
@@ -332,16 +346,31 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     :data:`~itclusters.presentation.FORMATS`, ``"percent:N"``, ``"number:N"`` or a
     :class:`~itclusters.presentation.NumberFormat`; by default the format of the indicator the
     Series is named after (``ict_share``, ``ksi``, ... read as % like in the tables), plain
-    numbers for any other name.  Only the labels change: classes are computed on the values.
+    numbers for any other name.
 
-    >>> share = pd.Series({"akmola": 0.012, "astana": 0.045, "almaty_city": 0.5},
+    Each class holds its lower edge, and the labels read as Eurostat's maps do ("< 2.00 %",
+    "2.00 % – < 50.00 %", "≥ 50.00 %"), at the decimals of the tables.  A region is classed
+    by its value as the tables print it, so that the printed value always reads inside its
+    class's label: a share of 1.996 % prints "2.00 %" and falls in "≥ 2.00 %".  ``bins``
+    are upper bounds, as :func:`class_breaks` gives them: the last one only closes the top
+    class, unless a value lies above it.
+
+    >>> share = pd.Series({"akmola": 0.01996, "astana": 0.045, "almaty_city": 0.5},
     ...                   name="ict_share")
-    >>> print(*classify(share, "user_defined", bins=[0.02, 0.5]).labels, sep="; ")
-    ≤ 2.00 %; 2.00 % – 50.00 %
-    >>> classify(share.rename("my_ratio"), "user_defined", bins=[0.02, 0.5]).labels
-    ['≤ 0.020', '0.020 – 0.500']
+    >>> c = classify(share, "user_defined", bins=[0.02, 0.5])
+    >>> print(*c.labels, sep="; "); c.codes.loc[["akmola", "astana", "almaty_city"]].tolist()
+    < 2.00 %; ≥ 2.00 %
+    [1, 1, 1]
+    >>> classify(share.rename("my_ratio"), "user_defined", bins=[0.02, 0.2, 0.5]).labels
+    ['< 0.020', '0.020 – < 0.200', '≥ 0.200']
     """
     series = pd.Series(values).reindex(list(REGION_IDS if ids is None else ids))
+    classes = _classify(series, scheme, k, bins, cmap, categories, colors, fmt)
+    classes.values = series
+    return classes
+
+
+def _classify(series, scheme, k, bins, cmap, categories, colors, fmt) -> Classes:
     colormap = matplotlib.colormaps[cmap]
     if scheme == "categories":
         labels = list(categories) if categories is not None else sorted(series.dropna().unique())
@@ -358,45 +387,55 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
         return _categorical(letters, labels, shades, scheme, shown,
                             "bands inferred (the article gives none)")
     if scheme == "lq":
-        return lq_classes(series, ids=list(series.index))
+        return lq_classes(series, ids=list(series.index), breaks=bins)
     schemes = _mapclassify_schemes()
     if scheme not in schemes and scheme != "log_natural_breaks":
         raise ValueError(f"unknown scheme {scheme!r}; available: "
                          f"{', '.join(SCHEMES + INDICATOR_SCHEMES)}")
+    if scheme == "log_natural_breaks" and bins is None:
+        # one more class (up to 7) while one of them would hold more than half of the regions
+        # as the tables print them
+        for classes_k in range(k, max(k, 7) + 1):
+            classes = _numeric(series, scheme, classes_k, bins, colormap, fmt)
+            known = classes.codes[classes.codes >= 0]
+            if known.empty or known.value_counts().max() <= len(known) / 2:
+                break
+        return classes
+    return _numeric(series, scheme, k, bins, colormap, fmt)
+
+
+def _numeric(series, scheme, k, bins, colormap, fmt) -> Classes:
     shown = _legend_format(series, fmt)
-    numbers = series.astype(float)
-    known = numbers.dropna()
-    note, own_bins = "", False
-    if scheme == "log_natural_breaks":
-        if (known <= 0).any():
-            raise ValueError("log_natural_breaks needs positive values; got "
-                             f"{known[known <= 0].to_dict()}")
-        # classes found on log10 values, so that one or two very large values do not put
-        # every other region in the first class; edges are shown in the original units
-        own_bins = bins is None
-        if own_bins:
-            bins = class_breaks(known, scheme, k) if len(known) else np.array([])
-        scheme, note = "user_defined", _LOG_NOTE
-    if scheme == "user_defined":
-        if bins is None:
-            raise ValueError("scheme='user_defined' needs bins=[upper bounds]")
-        edges = np.asarray(bins, dtype=float)
-        if len(known) and known.max() > edges[-1]:
-            edges = np.append(edges, known.max())
-    elif known.empty:
-        edges = np.array([])
+    known = series.astype(float).dropna()
+    log = scheme == "log_natural_breaks"
+    if log and (known <= 0).any():
+        raise ValueError("log_natural_breaks needs positive values; got "
+                         f"{known[known <= 0].to_dict()}")
+    given = scheme == "user_defined" or (log and bins is not None)
+    if scheme == "user_defined" and bins is None:
+        raise ValueError("scheme='user_defined' needs bins=[upper bounds]")
+    if given:
+        uppers = np.asarray(bins, dtype=float)
     else:
-        edges = class_breaks(known, scheme, k)
+        uppers = class_breaks(known, scheme, k) if len(known) else np.array([])
+    # upper bounds, the last one closing the top class: the breaks are the others (and the
+    # last too when a value lies above it)
+    above = len(known) and len(uppers) and known.max() > uppers[-1]
+    breaks = uppers if above else uppers[:-1]
+    scale, suffix = _scale(shown)
+    decimals = shown.decimals if shown is not None and shown.kind in _DECIMAL_KINDS \
+        else _plain_decimals(breaks * scale, log)
+    # classes hold their lower edge and are found on the values as the tables print them,
+    # so that each region's printed value reads inside its class's label
+    breaks = np.unique(_as_shown(breaks * scale, decimals))
+    values = _as_shown(known.to_numpy() * scale, decimals)
+    if not given and values.size:  # a break at the smallest value would open an empty class
+        breaks = breaks[breaks > values.min()]
     codes = pd.Series(-1, index=series.index)
-    if len(edges):
-        position = np.searchsorted(edges, known.to_numpy(), side="left")
-        codes.loc[known.index] = np.minimum(position, len(edges) - 1)
-    lowest = None if (scheme == "user_defined" and not (note and own_bins)) or known.empty \
-        else float(known.min())
-    label = _log_labels if note == _LOG_NOTE else _interval_labels
-    labels = label(edges, lowest, shown) if len(edges) else []
-    colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(edges), 1))][:len(edges)]
-    return Classes(codes, labels, colors, edges, scheme, note, shown)
+    codes.loc[known.index] = np.searchsorted(breaks, values, side="right")
+    labels = _break_labels(breaks, decimals, suffix, values)
+    colors = [colormap(x) for x in np.linspace(0.15, 0.95, max(len(labels), 1))][:len(labels)]
+    return Classes(codes, labels, colors, breaks / scale, scheme, _LOG_NOTE if log else "", shown)
 
 
 # --- geometry ---------------------------------------------------------------------------------
@@ -600,9 +639,9 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
 
     Notes
     -----
-    ``scheme="lq"`` (use it for every location quotient) gives fixed classes breaking at
-    0.25, 0.5, 0.75, 0.9, 1.1 and 2 (:data:`LQ_BREAKS`), so that LQ = 1, the national
-    structure, is always visible and regions far below it are told apart;
+    ``scheme="lq"`` (use it for every location quotient) gives classes breaking at 1 and 2
+    (:data:`LQ_ABOVE`), so that LQ = 1, the national structure, is always visible, and
+    quartiles of the regions below 1, so that regions far below it are told apart;
     ``"log_natural_breaks"`` suits shares that the two cities would otherwise swamp; with
     ``"grade"`` the legend gives each letter's band and says the bands are inferred.  The
     figure's layout is settled (see :func:`settle_layout`) when this function made it.
@@ -839,10 +878,10 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
     if scheme not in ("grade", "lq", "categories"):  # refused before any figure is made
         _check_units(units, _legend_format(series, fmt))
     use_scheme, bins = scheme, None
-    if shared and scheme not in ("grade", "user_defined", "lq", "categories"):
+    if shared and scheme not in ("grade", "user_defined", "categories"):
         pooled = pd.concat([_select(series, y) for y in years])
         bins = class_breaks(pooled, scheme, k)
-        use_scheme = "log_natural_breaks" if scheme == "log_natural_breaks" else "user_defined"
+        use_scheme = scheme if scheme in ("log_natural_breaks", "lq") else "user_defined"
     one_legend = shared or scheme in ("grade", "lq")
     named = _named(names)
     fig, maps, legend_ax = _grid(len(years), ncols, row_height=2.55,
