@@ -32,9 +32,16 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     assert candidates.get_paths()[0] is not others.get_paths()[0]
     assert not np.allclose(candidates.get_facecolors()[0], others.get_facecolors()[0])
     # a colour legend, and each threshold line labelled with its value
+    from itclusters.identification import QUADRANT_COLOURS
+
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["candidate: both thresholds reached", "other regions",
-                      "no data (missing, not zero)"]
+    assert legend == ["candidate: both thresholds reached", "IT, less innovative", "neither",
+                      "no data (missing, not zero)"]  # no region is innovative with little IT
+    # one palette with the map of the groups (notebook 03): each point in its group's colour
+    assert np.allclose(candidates.get_facecolors()[0], to_rgba(QUADRANT_COLOURS["candidate"]))
+    expected = [to_rgba(QUADRANT_COLOURS[g]) for g in groups.loc[
+        groups["specialisation"].notna() & (groups["group"] != "candidate"), "group"]]
+    assert np.allclose(others.get_facecolors(), expected)
     labels = {t.get_gid(): t.get_text() for t in ax.texts}
     assert labels["label:index_threshold"] == "index threshold 50"
     assert labels["label:share_threshold"] == "share threshold 6.25\u2009%"

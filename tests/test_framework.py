@@ -348,8 +348,8 @@ def test_weights_that_do_not_sum_to_one(tmp_path):
 def test_a_cycle(tmp_path):
     text = ARTICLE.read_text().replace(
         "  - code: index\n", "  - code: index\n    parent: activity\n    weight: 1\n")
-    text = text.replace("    unit: sub-index, 0-100\n    parent: index\n    weight: 1/2\n  - code: "
-                        "activity", "    unit: sub-index, 0-100\n    parent: index\n    weight: 1"
+    text = text.replace("    unit: sub-index, 0–100\n    parent: index\n    weight: 1/2\n  - code: "
+                        "activity", "    unit: sub-index, 0–100\n    parent: index\n    weight: 1"
                         "\n  - code: activity")
     message = _error(tmp_path, text)
     assert "the aggregates form a cycle: susceptibility → index → activity → index" in message \

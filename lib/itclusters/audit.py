@@ -129,10 +129,10 @@ def describe_subsets(found: pd.DataFrame) -> str:
     (True, True)
     """
     from .ranking import join_names
-    from .regions import region_name
+    from .presentation import display_name
 
     year, n_printed = found.attrs["year"], len(found.attrs["printed"])
-    names = lambda ids: join_names(region_name(r) for r in ids)  # noqa: E731
+    names = lambda ids: join_names(display_name(r) for r in ids)  # noqa: E731
     text = (f"**{year}.** Of the {found.attrs['searched']:,} subsets of the 16 regions, "
             f"{found.attrs['searched_known']:,} have a known Table 2 total (the others hold a "
             f"region printed \"—\", which has no value); ")

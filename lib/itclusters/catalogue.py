@@ -15,10 +15,12 @@ from .indices import it_share
 from .regions import REGION_IDS
 from .specialisation import krugman_index, location_quotient, sector_share
 
-__all__ = ["Indicator", "INDICATORS", "indicator_panel", "available_years",
+__all__ = ["ARTICLE", "Indicator", "INDICATORS", "indicator_panel", "available_years",
            "OPEN_DATA_INDICATORS", "open_data_indicators", "user_panel", "USER_COLUMNS"]
 
-_ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
+#: How the suite cites the article, everywhere (sources under maps, tables, sentences).
+ARTICLE = "Kireyeva, Mussabalina & Tolysbaev (2018)"
+_ARTICLE = ARTICLE
 _BNS = "Bureau of National Statistics of Kazakhstan"
 
 
@@ -64,7 +66,7 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
               f"{_ARTICLE}, Table 2; computed",
               definition="The region's share of the IT production of all the regions, worked out again "
               "from the article's production figures."),
-    Indicator("ict_share", "ICT (section J) share of national GVA", "% of national ICT GVA",
+    Indicator("ict_share", "Share of national ICT (section J) GVA", "% of national ICT GVA",
               f"{_BNS}; computed", "log_natural_breaks",
               definition="The region's part of the value added by information and communication "
               "(publishing, telecoms, IT services) in the whole country."),
@@ -75,7 +77,7 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in (
     Indicator("krugman", "Krugman specialisation index (GVA, 11 sections)",
               "0 = national structure, 2 = disjoint",
               f"{_BNS}; computed",
-              note="on the 11 sections comparable over 2010-2016 (I, K, M-S merged into other "
+              note="on the 11 sections comparable over 2010–2016 (I, K, M–S merged into other "
                    "services), so that years can be compared; GVA net of FISIM in every year",
               definition="How different the mix of industries in the region is from the country's mix: 0 "
               "means the same mix, 2 means no industry in common."),
@@ -119,8 +121,8 @@ INDICATORS.update({i.code: i for i in (
     Indicator("ict_lq_grp", "ICT (section J) location quotient against GRP",
               "LQ, 1 = national", f"{_BNS}; computed", "lq",
               note="ICT share of the region's GRP over the national one: GRP stands in for the "
-                   "total GVA, which the 2010-2025 tables do not give by region (notebook 06 "
-                   "keeps the sum-of-sections LQ for 2010-2016)",
+                   "total GVA, which the 2010–2025 tables do not give by region (notebook 06 "
+                   "keeps the sum-of-sections LQ for 2010–2016)",
               definition="How much more (above 1) or less (below 1) of the region's output is "
               "information and communication than in the country, measured against gross "
               "regional product."),
@@ -132,13 +134,13 @@ INDICATORS.update({i.code: i for i in (
               f"{_BNS}; computed",
               definition="The part of the region's gross product that is made by manufacturing."),
     Indicator("rd_intensity", "R&D expenditure as % of GRP (SDG 9.5.1)", "% of GRP", _SDG,
-              note="full precision 2010-2016, two decimals from 2017",
+              note="full precision 2010–2016, two decimals from 2017",
               definition="Spending on research and development in the region, as a percentage of the "
               "region's gross product."),
     Indicator("rd_per_employed", "R&D expenditure per employed person (the article's R&D indicator)",
               "KZT per employed person", "Bureau of National Statistics: SDG 9.5.1, GRP, "
               "employment; computed",
-              note="9.5.1 x GRP / employment; full precision 2010-2016, two decimals from 2017",
+              note="9.5.1 × GRP ÷ employment; full precision 2010–2016, two decimals from 2017",
               definition="Spending on research and development in the region, divided by the number of "
               "people in work there."),
     Indicator("researchers_per_million", "Researchers (FTE) per million inhabitants (SDG 9.5.2)",
@@ -237,17 +239,20 @@ def available_years(panel: pd.DataFrame, code: str) -> list[int]:
 
 #: The open-data composite: which official ratio stands where, and what it is not.
 OPEN_DATA_INDICATORS = pd.DataFrame([
-    ("OD_PRODUCTIVITY", "labour productivity: GRP per employed person", "susceptibility",
-     "thousand KZT per employed person", "the article's J_D (same definition; BNS data)"),
+    ("OD_PRODUCTIVITY", "labour productivity (GRP per employed person)", "susceptibility",
+     "thousand KZT per employed person",
+     "the article's labour productivity (same definition; BNS data)"),
     ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
-     "not in the article: stands in for J_E and J_F (economic base), which have no open data"),
+     "not in the article: stands in for its stability of production and return on fixed "
+     "assets (economic base), which have no open data"),
     ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity",
      "% of the region's GVA",
-     "not in the article: IT activity, standing in for J_A-J_C (R&D and innovation spending and "
-     "output), which have no open data"),
+     "not in the article: IT activity, standing in for its R&D spending, technological-"
+     "innovation spending and innovative output, which have no open data"),
     ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",
      "thousand KZT per employed person",
-     "not J_B (technological-innovation spending per employed person): all fixed investment"),
+     "not the article's technological-innovation spending per employed person: all fixed "
+     "investment"),
 ], columns=["code", "name", "parent", "unit", "relation_to_article"]).set_index("code")
 
 

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .identification import QUADRANT_COLOURS, QUADRANTS
 from .presentation import display_name, format_value, styled
 
 __all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_intervals",
@@ -19,6 +20,8 @@ __all__ = ["rank_slope", "candidate_scatter", "published_vs_recomputed", "rank_i
 
 # Okabe-Ito colours: told apart by the colour-blind, and never the only cue.
 _HIGHLIGHT = "#D55E00"  # vermillion
+# a candidate's name, in a darker shade of its map colour (QUADRANT_COLOURS), readable as text
+_CANDIDATE_TEXT = "#b01d0f"
 _OTHER = "#0072B2"  # blue
 _MUTED = "0.45"
 
@@ -76,7 +79,8 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
     ``frame`` is the output of :func:`~itclusters.identification.cluster_candidates`;
     regions without a specialisation value (printed "—": missing, not zero) sit on a strip at
     the bottom, marked "no data".  Candidates
-    are vermillion diamonds, the other regions blue circles (shape and colour both differ);
+    are red diamonds, the other regions circles in the colour of their group on the map
+    (:data:`~itclusters.identification.QUADRANT_COLOURS`: shape and colour both differ);
     the legend says which is which and each threshold line carries its value.  Region labels
     are placed by adjustText so that none overlaps another.
     """
@@ -87,12 +91,19 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
     known = frame[frame["specialisation"].notna()]
     none = frame[frame["specialisation"].isna()]
     candidate = known["group"] == "candidate"
+    # the map's colours (QUADRANT_COLOURS): a colour means the same group on both
     ax.scatter(known.loc[candidate, "index"], known.loc[candidate, "specialisation"],
-               color=_HIGHLIGHT, marker="D", s=48, zorder=3, gid="candidates",
+               color=QUADRANT_COLOURS["candidate"], edgecolors="0.2", linewidths=0.6,
+               marker="D", s=48, zorder=3, gid="candidates",
                label="candidate: both thresholds reached")
-    ax.scatter(known.loc[~candidate, "index"], known.loc[~candidate, "specialisation"],
-               color=_OTHER, marker="o", s=36, zorder=3, gid="known",
-               label="other regions")
+    others = known[~candidate]
+    ax.scatter(others["index"], others["specialisation"],
+               color=[QUADRANT_COLOURS.get(g, "white") for g in others["group"]],
+               edgecolors="0.2", linewidths=0.6, marker="o", s=36, zorder=3, gid="known")
+    for group in QUADRANTS[1:]:  # a legend entry for each group the circles show
+        if (others["group"] == group).any():
+            ax.scatter([], [], color=QUADRANT_COLOURS[group], edgecolors="0.2", linewidths=0.6,
+                       marker="o", s=36, label=group)
     # shares span three orders of magnitude: a symmetric-log axis keeps the small ones apart;
     # regions without a value sit on a strip below zero
     linear_below = max(share_threshold / 4, 1e-6)
@@ -126,7 +137,7 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
         y = floor if pd.isna(row["specialisation"]) else row["specialisation"]
         strong = row["group"] == "candidate"
         texts.append(ax.text(row["index"], y, _short(rid), fontsize=9, zorder=4,
-                             color=_HIGHLIGHT if strong else "0.15",
+                             color=_CANDIDATE_TEXT if strong else "0.15",
                              fontweight="bold" if strong else "normal", gid=f"label:{rid}"))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(f"{ylabel} (symmetric log scale)")

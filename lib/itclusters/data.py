@@ -84,12 +84,12 @@ def paper_table(n: int) -> pd.DataFrame:
                         na_values={"value": [""], "ksi": [""], "aggregated_index": [""]})
     if n == 1:
         frame = frame.rename(columns={"aggregated_index": "index"})
-        units = {"index": "% (0-100)", "grade": "letter on the article's symbolic scale"}
+        units = {"index": "index, 0–100", "grade": "letter on the article's symbolic scale"}
     elif n == 2:
         frame = frame.rename(columns={"value": "it_production"}).drop(columns="unit")
         units = {"it_production": "million KZT"}
     else:
-        units = {"ksi": "share of the national total (0-1)"}
+        units = {"ksi": "share of the national total (0–1)"}
     _check_regions(frame["region_id"], path)
     frame = frame.set_index(["region_id", "year"]).sort_index()
     frame.attrs["units"] = units
@@ -147,8 +147,8 @@ def _read_gva(path: Path) -> pd.DataFrame:
 
 #: Sector lists of :func:`sector_matrix`, with the wording figures and tables use to name them.
 SECTOR_LISTS = {
-    "finest": "sections as published that year (11 in 2010-2013, 19 in 2014-2016)",
-    "consistent": "11 sections comparable over 2010-2016 (I, K, M-S merged into other services)",
+    "finest": "sections as published that year (11 in 2010–2013, 19 in 2014–2016)",
+    "consistent": "11 sections comparable over 2010–2016 (I, K, M–S merged into other services)",
 }
 #: Sections that the 2010-2013 tables publish only inside ``OTHER_SERVICES`` (SOURCES.md, S5).
 OTHER_SERVICES_PARTS = ("I", "K", "M", "N", "O", "P", "Q", "R", "S", "T")

@@ -14,6 +14,7 @@ import re
 import tempfile
 import textwrap
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -90,6 +91,7 @@ _LABEL_OFFSETS = {
     "kostanay": (-70, 40),
     "north_kazakhstan": (0, -40),
     "karaganda": (0, -60),
+    "karaganda_2022": (40, -150),
     "pavlodar": (110, -40),
     "shymkent": (-250, -120),
 }
@@ -596,7 +598,8 @@ def _add_patch(ax, patch) -> None:
 @styled
 def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k: int = 5,
                bins=None, ax=None, title: str | None = None, units: str | None = None,
-               source: str | None = None, cmap: str = "YlGnBu", labels: bool = True,
+               source: str | None = None, cmap: str = "YlGnBu",
+               labels: bool | Iterable[str] = True,
                legend: bool = True, legend_outside: bool = True, credit: bool = True,
                categories=None, colors: dict | None = None, flag=None,
                flag_label: str = "grade not robust", layout: str | None = None,
@@ -618,6 +621,8 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
         Number of classes for the data-driven schemes.
     ax : matplotlib Axes, optional
         Drawn on a new figure when omitted.
+    labels : bool or iterable of region ids
+        Name every region (default), none, or only the regions listed.
     legend_outside : bool
         Legend to the right of the map (default) rather than in its lower-left corner, where
         it would cover Mangystau.
@@ -691,8 +696,10 @@ def choropleth(values, *, year: int | None = None, scheme: str = "quantiles", k:
                             hatch=_HATCH if code < 0 else _FLAG_HATCH if rid in flagged else None)
         marker.set_gid(f"city:{rid}")
         cities[rid] = marker
-    if labels:
+    if labels is True:
         _draw_labels(ax, points, names, ids)
+    elif labels:  # a few regions named (the cities of small multiples)
+        _draw_labels(ax, points, names, [r for r in ids if r in set(labels)], compact=True)
     pad = 60
     ax.set_xlim(bounds[0] - pad, bounds[2] + pad)
     ax.set_ylim(bounds[1] - pad, bounds[3] + pad)
@@ -730,13 +737,55 @@ def credit_line(source: str | None = None, boundaries: str = CREDIT, note: str =
     return f"{text} {note}." if note else text
 
 
-def _draw_labels(ax, points, names, ids=REGION_IDS) -> None:
+def _named(names) -> list[str]:
+    """The regions a small map names: the cities, and ``names`` (region ids).
+
+    >>> _named(["karaganda"])
+    ['astana', 'almaty_city', 'shymkent', 'karaganda']
+    >>> _named("karaganda")
+    Traceback (most recent call last):
+    ValueError: names must be region ids in a list, got the string 'karaganda'
+    """
+    if isinstance(names, str):
+        raise ValueError(f"names must be region ids in a list, got the string {names!r}")
+    names = list(names)
+    known = _known_unit_ids()
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise ValueError(f"names: unknown region ids {unknown}; ids are such as "
+                         f"{', '.join(list(REGION_IDS)[:3])}")
+    return list(dict.fromkeys([*_CITIES, *names]))
+
+
+def _known_unit_ids() -> set:
+    from .layouts import units
+
+    return set(REGION_IDS) | set(units().index)
+
+
+#: Where a small map (a few names only) puts a city's name, in points from its marker, so that
+#: the names keep clear of each other however small the map: Astana's to the right, Almaty
+#: city's above, Shymkent's (about 700 km west of Almaty) below.
+_CITY_NAME_PLACES = {"astana": ((7, 0), "left", "center"),
+                     "almaty_city": ((0, 7), "center", "bottom"),
+                     "shymkent": ((0, -7), "center", "top")}
+
+
+def _draw_labels(ax, points, names, ids=REGION_IDS, compact: bool = False) -> None:
+    """Name the regions ``ids``; ``compact``: the cities' names beside their markers, placed in
+    points (:data:`_CITY_NAME_PLACES`), for maps too small for the leader lines of a full one."""
     for rid in ids:
         x, y = points[rid]
         dx, dy = _LABEL_OFFSETS.get(rid, (0, 0))
         # "Karaganda (2022–)": the qualifier on a line of its own keeps the label narrow
         label = display_name(rid, short=True).replace(" (", "\n(")
-        if rid in _CITIES:
+        if compact and rid in _CITY_NAME_PLACES:
+            offset, ha, va = _CITY_NAME_PLACES[rid]
+            ax.annotate(label, xy=(x, y), xytext=offset, textcoords="offset points",
+                        fontsize=9, ha=ha, va=va, zorder=5, fontweight="bold",
+                        bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.8),
+                        gid=f"label:{rid}")
+        elif rid in _CITIES:
             ax.annotate(label, xy=(x, y), xytext=(x + dx, y + dy), fontsize=9, ha="center",
                         va="center", zorder=5, fontweight="bold",
                         arrowprops=dict(arrowstyle="-", color="0.2", linewidth=0.6,
@@ -816,14 +865,17 @@ def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0
 def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, shared: bool = True,
                     title: str | None = None, units: str | None = None,
                     source: str | None = None, cmap: str = "YlGnBu", ncols: int | None = None,
-                    fmt: str | NumberFormat | None = None):
+                    fmt: str | NumberFormat | None = None, names=()):
     """The same indicator for several years, as many maps as years.
 
     With ``shared=True`` (the default) one set of classes, computed over all the years shown,
     is used on every map, so that equal colours mean equal values.  The figure is as wide as
     a notebook column (:data:`~itclusters.presentation.DISPLAY_WIDTH_IN`); more years give
     more rows (two maps a row by default), never smaller text.  The legend reads like the
-    tables (a share in %): see ``fmt`` at :func:`choropleth`.  Returns the Figure.
+    tables (a share in %): see ``fmt`` at :func:`choropleth`.  Each map names the cities it
+    marks (Astana, Almaty city and, from 2018, Shymkent) and the regions of ``names`` (region
+    ids: those the text around the figure speaks of), and no other, so that the names stay
+    readable on maps half a column wide.  Returns the Figure.
     """
     series = pd.Series(values) if not isinstance(values, pd.DataFrame) else values.iloc[:, 0]
     years = list(years)
@@ -859,11 +911,12 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
                                  known.max())
                 use_scheme, note = "user_defined", _HYBRID_NOTE
     one_legend = shared or scheme in ("grade", "lq")
+    named = _named(names)
     fig, maps, legend_ax = _grid(len(years), ncols, row_height=2.55,
                                  legend_height=1.0 if one_legend else 0.0)
     for ax, year in zip(maps, years):
         choropleth(series, year=year, scheme=use_scheme, k=k, bins=bins, ax=ax, title=str(year),
-                   units=units, cmap=cmap, labels=False, credit=False, legend=not one_legend,
+                   units=units, cmap=cmap, labels=named, credit=False, legend=not one_legend,
                    fmt=fmt)
     drawn_on = {y: _infer_layout(_select(series, y).index) for y in years}
     if note:
@@ -890,17 +943,19 @@ def small_multiples(values, years, *, scheme: str = "quantiles", k: int = 5, sha
 @styled
 def indicator_grid(frame: pd.DataFrame, year: int, columns=None, *, scheme: str = "quantiles",
                    k: int = 5, titles: dict | None = None, source: str | None = None,
-                   cmap: str = "YlGnBu", ncols: int = 2, formats: dict | None = None):
+                   cmap: str = "YlGnBu", ncols: int = 2, formats: dict | None = None,
+                   names=()):
     """A grid of maps, one per indicator column of ``frame`` for one year, each with its
     legend under it.  A column's legend reads like the tables (``formats``: column ->
-    format, see ``fmt`` at :func:`choropleth`; by default from the column's name).  Returns
+    format, see ``fmt`` at :func:`choropleth`; by default from the column's name).  Each map
+    names its cities and the regions of ``names``, as :func:`small_multiples` does.  Returns
     the Figure."""
     columns = list(frame.columns if columns is None else columns)
     fig, maps, _ = _grid(len(columns), ncols, row_height=3.6)
     for ax, column in zip(maps, columns):
         column_scheme = "grade" if column == "grade" else scheme
         choropleth(frame[column], year=year, scheme=column_scheme, k=k, ax=ax,
-                   title=(titles or {}).get(column, column), cmap=cmap, labels=False,
+                   title=(titles or {}).get(column, column), cmap=cmap, labels=_named(names),
                    credit=False, legend=False, fmt=(formats or {}).get(column))
         _draw_legend(ax, ax._itclusters_classes, None, loc="upper center",
                      bbox_to_anchor=(0.5, 0.0), ncols=2)

@@ -888,8 +888,8 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
 def _label_and_unit(header: str) -> tuple[str, str]:
     """A header "label (unit)" as its two parts; ("header", "") without a unit.
 
-    >>> _label_and_unit("ICT (section J) share of national GVA (% of national ICT GVA)")
-    ('ICT (section J) share of national GVA', '(% of national ICT GVA)')
+    >>> _label_and_unit("Share of national ICT (section J) GVA (% of national ICT GVA)")
+    ('Share of national ICT (section J) GVA', '(% of national ICT GVA)')
     >>> _label_and_unit("Rank"), _label_and_unit("Growth (%, nominal)")
     (('Rank', ''), ('Growth', '(%, nominal)'))
     """

@@ -17,9 +17,16 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["contiguity_weights", "global_moran", "local_moran", "neighbour_view"]
+__all__ = ["contiguity_weights", "global_moran", "local_moran", "neighbour_view", "CLUSTERS",
+           "CLUSTER_COLOURS", "cluster_legend", "cluster_map"]
 
 _QUADRANTS = {1: "high-high", 2: "low-high", 3: "low-low", 4: "high-low"}
+#: The clusters of :func:`local_moran`, in the order a legend lists them.
+CLUSTERS = ("high-high", "low-high", "low-low", "high-low", "not significant")
+#: Their colours on a map: high values among high in red, low among low in blue, the outliers
+#: in the light shade of their own value's colour.
+CLUSTER_COLOURS = {"high-high": "#d7301f", "low-high": "#9ecae1", "low-low": "#2171b5",
+                   "high-low": "#fc9272", "not significant": "#f0f0f0"}
 
 
 def contiguity_weights(ids=None):
@@ -151,3 +158,55 @@ def neighbour_view(values: pd.Series, w=None) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "region_id"
     return frame
+
+
+def cluster_legend(frame: pd.DataFrame, width: int = 34) -> dict[str, str]:
+    """The legend entry of each cluster of :func:`local_moran`'s ``frame``: a significant
+    cluster names its regions (wrapped to ``width`` characters a line), one without regions
+    says "none".
+
+    >>> frame = pd.DataFrame({"cluster": ["high-high", "high-high", "not significant"]},
+    ...                      index=["astana", "akmola", "zhambyl"])
+    >>> legend = cluster_legend(frame)
+    >>> legend["high-high"], legend["low-low"], legend["not significant"]
+    ('High-high: Astana, Akmola', 'Low-low: none', 'Not significant')
+    """
+    import textwrap
+
+    from .presentation import display_names
+
+    out = {}
+    for cluster in CLUSTERS:
+        name = cluster[0].upper() + cluster[1:]
+        if cluster == "not significant":
+            out[cluster] = name
+            continue
+        members = frame.index[frame["cluster"] == cluster]
+        text = f"{name}: {', '.join(display_names(members)) if len(members) else 'none'}"
+        out[cluster] = "\n".join(textwrap.wrap(text, width, subsequent_indent="  "))
+    return out
+
+
+def cluster_map(frame: pd.DataFrame, *, alpha: float, ax=None, title: str | None = None,
+                source: str | None = None):
+    """The clusters of :func:`local_moran` on the map, the legend naming the regions of each
+    significant cluster ("High-high: Almaty city, Almaty region").  Returns the Axes.
+
+    >>> import matplotlib.pyplot as plt
+    >>> frame = pd.DataFrame({"cluster": ["high-high", "high-high"]}, index=["astana", "akmola"])
+    >>> ax = cluster_map(frame, alpha=0.05, title="Local Moran clusters of a test")
+    >>> [t.get_text() for t in ax.get_legend().get_texts()][:2]
+    ['High-high: Astana, Akmola', 'Low-high: none']
+    >>> plt.close(ax.figure)
+    """
+    from .maps import choropleth
+
+    bad = set(frame["cluster"].dropna()) - set(CLUSTERS)
+    if bad:
+        raise ValueError(f"clusters {sorted(bad)} are not among {list(CLUSTERS)}")
+    legend = cluster_legend(frame)
+    return choropleth(frame["cluster"].map(legend), scheme="categories",
+                      categories=[legend[c] for c in CLUSTERS],
+                      colors={legend[c]: CLUSTER_COLOURS[c] for c in CLUSTERS}, ax=ax,
+                      title=title, units=f"cluster, pseudo p < {alpha:g}", source=source,
+                      labels=False)

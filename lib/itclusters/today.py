@@ -9,6 +9,7 @@ filled in.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import lru_cache
 
 import numpy as np
@@ -33,18 +34,16 @@ FULL_PRECISION_YEARS = range(2010, 2017)
 #: What each column of :func:`today_panel` is (the catalogue's descriptions, adapted where the
 #: 2010-2025 definition differs from the 2010-2016 one).
 TODAY_INDICATORS: dict[str, Indicator] = {
-    "ict_share": Indicator("ict_share", "ICT (section J) GVA: the region's share of the national "
-                           "total", "% of national ICT GVA", f"{_BNS}; computed",
-                           "log_natural_breaks"),
+    # the catalogue's indicators (one label, one unit each), with what differs in 2010-2025
+    "ict_share": INDICATORS["ict_share"],
     "ict_lq": INDICATORS["ict_lq_grp"],
     "ict_growth": INDICATORS["ict_growth"],
-    "grp_per_capita": Indicator(
-        "grp_per_capita", "GRP per capita", "thousand KZT per person", f"{_BNS}; computed",
+    "grp_per_capita": replace(
+        INDICATORS["grp_per_capita"], source=f"{_BNS}; computed",
         note="average population back-cast by the bureau to today's territories: Almaty city "
              "before 2014 counts people of its later territory"),
-    "labour_productivity": Indicator(
-        "labour_productivity", "Labour productivity (GRP per employed person), J_D",
-        "thousand KZT per employed person", f"{_BNS}; computed",
+    "labour_productivity": replace(
+        INDICATORS["labour_productivity"],
         note="no 2015: employment is missing for that year"),
     **{code: INDICATORS[code] for code in ("manufacturing_share", "rd_intensity",
                                            "rd_per_employed", "researchers_per_million",
@@ -520,19 +519,24 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
 #: The official composite: two of the article's indicators (J_A, J_D) from official data and
 #: stand-ins for the four that no open source has by region.
 OFFICIAL_COMPOSITE = pd.DataFrame([
-    ("J_D", "labour productivity: GRP per employed person", "susceptibility",
-     "thousand KZT per employed person", "the article's J_D, from official data (BNS)"),
+    ("J_D", "labour productivity (GRP per employed person)", "susceptibility",
+     "thousand KZT per employed person",
+     "the article's labour productivity, from official data (BNS)"),
     ("OD_GRP_PER_CAPITA", "GRP per capita", "susceptibility", "thousand KZT per person",
-     "not in the article: stands in for J_E and J_F, which have no open data"),
-    ("J_A", "R&D expenditure per employed person (SDG 9.5.1 x GRP / employment)", "activity",
+     "not in the article: stands in for its stability of production and return on fixed "
+     "assets, which have no open data"),
+    ("J_A", "R&D expenditure per employed person (SDG 9.5.1 × GRP ÷ employment)", "activity",
      "KZT per employed person",
-     "the article's J_A, from official data (9.5.1 full precision, BNS GRP and employment)"),
+     "the article's R&D spending per employee, from official data (9.5.1 full precision, "
+     "BNS GRP and employment)"),
     ("OD_ICT_INTENSITY", "ICT (section J) share of the region's GVA", "activity",
      "% of the region's GVA",
-     "not in the article: IT activity, standing in for J_B and J_C, which have no open data"),
+     "not in the article: IT activity, standing in for its technological-innovation spending "
+     "and innovative output, which have no open data"),
     ("OD_INVESTMENT", "investment in fixed capital per employed person", "activity",
      "thousand KZT per employed person",
-     "not J_B (technological-innovation spending per employed person): all fixed investment"),
+     "not the article's technological-innovation spending per employed person: all fixed "
+     "investment"),
 ], columns=["code", "name", "parent", "unit", "relation_to_article"]).set_index("code")
 
 
