@@ -1,8 +1,15 @@
-import numpy as np
-import pandas as pd
-import pytest
+import sys
 
-from itclusters import REGION_IDS, region_name
+# Before anything imports jsonschema (through nbformat): without its IRI checkers, whose
+# grammars cost 2-3 s of CPU in each test worker (see itclusters.reports._without_iri_grammars;
+# the batch's own processes do the same).
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from itclusters import REGION_IDS, region_name  # noqa: E402
 
 CODES = ["J_A", "J_B", "J_C", "J_D", "J_E", "J_F"]
 

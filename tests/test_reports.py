@@ -374,3 +374,27 @@ def test_kernel_sockets_go_where_their_paths_fit(monkeypatch, tmp_path):
     assert reports._socket_folder() == "/tmp"
     monkeypatch.setattr(reports.tempfile, "gettempdir", lambda: "/tmp")
     assert reports._socket_folder() == "/tmp"
+
+
+def test_the_batchs_processes_skip_the_iri_grammars_and_still_validate_notebooks():
+    # jsonschema's IRI checkers cost each worker 2-3 s of CPU; nbformat's schema has no use
+    # for them, and a notebook that breaks the schema is still refused
+    code = """
+import sys
+from itclusters.reports import _without_iri_grammars
+_without_iri_grammars()
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+nbformat.validate(nb)
+del nb.cells[0]["outputs"]
+try:
+    nbformat.validate(nb)
+except nbformat.ValidationError as err:
+    print("refused:", err.message)
+print("grammars:", "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "lib")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["refused: 'outputs' is a required property",
+                                        "grammars: False"]
