@@ -211,3 +211,18 @@ def executed(tmp_path_factory):
                        path.parent)
 
     return run
+
+
+# --- the long files first ---------------------------------------------------------------------
+
+def pytest_collection_modifyitems(items):
+    """The files that execute notebooks or drive a browser (a minute or more each) first, then
+    those with slow tests, the rest after them, each group in its usual order: with
+    ``--dist loadfile`` the workers take whole files in this order, so that the suite does not
+    end waiting for one long file started last."""
+    tier = {}
+    for item in items:
+        mine = (0 if item.get_closest_marker("notebook") or item.get_closest_marker("browser")
+                else 1 if item.get_closest_marker("slow") else 2)
+        tier[item.path] = min(tier.get(item.path, 2), mine)
+    items.sort(key=lambda item: tier[item.path])  # stable: each file keeps its order
