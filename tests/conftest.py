@@ -1,8 +1,15 @@
-import numpy as np
-import pandas as pd
-import pytest
+import sys
 
-from itclusters import REGION_IDS, region_name
+# Before anything imports jsonschema (through nbformat): without its IRI checkers, whose
+# grammars cost 2-3 s of CPU in each test worker (see itclusters.reports._without_iri_grammars;
+# the batch's own processes do the same).
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from itclusters import REGION_IDS, region_name  # noqa: E402
 
 CODES = ["J_A", "J_B", "J_C", "J_D", "J_E", "J_F"]
 
@@ -156,6 +163,20 @@ def _without_measurements(nb):
     return nb
 
 
+def _merged(own, ran):
+    """``own`` with the outputs of ``ran``, a run of the same code (its Markdown may differ)."""
+    import nbformat
+
+    mine = [c for c in own.cells if c.cell_type == "code"]
+    theirs = [c for c in ran.cells if c.cell_type == "code"]
+    assert [c.source for c in mine] == [c.source for c in theirs]
+    for a, b in zip(mine, theirs):
+        a.outputs, a.execution_count = b.outputs, b.execution_count
+        a.metadata = nbformat.from_dict({**b.metadata, **a.metadata})  # its own tags
+    own.metadata.update(ran.metadata)  # kernel, language, papermill, the figures measured
+    return own
+
+
 def _defaults(path: Path) -> dict:
     """The notebook's parameters as its parameters cell sets them (literals read as values)."""
     import ast
@@ -178,7 +199,11 @@ def executed(tmp_path_factory):
     fresh nbformat notebook.  ``notebook`` is a path or a file name under notebooks/ (e.g.
     "seminar/01_composite_indices.ipynb"), or a notebook object (a handout's copy), run in
     ``cwd``.  Every run also measures its figures (``nb.metadata["itc_figures"]``, read by
-    tests/test_figures.py), so that no test executes a notebook again to look at them."""
+    tests/test_figures.py), so that no test executes a notebook again to look at them.
+
+    A run with no parameter other than the defaults is keyed by the notebook's code and folder
+    alone: the student handout of a seminar notebook (the same code, other instructions) is
+    given the outputs of the notebook's own run, in its own cells."""
     import nbformat
     import papermill as pm
     from filelock import FileLock
@@ -200,19 +225,43 @@ def executed(tmp_path_factory):
                 partial.replace(out)  # only a notebook that ran to the end is shared
         return _without_measurements(nbformat.read(out, as_version=4))
 
+    def by_code(nb, cwd: Path):
+        """Run ``nb`` as it is, keyed by its code and folder only: a copy that differs from a
+        notebook in its Markdown alone (a seminar notebook's student handout) shares its run."""
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        key = hashlib.sha256(json.dumps([str(Path(cwd).resolve()), code]).encode()).hexdigest()
+        ran = execute(nbformat.reads(nbformat.writes(nb), as_version=4),
+                      folder / f"code-{key[:16]}.ipynb", {}, Path(cwd))
+        return _merged(nbformat.reads(nbformat.writes(nb), as_version=4), ran)
+
     def run(notebook, cwd=None, **parameters):
         if isinstance(notebook, nbformat.NotebookNode):
-            text = nbformat.writes(notebook)
-            key = hashlib.sha256(f"{cwd}\n{text}".encode()).hexdigest()[:16]
-            return execute(nbformat.reads(text, as_version=4), folder / f"copy-{key}.ipynb", {},
-                           Path(cwd))
+            return by_code(notebook, cwd)
         path = Path(notebook)
         if not path.is_absolute():
             path = NOTEBOOK_DIR / path
-        effective = {**_defaults(path), **parameters}  # run(nb) and run(nb, year=default) share
+        nb = nbformat.read(path, as_version=4)
+        defaults = _defaults(path)
+        if all(k in defaults and defaults[k] == v for k, v in parameters.items()):
+            return by_code(nb, path.parent)  # run(nb) and run(nb, year=default) share
+        effective = {**defaults, **parameters}
         key = json.dumps([str(path.resolve()), effective], sort_keys=True, default=str)
         stem = f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
-        return execute(nbformat.read(path, as_version=4), folder / f"{stem}.ipynb", parameters,
-                       path.parent)
+        return execute(nb, folder / f"{stem}.ipynb", parameters, path.parent)
 
     return run
+
+
+# --- the long files first ---------------------------------------------------------------------
+
+def pytest_collection_modifyitems(items):
+    """The files that execute notebooks or drive a browser (a minute or more each) first, then
+    those with slow tests, the rest after them, each group in its usual order: with
+    ``--dist loadfile`` the workers take whole files in this order, so that the suite does not
+    end waiting for one long file started last."""
+    tier = {}
+    for item in items:
+        mine = (0 if item.get_closest_marker("notebook") or item.get_closest_marker("browser")
+                else 1 if item.get_closest_marker("slow") else 2)
+        tier[item.path] = min(tier.get(item.path, 2), mine)
+    items.sort(key=lambda item: tier[item.path])  # stable: each file keeps its order

@@ -48,6 +48,11 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     assert labels["label:almaty_city"] == "Almaty city"
 
 
+#: {(year, measure): {gid: position}} of the labels of the scatters drawn by the test below
+#: (each takes seconds to place its labels): the test after it compares one with a slow clock's
+_PLACED: dict = {}
+
+
 @pytest.mark.slow
 def test_candidate_scatter_labels_do_not_overlap():
     import itertools
@@ -60,6 +65,7 @@ def test_candidate_scatter_labels_do_not_overlap():
                                     panel[measure].xs(year, level="year"),
                                     index_threshold=50, share_threshold=1 / 16)
         ax = candidate_scatter(groups, index_threshold=50, share_threshold=1 / 16)
+        _PLACED[year, measure] = {t.get_gid(): t.get_position() for t in ax.texts}
         fig = ax.figure
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
@@ -102,7 +108,7 @@ def test_scatter_labels_are_placed_the_same_on_a_busy_machine(monkeypatch):
         plt.close(ax.figure)
         return positions
 
-    quick = placed()
+    quick = _PLACED.get((2010, "ksi")) or placed()  # as drawn by the test above, if it ran
     clock = iter(range(10**9))
     monkeypatch.setattr(adjustText, "timer", lambda: next(clock) * 0.02)
     assert placed() == quick

@@ -81,7 +81,7 @@ VALUE = st.one_of(st.floats(0.0, 1e6, allow_nan=False), st.just(np.nan),
 
 
 @pytest.mark.slow
-@settings(max_examples=40)
+@settings(max_examples=24)
 @given(regions=st.integers(2, 8), years=st.integers(1, 3), data=st.data())
 def test_the_article_framework_gives_innovation_index_on_random_tables(regions, years, data):
     cells = data.draw(st.lists(VALUE, min_size=regions * years * 6, max_size=regions * years * 6))

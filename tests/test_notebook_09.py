@@ -54,9 +54,11 @@ def test_runs_for_the_year(executed, year):
 
 @pytest.mark.notebook
 @pytest.mark.parametrize("year, flagged", [
+    # two sentences of 2022 that name an outlier (the summary's other flagged sentence, the
+    # growth of 2023, is checked on the library's summary: test_today_layouts.py; a run of the
+    # notebook for it would cost the suite a minute)
     (2022, ("Pavlodar's, 0.63 — but ICT value added of Pavlodar in 2022",
             "highest in North-Kazakhstan (0.42\u2009% of its GRP) — but R&D expenditure")),
-    (2023, ("fastest in West-Kazakhstan (+467\u2009%) — but ICT value added of West-Kazakhstan",)),
 ])
 def test_the_summary_flags_outliers_in_the_sentences_that_name_them(executed, year, flagged):
     outputs = _run(executed, year)

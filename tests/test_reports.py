@@ -48,36 +48,35 @@ def test_bad_grids_are_named(tmp_path, text, message):
 
 
 def test_batch_with_one_bad_run(tmp_path, capfd):
-    grid = _grid(tmp_path, """
-runs:
-  - notebook: 01_innovation_index
-    parameters:
-      year: [2010, 2013]
-""")
+    # the machinery on a notebook of a second; the project's notebooks go through the batch in
+    # test_the_grid_maps_the_users_own_index and in test_reports_site.py (its bad run too)
+    notebooks = _tiny_notebooks(tmp_path / "notebooks")
+    grid = _grid(tmp_path, ONE_BAD_GRID.replace("01_innovation_index", TINY_INDEX))
     out = tmp_path / "reports"
-    code = main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+    code = main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
                  "--jobs", "2", "--no-progress"])
     captured = capfd.readouterr()
     assert code == 1
-    folder = out / "01_innovation_index"
+    folder = out / TINY_INDEX
     assert sorted(p.name for p in folder.iterdir()) == [
         "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
     good = nbformat.read(folder / "year=2010.ipynb", as_version=4)
     assert any("year = 2010" in c.source for c in good.cells)
     html = (folder / "year=2010.html").read_text()
-    assert "The index of innovative development" in html and "check_choice(" not in html  # inputs hidden
+    assert "A tiny index" in html and "2010: north leads" in html
+    assert "plt.subplots(" not in html and "raise ParameterError" not in html  # inputs hidden
     assert "1 of 2 runs succeeded; 1 failed" in captured.out
     # kernels talk over local sockets: no warning about unencrypted TCP in the log
     log = (out / "batch.log").read_text(encoding="utf-8")
     assert "without encryption" not in log + captured.err
     assert "FAILED" in captured.out and "year=2013" in captured.out
-    assert ("01_innovation_index (year=2013): ParameterError: year 2013 has no innovation index; "
+    assert ("tiny_index (year=2013): ParameterError: year 2013 has no tiny index; "
             "available: 2010, 2016") in captured.err
 
     # a rerun replaces the reports cleanly and keeps the good one when a run fails again
     # (--force: without it the good report, up to date, would not run again)
     before = (folder / "year=2010.ipynb").stat().st_mtime_ns
-    assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
                  "--no-progress", "--jobs", "1", "--force"]) == 1
     assert (folder / "year=2010.ipynb").stat().st_mtime_ns > before
     assert sorted(p.name for p in folder.iterdir()) == [
@@ -85,11 +84,12 @@ runs:
 
 
 def test_all_good_batch_exits_zero(tmp_path, capsys):
-    grid = _grid(tmp_path, "runs:\n  - notebook: 05_article_audit\n")
+    notebooks = _tiny_notebooks(tmp_path / "notebooks")
+    grid = _grid(tmp_path, f"runs:\n  - notebook: {TINY_AUDIT}\n")
     out = tmp_path / "reports"
-    assert main(["--grid", str(grid), "--notebooks", str(NOTEBOOKS), "--out", str(out),
+    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
                  "--no-progress"]) == 0
-    assert (out / "05_article_audit" / "default.html").exists()
+    assert (out / TINY_AUDIT / "default.html").exists()
     assert "1 of 1 runs succeeded" in capsys.readouterr().out
 
 
@@ -157,6 +157,57 @@ def _sleeper_notebooks(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, folder / "sleeper.ipynb")
+    return folder
+
+
+#: the notebooks of :func:`_tiny_notebooks`
+TINY_INDEX, TINY_AUDIT = "tiny_index", "tiny_audit"
+
+
+def _notebook(folder, name, cells):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(text[0]) if isinstance(text, tuple)
+                else nbformat.v4.new_code_cell(text) for text in cells]  # (Markdown,), code
+    for n, cell in enumerate(nb.cells):
+        cell.id = f"cell-{n}"
+        if cell.source.startswith(("year:", "a_from:")):
+            cell.metadata["tags"] = ["parameters"]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, folder / f"{name}.ipynb")
+
+
+def _tiny_notebooks(folder):
+    """A notebooks folder for the tests of the batch's machinery (executors, faults, what runs
+    again): two notebooks of a second or so, shaped like the project's (a title and a purpose,
+    a parameters cell, a check that refuses a bad value, a figure, a printed result), that
+    import nothing heavier than pyplot.  The project's own notebooks go through the batch in
+    test_reports.py (a bad run, a user's index) and in test_reports_site.py (the site)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    figure = ('fig, ax = plt.subplots(figsize=(4, 2.5))\n'
+              'ax.bar(["north", "south", "east"], [{value}, 3.0, 5.0])\n'
+              'ax.set_title({title}, loc="left")\n'
+              'plt.show()')
+    _notebook(folder, TINY_INDEX, [
+        ("# 1 · A tiny index\n\nA stand-in for the index notebook: one figure of the "
+         "year's values.",),
+        "import matplotlib.pyplot as plt\n\n\nclass ParameterError(ValueError):\n"
+        "    \"\"\"A parameter the notebook cannot take.\"\"\"",
+        "year: int = 2010  # reference year: 2010 or 2016",
+        "if year not in (2010, 2016):\n"
+        "    raise ParameterError(f\"year {year} has no tiny index; available: 2010, 2016\")",
+        ("## The figure",),
+        figure.format(value="year % 7", title='f"Values in {year}"'),
+        'print(f"{year}: north leads")',
+    ])
+    _notebook(folder, TINY_AUDIT, [
+        ("# 5 · A tiny audit\n\nEvery number is checked against the one before it.",),
+        "import matplotlib.pyplot as plt",
+        "a_from: float = 60.0  # where the letter A starts (above 50)",
+        "if not 50 < a_from <= 100:\n    raise ValueError(f\"a_from {a_from} is not above 50\")",
+        figure.format(value="a_from / 10", title='f"A from {a_from}"'),
+        'print(f"A from {a_from}: 3 letters checked")',
+    ])
     return folder
 
 
@@ -374,3 +425,27 @@ def test_kernel_sockets_go_where_their_paths_fit(monkeypatch, tmp_path):
     assert reports._socket_folder() == "/tmp"
     monkeypatch.setattr(reports.tempfile, "gettempdir", lambda: "/tmp")
     assert reports._socket_folder() == "/tmp"
+
+
+def test_the_batchs_processes_skip_the_iri_grammars_and_still_validate_notebooks():
+    # jsonschema's IRI checkers cost each worker 2-3 s of CPU; nbformat's schema has no use
+    # for them, and a notebook that breaks the schema is still refused
+    code = """
+import sys
+from itclusters.reports import _without_iri_grammars
+_without_iri_grammars()
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+nbformat.validate(nb)
+del nb.cells[0]["outputs"]
+try:
+    nbformat.validate(nb)
+except nbformat.ValidationError as err:
+    print("refused:", err.message)
+print("grammars:", "rfc3987_syntax" in sys.modules and sys.modules["rfc3987_syntax"] is not None)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT / "lib")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["refused: 'outputs' is a required property",
+                                        "grammars: False"]

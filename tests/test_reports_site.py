@@ -2,7 +2,9 @@
 
 One small batch (notebook 01 for two years, notebook 05 with its defaults) is run once per
 module; each test works on its own copy of the notebooks and of the reports (copied with their
-modification times), so that a test sees exactly what a second ``make report`` would see.
+modification times), so that a test sees exactly what a second ``make report`` would see.  The
+tests that make the batch run again (what runs, what is kept) do it on the same grid of two
+tiny notebooks written by the test (test_reports._tiny_notebooks), a second a run.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import nbformat
 import pytest
 
 from itclusters.reports import main
-from test_reports import NOTEBOOKS, ROOT
+from test_reports import NOTEBOOKS, ROOT, TINY_AUDIT, TINY_INDEX, _tiny_notebooks
 
 pytestmark = pytest.mark.notebook  # batches of notebooks
 
@@ -31,6 +33,10 @@ runs:
 """
 REPORTS = ["01_innovation_index/year=2010", "01_innovation_index/year=2016",
            "05_article_audit/default"]
+#: the same grid on the tiny notebooks
+TINY_GRID = GRID.replace("01_innovation_index", TINY_INDEX).replace("05_article_audit", TINY_AUDIT)
+TINY_REPORTS = [r.replace("01_innovation_index", TINY_INDEX).replace("05_article_audit", TINY_AUDIT)
+                for r in REPORTS]
 #: what a batch writes besides the reports and the site
 BOOKKEEPING = {".itclusters-report.lock", "batch.log"}
 
@@ -52,12 +58,32 @@ def base(tmp_path_factory):
     return folder
 
 
-@pytest.fixture
-def copy(base, tmp_path):
-    """This test's own copy of the base: (grid, notebooks folder, reports folder)."""
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    """The same, for the tiny notebooks."""
+    folder = tmp_path_factory.mktemp("site-tiny-base")
+    grid = _tiny_notebooks(folder / "notebooks") / "grid.yaml"
+    grid.write_text(TINY_GRID)
+    assert _batch(grid, folder / "notebooks", folder / "reports") == 0
+    return folder
+
+
+def _copy(base, tmp_path):
     shutil.copytree(base, tmp_path / "w", symlinks=True)  # copy2: modification times kept
     w = tmp_path / "w"
     return w / "notebooks" / "grid.yaml", w / "notebooks", w / "reports"
+
+
+@pytest.fixture
+def copy(base, tmp_path):
+    """This test's own copy of the base: (grid, notebooks folder, reports folder)."""
+    return _copy(base, tmp_path)
+
+
+@pytest.fixture
+def tiny(tiny_base, tmp_path):
+    """This test's own copy of the tiny base: (grid, notebooks folder, reports folder)."""
+    return _copy(tiny_base, tmp_path)
 
 
 def _state(folder: Path, skip=BOOKKEEPING) -> dict:
@@ -107,63 +133,63 @@ def test_nothing_changed_every_run_is_up_to_date_and_nothing_is_rewritten(copy, 
     assert seconds < 15, seconds  # nothing executed (a full batch of these runs takes ~25 s)
 
 
-def test_a_touched_notebook_reruns_only_its_runs(copy, capsys):
-    grid, notebooks, out = copy
+def test_a_touched_notebook_reruns_only_its_runs(tiny, capsys):
+    grid, notebooks, out = tiny
     before = _state(out)
-    _touch_notebook(notebooks, "05_article_audit")
+    _touch_notebook(notebooks, TINY_AUDIT)
     assert _batch(grid, notebooks, out) == 0
     captured = capsys.readouterr()
-    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
-                                   "01_innovation_index year=2016": "up to date",
-                                   "05_article_audit (defaults)": "ok"}, captured.out
+    assert _rows(captured.out) == {"tiny_index year=2010": "up to date",
+                                   "tiny_index year=2016": "up to date",
+                                   "tiny_audit (defaults)": "ok"}, captured.out
     assert captured.out.rstrip().endswith("3 of 3 runs succeeded; 2 up to date")
     after = _state(out)
-    for name in REPORTS[:2]:
+    for name in TINY_REPORTS[:2]:
         for suffix in (".ipynb", ".html"):
             assert after[name + suffix] == before[name + suffix]
-    assert after["05_article_audit/default.ipynb"][1] > before["05_article_audit/default.ipynb"][1]
-    report = nbformat.read(out / "05_article_audit" / "default.ipynb", as_version=4)
+    assert after["tiny_audit/default.ipynb"][1] > before["tiny_audit/default.ipynb"][1]
+    report = nbformat.read(out / TINY_AUDIT / "default.ipynb", as_version=4)
     assert report.cells[-1].source == "*Touched by a test.*"
 
 
-def test_changed_parameters_run_that_run_only(copy, capsys):
-    grid, notebooks, out = copy
-    grid.write_text(GRID + "    parameters: {a_from: 70.0}\n")
+def test_changed_parameters_run_that_run_only(tiny, capsys):
+    grid, notebooks, out = tiny
+    grid.write_text(TINY_GRID + "    parameters: {a_from: 70.0}\n")
     assert _batch(grid, notebooks, out, "--dry-run") == 0
     dry = capsys.readouterr().out
-    assert re.search(r"would run\s+05_article_audit \(a_from=70\.0\): new parameters", dry), dry
+    assert re.search(r"would run\s+tiny_audit \(a_from=70\.0\): new parameters", dry), dry
     before = _state(out)
     assert _batch(grid, notebooks, out) == 0
     captured = capsys.readouterr()
-    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
-                                   "01_innovation_index year=2016": "up to date",
-                                   "05_article_audit a_from=70.0": "ok"}, captured.out
+    assert _rows(captured.out) == {"tiny_index year=2010": "up to date",
+                                   "tiny_index year=2016": "up to date",
+                                   "tiny_audit a_from=70.0": "ok"}, captured.out
     after = _state(out)
-    assert "05_article_audit/a_from=70.0.html" in after
+    assert "tiny_audit/a_from=70.0.html" in after
     # the report of the old parameters stays on disk (and in the index), untouched
-    assert after["05_article_audit/default.ipynb"] == before["05_article_audit/default.ipynb"]
+    assert after["tiny_audit/default.ipynb"] == before["tiny_audit/default.ipynb"]
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert 'href="05_article_audit/default.html"' in index
-    assert 'href="05_article_audit/a_from=70.0.html"' in index
+    assert 'href="tiny_audit/default.html"' in index
+    assert 'href="tiny_audit/a_from=70.0.html"' in index
 
 
-def test_force_reruns_everything_with_byte_identical_html(copy, capsys):
-    grid, notebooks, out = copy
+def test_force_reruns_everything_with_byte_identical_html(tiny, capsys):
+    grid, notebooks, out = tiny
     before = _state(out)
     assert _batch(grid, notebooks, out, "--force") == 0
     captured = capsys.readouterr()
     assert set(_rows(captured.out).values()) == {"ok"}, captured.out
     assert captured.out.rstrip().splitlines()[-1] == "3 of 3 runs succeeded"
     after = _state(out)
-    for name in REPORTS:
+    for name in TINY_REPORTS:
         assert after[name + ".ipynb"][1] > before[name + ".ipynb"][1]
         assert after[name + ".html"][0] == before[name + ".html"][0]  # reproducible
 
 
 @pytest.mark.parametrize("corruption", ["not json", "no provenance"])
-def test_a_report_whose_provenance_cannot_be_read_is_rerun(copy, capsys, corruption):
-    grid, notebooks, out = copy
-    target = out / "01_innovation_index" / "year=2016.ipynb"
+def test_a_report_whose_provenance_cannot_be_read_is_rerun(tiny, capsys, corruption):
+    grid, notebooks, out = tiny
+    target = out / TINY_INDEX / "year=2016.ipynb"
     if corruption == "not json":
         target.write_bytes(target.read_bytes()[:1000])
     else:
@@ -172,12 +198,12 @@ def test_a_report_whose_provenance_cannot_be_read_is_rerun(copy, capsys, corrupt
         target.write_text(json.dumps(nb), encoding="utf-8")
     assert _batch(grid, notebooks, out, "--dry-run") == 0
     dry = capsys.readouterr().out
-    assert re.search(r"would run\s+01_innovation_index \(year=2016\): provenance unreadable", dry)
+    assert re.search(r"would run\s+tiny_index \(year=2016\): provenance unreadable", dry)
     assert _batch(grid, notebooks, out) == 0
     captured = capsys.readouterr()
-    assert _rows(captured.out) == {"01_innovation_index year=2010": "up to date",
-                                   "01_innovation_index year=2016": "ok",
-                                   "05_article_audit (defaults)": "up to date"}, captured.out
+    assert _rows(captured.out) == {"tiny_index year=2010": "up to date",
+                                   "tiny_index year=2016": "ok",
+                                   "tiny_audit (defaults)": "up to date"}, captured.out
     assert nbformat.read(target, as_version=4).metadata["itclusters"]["parameters"] == {
         "year": 2016}
 

@@ -326,7 +326,7 @@ def _write(path, numbers, convention, encoding, names, missing=()):
 
 
 @pytest.mark.slow
-@settings(max_examples=40)
+@settings(max_examples=24)  # 24 tables of 96 numbers each, conventions and encodings drawn
 @given(numbers=_values, convention=st.sampled_from(sorted(FORMATS)),
        encoding=st.sampled_from(["utf-8", "utf-8-sig", "cp1251"]),
        names=st.sampled_from(["en", "ru"]),
@@ -346,7 +346,7 @@ def test_random_valid_tables_round_trip_in_every_format(tmp_path, numbers, conve
 
 
 @pytest.mark.slow
-@settings(max_examples=25)
+@settings(max_examples=15)  # a workbook a table: 15 tables of 96 numbers each, layouts drawn
 @given(numbers=_values, layout=st.sampled_from(["xlsx long", "xlsx wide", "csv wide"]),
        title_rows=st.integers(0, 3), names=st.sampled_from(["en", "ru", "kk"]),
        missing=st.sets(st.tuples(st.integers(0, 15), st.integers(0, 5)), max_size=3))

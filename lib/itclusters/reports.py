@@ -719,6 +719,7 @@ def render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None = 
     as an exception.
     """
     start = time.perf_counter()
+    _without_iri_grammars()  # a Dask worker's first run
     try:
         return _render_run(run, source, notebooks_dir, scratch)
     except Exception as err:
@@ -1025,8 +1026,19 @@ def _clean_stale_temporaries(out_dir: Path) -> None:
 # --------------------------------------------------------------------------------------------
 # executors: a local process pool or a Dask cluster, both behind concurrent.futures
 
+def _without_iri_grammars() -> None:
+    """Spare this process jsonschema's IRI checkers: when nbformat first imports jsonschema,
+    jsonschema imports rfc3987-syntax, which compiles 38 Earley grammars (2–3 s of CPU in
+    each process of the batch) for the "iri" formats, which no notebook schema uses.  Done only
+    before jsonschema is imported; it then leaves those two formats unchecked, as it does where
+    rfc3987-syntax is not installed."""
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import" raises ImportError
+
+
 def _quiet_worker(log_path: str) -> None:
     """Send a worker's (and its kernels') stderr to the batch log, away from the progress bar."""
+    _without_iri_grammars()
     handle = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(handle, 2)
     os.close(handle)
@@ -1487,6 +1499,7 @@ def _address_problem(address: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point ``itclusters-report``."""
+    _without_iri_grammars()
     try:
         return _main(argv)
     except KeyboardInterrupt:  # Ctrl-C before the batch started (or after it ended)
