@@ -304,6 +304,12 @@ def test_play_steps_the_year_and_stops_at_the_last(panel):
         assert w.year.value == years[3] and f", {years[3]}" in _text(w.heading.value)
         w.year.value = years[1]  # and the other way: the play control follows the year
         assert w.play.value == 1
+        # another indicator keeps the year shown, and the play control on it
+        w.year.value = years[-1]
+        w.indicator.value = "ict_lq"
+        offered = list(w.year.options)
+        assert w.year.value == years[-1] and w.play.value == offered.index(years[-1])
+        assert w.play.max == len(offered) - 1
     finally:
         plt.close("all")
 

@@ -1210,12 +1210,16 @@ class Explorer(W.VBox):
         self.year.observe(self._follow_year, names="value")
 
     def _on_play(self, change) -> None:
+        if self._busy:  # the years offered are changing; _refresh_time_pickers follows
+            return
         years = list(self.year.options)
         step = change["new"]
         if 0 <= step < len(years) and self.year.value != years[step]:
             self.year.value = years[step]
 
     def _follow_year(self, change) -> None:
+        if self._busy:
+            return
         years = list(self.year.options)
         if change["new"] in years and self.play.value != years.index(change["new"]):
             self.play.value = years.index(change["new"])
