@@ -21,7 +21,7 @@ from itclusters.catalogue import indicator_panel  # noqa: E402
 from itclusters.change import (TERRITORY_CHANGED, change_between, change_classes,  # noqa: E402
                                change_edges, territory_changed)
 from itclusters.presentation import FORMATS, change_format, format_value  # noqa: E402
-from itclusters.widgets import PLAY_MS, Explorer, view_from_query  # noqa: E402
+from itclusters.widgets import NO_CHANGE, PLAY_MS, Explorer, view_from_query  # noqa: E402
 
 MINUS = "\u2212"
 
@@ -261,7 +261,7 @@ def test_units_whose_territory_changed_are_hatched_white_and_keyed(change_view):
 def test_back_to_no_change_restores_the_years_map_and_table(today):
     w = Explorer(today, indicator="ict_share", year=2025, since=2016)
     try:
-        w.since.value = None
+        w.since.value = NO_CHANGE
         assert _headers(w)[:2] == ["Rank", "Region"] and len(_headers(w)) == 3
         assert "Change" not in _text(w.legend.value)
         w.since.value = 2025  # the year itself: said, and the year's values shown
@@ -274,7 +274,8 @@ def test_back_to_no_change_restores_the_years_map_and_table(today):
 def test_letters_offer_no_change(panel):
     w = Explorer(panel, indicator="grade")
     try:
-        assert w.since.disabled and [v for _, v in w.since.options] == [None]
+        assert w.since.disabled and [v for _, v in w.since.options] == [NO_CHANGE]
+        assert w.since_year() is None
         w.indicator.value = "index"
         assert not w.since.disabled and 2010 in [v for _, v in w.since.options]
     finally:

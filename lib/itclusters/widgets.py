@@ -78,6 +78,8 @@ _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-widt
                   "box-sizing:border-box")
 #: Width, in CSS pixels, of the region profile beside the map.
 _PROFILE_PX = 340
+#: The "Change since" picker's value for no change (the values of the year).
+NO_CHANGE = "none"
 #: Milliseconds each year is shown while the years play: long enough to read the map's colours
 #: and a region or two, short enough to see a trend.
 PLAY_MS = 1500
@@ -532,7 +534,7 @@ class Explorer(W.VBox):
         self.readout.add_class(_READOUT_CLASS)
         self._change = None  # the change shown (change_between's table), None: the year's values
         self._change_note = ""
-        if self.since.value is not None or self.fixed.value:
+        if self.since_year() is not None or self.fixed.value:
             self._paint(self._values())
         self._read_annotations()
         # three pictures stacked in one grid cell: the fills, which every change redraws, and
@@ -1164,12 +1166,14 @@ class Explorer(W.VBox):
         set of classes for every year."""
         years = available_years(self.panel, code)
         options = self._since_options(code, years)
-        if since is not None and since not in [v for _, v in options]:
+        if since is not None and since not in [v for _, v in options][1:]:
             offered = [str(v) for _, v in options if v is not None]
             raise ValueError(f"since={since!r}: {code!r} has no change from that year; "
                              f"available: {', '.join(offered) or 'none (letters have no change)'}")
         wide = {"description_width": "initial"}
-        self.since = W.Dropdown(options=options, value=since, description="Change since",
+        # "none" is a value of its own: a value of None would show no option chosen at all
+        self.since = W.Dropdown(options=options, value=NO_CHANGE if since is None else since,
+                                description="Change since",
                                 style=wide, disabled=len(options) == 1,
                                 layout=W.Layout(width="260px", max_width="100%"))
         # steps the Year picker through its years, one every PLAY_MS, and stops at the last
@@ -1183,9 +1187,14 @@ class Explorer(W.VBox):
                                 layout=W.Layout(width="auto", margin="0 16px 4px 0"))
         self._fixed: dict = {}  # (panel, indicator, classes or since) -> class edges
 
+    def since_year(self) -> int | None:
+        """The year of "Change since", ``None`` when the year's own values are shown."""
+        since = self.since.value
+        return None if since == NO_CHANGE else since
+
     @staticmethod
     def _since_options(code: str, years: Sequence[int]) -> list[tuple[str, int | None]]:
-        none = [("(none: the values of the year)", None)]
+        none = [("(none: the values of the year)", NO_CHANGE)]
         if change_format(code if code in FORMATS else None) is None:
             return none  # letters have no change
         return none + [(str(y), y) for y in years]
@@ -1195,9 +1204,10 @@ class Explorer(W.VBox):
         years = list(self.year.options)
         options = self._since_options(code, years)
         chosen = self.since.value
+        offered = [v for _, v in options]
         with self.since.hold_trait_notifications():
             self.since.options = options
-            self.since.value = chosen if chosen in [v for _, v in options] else None
+            self.since.value = chosen if chosen in offered else NO_CHANGE
         self.since.disabled = len(options) == 1
         self.play.max = max(len(years) - 1, 0)
         self.play.value = years.index(self.year.value)
@@ -1232,7 +1242,7 @@ class Explorer(W.VBox):
     def _paint(self, values: pd.Series) -> None:
         """Colour the map for the pickers: the values of the year, or their change since the
         year of "Change since"; with "Same classes for every year", classes over all years."""
-        code, year, since = self.indicator.value, self.year.value, self.since.value
+        code, year, since = self.indicator.value, self.year.value, self.since_year()
         self._change, self._change_note = None, ""
         if since is not None and since != year:
             table = change_between(self.panel, code, since, year)
@@ -1425,8 +1435,8 @@ class Explorer(W.VBox):
             state["regions"] = self.regions.value
         if self.region.value is not None:
             state["region"] = self.region.value
-        if self.since.value is not None:
-            state["since"] = self.since.value
+        if self.since_year() is not None:
+            state["since"] = self.since_year()
         return urlencode(state)
 
     def show_view(self, query: str) -> None:
