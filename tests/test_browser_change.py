@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 YEAR, SINCE = 2025, 2016
-NO_CHANGE = "(none: the values of the year)"
+NO_CHANGE = "none"
 MINUS = "\u2212"
 
 CELLS = [

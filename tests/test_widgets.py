@@ -325,10 +325,9 @@ def test_no_regions_picker_without_panels(widget):
     assert widget.regions is None and widget.panels is None
     pickers = widget.children[0].children
     # and the Region picker, which opens a region's profile; the play control (no words: a
-    # play button) beside the year, the change since another year, one set of classes
-    assert [p.description for p in pickers] == ["Indicator", "Year", "", "Change since",
-                                                "Classes", "Region",
-                                                "Same classes for every year"]
+    # play button) beside the year, and the change since another year
+    assert [p.description for p in pickers] == ["Indicator", "Year", "", "Classes",
+                                                "Change since", "Region"]
 
 
 @pytest.mark.slow

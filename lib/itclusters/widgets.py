@@ -501,7 +501,7 @@ class Explorer(W.VBox):
                                layout=W.Layout(width="150px", max_width="100%"))
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
                                  description="Classes", style=wide,
-                                 layout=W.Layout(width="340px", max_width="100%"))
+                                 layout=W.Layout(width="320px", max_width="100%"))
         self.regions = None if self.panels is None else W.Dropdown(
             options=list(self.panels), value=start, description="Regions", style=wide,
             layout=W.Layout(width="420px", max_width="100%"))
@@ -512,7 +512,7 @@ class Explorer(W.VBox):
                              f"{', '.join(v for _, v in options if v)}")
         self.region = W.Dropdown(options=options, value=region,
                                  description="Region", style=wide,
-                                 layout=W.Layout(width="300px", max_width="100%"))
+                                 layout=W.Layout(width="260px", max_width="100%"))
         self._time_pickers(indicator, year, since)
         self.pixel_ratio = pixel_ratio
         self._draw_map(map_width)
@@ -599,7 +599,7 @@ class Explorer(W.VBox):
         self.scheme.observe(self._on_change, names="value")
         self.region.observe(self._on_region, names="value")
         self._watch_time_pickers()
-        chosen = [self.indicator, self.year, self.play, self.since, self.scheme]
+        chosen = [self.indicator, self.year, self.play, self.scheme, self.since]
         if self.regions is not None:
             self.regions.observe(self._on_panel, names="value")
             chosen.append(self.regions)
@@ -611,13 +611,14 @@ class Explorer(W.VBox):
             picker.layout.margin = "0 16px 4px 0"
             picker.layout.max_width = "calc(100% - 16px)"  # its margin included: no sideways scroll
         self.play.layout.margin = "0 8px 4px 0"
-        chosen.append(self.fixed)
         pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 4px 0"
         self.map.layout.margin = "0 0 4px 0"
         # the map's column is as wide as the map, whatever its heading, key and source line
         # say: the profile and the table beside it keep their places
-        saving = W.Box([self.save, self.downloads], layout=W.Layout(**row))
+        # one set of classes for every year (playing turns it on): under the map, beside the
+        # files, so that the pickers keep to two rows on a laptop's screen
+        saving = W.Box([self.fixed, self.save, self.downloads], layout=W.Layout(**row))
         map_column = W.VBox([self.heading, self.legend, self.map, self.credit, saving],
                             layout=W.Layout(flex="0 1 auto", width=f"{css_width}px",
                                             min_width="0", max_width="100%",
@@ -1175,7 +1176,7 @@ class Explorer(W.VBox):
         self.since = W.Dropdown(options=options, value=NO_CHANGE if since is None else since,
                                 description="Change since",
                                 style=wide, disabled=len(options) == 1,
-                                layout=W.Layout(width="260px", max_width="100%"))
+                                layout=W.Layout(width="200px", max_width="100%"))
         # steps the Year picker through its years, one every PLAY_MS, and stops at the last
         self.play = W.Play(value=years.index(year), min=0, max=max(len(years) - 1, 0), step=1,
                            interval=PLAY_MS, repeat=False, show_repeat=False,
@@ -1194,7 +1195,7 @@ class Explorer(W.VBox):
 
     @staticmethod
     def _since_options(code: str, years: Sequence[int]) -> list[tuple[str, int | None]]:
-        none = [("(none: the values of the year)", NO_CHANGE)]
+        none = [("none", NO_CHANGE)]
         if change_format(code if code in FORMATS else None) is None:
             return none  # letters have no change
         return none + [(str(y), y) for y in years]
