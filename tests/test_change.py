@@ -241,8 +241,27 @@ def test_the_change_view_shows_both_years_and_the_change_in_words_and_units(chan
     assert losses and not any(r[4].startswith("-") for r in rows.values())
     assert rows["Shymkent"][4] == TERRITORY_CHANGED and rows["Abai"][2] == "–"
     text = _text(w.table.value)
-    assert "Territory changed, not compared:" in text and "Shymkent: a unit" in text
+    assert "Territory changed, not compared:" in text
+    assert "Shymkent, Turkestan (a unit with this territory only from 2018)" in text
     assert f"+{change:.2f} p.p." in _text(w._readouts["almaty_city"])
+
+
+@pytest.mark.slow
+def test_the_change_view_stays_across_indicators_each_in_its_kind(today):
+    w = Explorer(today, indicator="ict_share", year=2025, since=2016)
+    try:
+        w.indicator.value = "grp_per_capita"
+        assert w.since_year() == 2016
+        assert "Change 2016 → 2025, % change" in _text(w.legend.value)
+        assert _headers(w)[-1] == "Change, %"
+        w.indicator.value = "ict_lq_grp"
+        assert _headers(w)[-1] == "Change, ratio"
+        a = today.loc[("almaty_city", 2016), "ict_lq_grp"]
+        b = today.loc[("almaty_city", 2025), "ict_lq_grp"]
+        rows = {r[1]: r for r in _rows(w)}
+        assert rows["Almaty city"][4] == f"{b / a:.2f}"
+    finally:
+        plt.close("all")
 
 
 def test_units_whose_territory_changed_are_hatched_white_and_keyed(change_view):

@@ -232,29 +232,62 @@ def _nice(value: float) -> float:
     return 10.0 * power  # pragma: no cover - the loop ends at 10
 
 
-#: The outermost class edge of a ratio: the first of these at least as far from 1 as the data.
-_RATIO_EDGES = (1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0)
+#: Round ratios for the class edges of a ratio (and their inverses below 1).
+_RATIO_STEPS = (1.05, 1.1, 1.25, 1.5, 2.0, 3.0, 4.0, 5.0, 10.0, 20.0, 50.0, 100.0, 1000.0)
+
+
+def _round_near(value: float) -> float:
+    """The one of 1, 2, 2.5, 5 times a power of ten nearest to ``value`` (on a log scale)."""
+    if not np.isfinite(value) or value <= 0:
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(value))
+    steps = [s * power for s in (1.0, 2.0, 2.5, 5.0, 10.0)]
+    return min(steps, key=lambda s: abs(np.log(s / value)))
 
 
 def change_edges(changes, fmt: ChangeFormat) -> np.ndarray:
-    """The seven edges of the six classes of a change, symmetric around no change: ±1, ±2 and
-    ±3 steps of a round size around 0 (3 steps reach the largest change), or for a ratio
-    ``1/R … 1 … R`` evenly on a log scale.
+    """The seven edges of the six classes of a change, symmetric around no change.
 
-    >>> change_edges([-1.2, 0.4, 2.9], change_format("ict_share")).tolist()
-    [-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0]
-    >>> [round(float(e), 2) for e in change_edges([0.7, 1.6], change_format("ict_lq"))]
-    [0.5, 0.63, 0.79, 1.0, 1.26, 1.59, 2.0]
+    The inner edges are round numbers near the thirds of the sizes of the changes (so that a
+    single large change, a city's, does not put every other region in one class); the outer
+    edge is a round number beyond the largest change.  A ratio's edges are round ratios and
+    their inverses, ``1/R … 1 … R``.
+
+    >>> change_edges([-1.2, 0.4, 0.3, -0.2, 0.9, 7.2], change_format("ict_share")).tolist()
+    [-10.0, -1.0, -0.5, 0.0, 0.5, 1.0, 10.0]
+    >>> [round(float(e), 2) for e in change_edges([0.7, 1.6, 1.05, 0.95], change_format("ict_lq"))]
+    [0.5, 0.67, 0.95, 1.0, 1.05, 1.5, 2.0]
     """
     values = np.asarray(pd.Series(changes, dtype=float).dropna(), dtype=float)
     if fmt.kind == "ratio":
         values = values[values > 0]
-        far = float(np.max(np.maximum(values, 1 / values))) if values.size else 1.1
-        outer = next((r for r in _RATIO_EDGES if r >= far * (1 - 1e-12)), far)
-        return np.array([outer ** (k / 3) for k in range(-3, 4)], dtype=float)
-    far = float(np.max(np.abs(values))) if values.size else 0.0
-    step = _nice(far / 3) if far > 0 else _nice(10.0 ** -fmt.format.decimals)
-    return np.arange(-3, 4, dtype=float) * step
+        sizes = np.abs(np.log(values))
+        ladder = np.log(np.asarray(_RATIO_STEPS))
+        far = float(sizes.max()) if sizes.size else ladder[0]
+        outer = next((x for x in ladder if x >= far * (1 - 1e-12)), far)
+        inner = [min(ladder, key=lambda x: abs(x - q)) for q in
+                 (np.quantile(sizes, [1 / 3, 2 / 3]) if sizes.size else (0, 0))]
+        steps = _three_steps(inner, outer)
+        return np.exp(np.array([-steps[2], -steps[1], -steps[0], 0.0, *steps]))
+    sizes = np.abs(values)
+    far = float(sizes.max()) if sizes.size else 0.0
+    unit = 10.0 ** -fmt.format.decimals
+    outer = _nice(far) if far > 0 else _nice(3 * unit)
+    inner = [_round_near(q) for q in (np.quantile(sizes, [1 / 3, 2 / 3]) if sizes.size
+                                      else (0, 0))]
+    steps = _three_steps(inner, outer)
+    return np.array([-steps[2], -steps[1], -steps[0], 0.0, *steps])
+
+
+def _three_steps(inner, outer) -> list[float]:
+    """Three increasing edges above no change: the two inner ones if they are distinct and
+    within ``outer``, else thirds of ``outer``."""
+    first, second = sorted(float(x) for x in inner)
+    if 0 < first < second < outer:
+        return [first, second, float(outer)]
+    if 0 < second < outer:
+        return [second / 2, second, float(outer)]
+    return [outer / 3, 2 * outer / 3, float(outer)]
 
 
 def change_classes(table: pd.DataFrame, ids=None, edges=None):

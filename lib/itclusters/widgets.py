@@ -1206,9 +1206,10 @@ class Explorer(W.VBox):
         options = self._since_options(code, years)
         chosen = self.since.value
         offered = [v for _, v in options]
-        with self.since.hold_trait_notifications():
-            self.since.options = options
-            self.since.value = chosen if chosen in offered else NO_CHANGE
+        # one after the other (the pickers' callbacks wait, self._busy): options held back
+        # with the value would reset the value after it
+        self.since.options = options
+        self.since.value = chosen if chosen in offered else NO_CHANGE
         self.since.disabled = len(options) == 1
         self.play.max = max(len(years) - 1, 0)
         self.play.value = years.index(self.year.value)
@@ -1383,8 +1384,9 @@ class Explorer(W.VBox):
         caption = (f"{about.label}{unit}: {since}, {year} and the change"
                    f"{_harmonised_words(self.panel, year)}")
         headers = ["Rank", "Region", str(since), str(year), f"Change, {fmt.short}"]
-        # why a region has no change, once per kind: "Territory changed, not compared: ..."
-        groups: dict[str, list[str]] = {}
+        # why a region has no change, each reason once with its regions: "Territory changed,
+        # not compared: Shymkent, Turkestan (a unit with this territory only from 2018); ..."
+        groups: dict[str, dict[str, list[str]]] = {}
         for r in order:
             reason = table.at[r, "reason"]
             if not reason:
@@ -1395,11 +1397,13 @@ class Explorer(W.VBox):
                 head, detail = "No data", reason
             else:
                 head, detail = "Not computed", reason
-            groups.setdefault(head, []).append(f"{names[r]}: {detail}")
+            groups.setdefault(head, {}).setdefault(detail, []).append(names[r])
         notes = "".join(
             "<div style='font-size:12px;color:#555;line-height:1.35;max-width:36em;"
-            f"margin:4px 8px'>{html.escape(head)}: {html.escape('; '.join(items))}.</div>"
-            for head, items in groups.items())
+            f"margin:4px 8px'>{html.escape(head)}: " + html.escape("; ".join(
+                f"{', '.join(regions)} ({detail})" for detail, regions in details.items()))
+            + ".</div>"
+            for head, details in groups.items())
         return _html_table(headers, rows, caption) + notes
 
     def _change_readouts(self) -> dict[str, str]:
