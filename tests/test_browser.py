@@ -465,8 +465,9 @@ def problems(shown: dict, viewport: str) -> list[str]:
     if box and (box["scroll"] > box["client"] + 1 or box["right"] > shown["viewport"] + 0.5):
         found.append(f"the table is cut off: {box['scroll']} px of table in {box['client']} px, "
                      f"its box ends at {box['right']:.0f} of {shown['viewport']} px")
-    if len(shown["pickers"]) != 4:  # indicator, year, classes and the region of the profile
-        found.append(f"{len(shown['pickers'])} pickers instead of 4")
+    # indicator, year, classes, the year a change is since and the region of the profile
+    if len(shown["pickers"]) != 5:
+        found.append(f"{len(shown['pickers'])} pickers instead of 5")
     names = display_names()
     if len(shown["rows"]) != 16:
         found.append(f"{len(shown['rows'])} table rows instead of 16")

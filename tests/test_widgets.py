@@ -328,8 +328,10 @@ def _region_count(w) -> int:
 def test_no_regions_picker_without_panels(widget):
     assert widget.regions is None and widget.panels is None
     pickers = widget.children[0].children
-    # and the Region picker, which opens a region's profile
-    assert [p.description for p in pickers] == ["Indicator", "Year", "Classes", "Region"]
+    # and the Region picker, which opens a region's profile; the play control (no words: a
+    # play button) beside the year, and the change since another year
+    assert [p.description for p in pickers] == ["Indicator", "Year", "", "Classes",
+                                                "Change since", "Region"]
 
 
 @pytest.mark.slow

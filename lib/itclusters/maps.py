@@ -836,6 +836,30 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
     return ax
 
 
+
+def paint(ax, classes: Classes, title: str | None = None):
+    """Give a map drawn by :func:`choropleth` the colours of ``classes`` as they are (their
+    ``facecolors``, e.g. a change's diverging classes): faces, the hatching of every region
+    without a class, the city markers, the title.  The legend is the caller's.  Returns the
+    ``Axes``."""
+    state: _MapState | None = getattr(ax, "_itclusters_map", None)
+    if state is None:
+        raise ValueError("this Axes has no map drawn by itclusters.choropleth")
+    ids = getattr(ax, "_itclusters_ids", list(REGION_IDS))
+    if list(classes.codes.index) != list(ids):
+        raise ValueError("the classes are not of the regions drawn on this map, in their order")
+    state.regions.set_facecolor(classes.facecolors)
+    missing = set(classes.missing)
+    for rid, hatch in state.hatches.items():
+        hatch.set_visible(rid in missing)
+    for rid, marker in state.cities.items():
+        marker.set_facecolor([classes.facecolors[ids.index(rid)]])
+        marker.set_hatch(_HATCH if rid in missing else None)
+    if title is not None:
+        ax.set_title(title, loc="left")
+    ax._itclusters_classes = classes
+    return ax
+
 # --- several maps -----------------------------------------------------------------------------
 
 def _grid(n: int, ncols: int | None, row_height: float, legend_height: float = 0.0):

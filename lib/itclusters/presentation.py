@@ -39,6 +39,8 @@ __all__ = [
     "NumberFormat",
     "FORMATS",
     "number_format",
+    "ChangeFormat",
+    "change_format",
     "figure_style",
     "display_name",
     "display_names",
@@ -340,6 +342,70 @@ FORMATS: dict[str, NumberFormat] = {
     "integer": NumberFormat("number", 0),
     "threshold": NumberFormat("threshold", 2),
 }
+
+
+
+@dataclass(frozen=True)
+class ChangeFormat:
+    """How the change of an indicator between two years is measured and read.
+
+    ``kind`` is ``"difference"`` (later minus earlier: percentage points for a share or a
+    rate in %, points of the scale for an index), ``"percent"`` (the later level over the
+    earlier one, less 1, in %: for levels such as million KZT) or ``"ratio"`` (later over
+    earlier: for a location quotient, 1 = no change).  ``scale`` multiplies a difference (100
+    for a share stored 0-1, read in percentage points); ``unit`` is what the number is in, in
+    words; ``short`` the same for a column header; ``centre`` the value of no change.
+    """
+
+    kind: str
+    unit: str
+    short: str
+    format: NumberFormat
+    scale: float = 1.0
+
+    @property
+    def centre(self) -> float:
+        return 1.0 if self.kind == "ratio" else 0.0
+
+    def needs_positive_base(self) -> bool:
+        """A % change or a ratio divides by the earlier value: a base of 0 or below gives no
+        number a reader could use."""
+        return self.kind in ("percent", "ratio")
+
+
+def change_format(code: str | None = None, fmt: NumberFormat | None = None) -> ChangeFormat | None:
+    """How the change of ``code`` (an indicator of :data:`FORMATS`) or of a column read in
+    ``fmt`` is measured: follows the format's kind and unit.  ``None`` for letters and other
+    text, which have no change.
+
+    >>> [change_format(c).short for c in ("ict_share", "internet_users", "ict_lq", "grp_per_capita")]
+    ['p.p.', 'p.p.', 'ratio', '%']
+    >>> change_format("ict_share").scale, change_format("index").unit
+    (100.0, 'points (index, 0–100)')
+    >>> change_format("grade") is None
+    True
+    """
+    if fmt is None:
+        fmt = FORMATS.get(code) if code is not None else None
+        if fmt is None:
+            # a column outside the catalogue: its change in its own units, nothing divided
+            return ChangeFormat("difference", "difference", "difference",
+                                NumberFormat("number", 2, signed=True))
+    unit = fmt.unit or ""
+    if fmt.kind in ("text", "bool", "rank", "threshold"):
+        return None
+    if fmt.kind == "percent" or unit.startswith("%"):
+        return ChangeFormat("difference", "percentage points", "p.p.",
+                            NumberFormat("number", max(fmt.decimals, 1), signed=True),
+                            100.0 if fmt.kind == "percent" else 1.0)
+    if unit.startswith("LQ"):
+        return ChangeFormat("ratio", "ratio of the later LQ to the earlier (1 = no change)",
+                            "ratio", NumberFormat("number", 2))
+    if "index" in unit or "0 =" in unit:
+        # a bounded scale (0-100, 0-2): a % of it means little; its points do
+        return ChangeFormat("difference", f"points ({unit})", "points",
+                            NumberFormat("number", max(fmt.decimals, 2), signed=True))
+    return ChangeFormat("percent", "% change", "%", NumberFormat("number", 1, signed=True))
 
 
 def _as_format(spec) -> NumberFormat:

@@ -44,8 +44,10 @@ from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from . import maps as _maps
 from .mapimage import LayeredMap, png_bytes
 from .maps import choropleth, credit_line, recolour, small_multiples
-from .presentation import (FORMATS, NO_DATA, STYLE, column_header, display_name, format_value,
-                           grade_band)
+from .presentation import (FORMATS, NO_DATA, STYLE, change_format, column_header, display_name,
+                           format_value, grade_band)
+from .change import (TERRITORY_CHANGED, TERRITORY_FACE, change_between, change_classes,
+                     change_edges, change_words, format_change)
 
 __all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO",
            "view_from_query"]
@@ -76,6 +78,11 @@ _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-widt
                   "box-sizing:border-box")
 #: Width, in CSS pixels, of the region profile beside the map.
 _PROFILE_PX = 340
+#: The "Change since" picker's value for no change (the values of the year).
+NO_CHANGE = "none"
+#: Milliseconds each year is shown while the years play: long enough to read the map's colours
+#: and a region or two, short enough to see a trend.
+PLAY_MS = 1500
 #: Milliseconds between two pointer positions sent to the kernel while the pointer moves: a
 #: region under the pointer is named within a frame or two of a picker change's latency.
 POINTER_WAIT_MS = 40
@@ -235,7 +242,7 @@ def _swatch(handle) -> str:
 
 #: The keys of a view's query string, and the arguments of :func:`explorer` they set.
 _QUERY_KEYS = {"indicator": "indicator", "year": "year", "classes": "scheme", "region": "region",
-               "regions": "regions"}
+               "regions": "regions", "since": "since"}
 
 
 @checked
@@ -259,12 +266,12 @@ def view_from_query(query: str | None = None) -> dict:
         if key not in _QUERY_KEYS:
             continue
         value = values[-1]
-        if key == "year":
+        if key in ("year", "since"):
             try:
                 value = int(value)
             except ValueError:
-                raise ValueError(f"year={value!r} in the page's address is not a year; "
-                                 "write e.g. year=2016") from None
+                raise ValueError(f"{key}={value!r} in the page's address is not a year; "
+                                 f"write e.g. {key}=2016") from None
         view[_QUERY_KEYS[key]] = value
     return view
 
@@ -451,7 +458,7 @@ class Explorer(W.VBox):
                  pixel_ratio: int = PIXEL_RATIO, map_width: int = MAP_CSS_WIDTH,
                  panels: Mapping[str, pd.DataFrame] | None = None,
                  static_years: Sequence[int] | None = None, region: str | None = None,
-                 regions: str | None = None):
+                 regions: str | None = None, since: int | None = None):
         if regions is not None:
             if panels is None or regions not in panels:
                 raise ValueError(f"regions {regions!r} is not a label of panels; available: "
@@ -494,7 +501,7 @@ class Explorer(W.VBox):
                                layout=W.Layout(width="150px", max_width="100%"))
         self.scheme = W.Dropdown(options=[(_SCHEME_LABELS[s], s) for s in schemes], value=scheme,
                                  description="Classes", style=wide,
-                                 layout=W.Layout(width="340px", max_width="100%"))
+                                 layout=W.Layout(width="320px", max_width="100%"))
         self.regions = None if self.panels is None else W.Dropdown(
             options=list(self.panels), value=start, description="Regions", style=wide,
             layout=W.Layout(width="420px", max_width="100%"))
@@ -505,7 +512,8 @@ class Explorer(W.VBox):
                              f"{', '.join(v for _, v in options if v)}")
         self.region = W.Dropdown(options=options, value=region,
                                  description="Region", style=wide,
-                                 layout=W.Layout(width="300px", max_width="100%"))
+                                 layout=W.Layout(width="260px", max_width="100%"))
+        self._time_pickers(indicator, year, since)
         self.pixel_ratio = pixel_ratio
         self._draw_map(map_width)
         self._title_text = ""
@@ -524,6 +532,10 @@ class Explorer(W.VBox):
         self.readout = W.HTML(layout=W.Layout(grid_area="1 / 1 / 2 / 2", align_self="flex-start",
                                               max_width="100%", margin="0"))
         self.readout.add_class(_READOUT_CLASS)
+        self._change = None  # the change shown (change_between's table), None: the year's values
+        self._change_note = ""
+        if self.since_year() is not None or self.fixed.value:
+            self._paint(self._values())
         self._read_annotations()
         # three pictures stacked in one grid cell: the fills, which every change redraws, and
         # over them the borders, then the labels, which only another set of regions redraws
@@ -586,7 +598,8 @@ class Explorer(W.VBox):
         self.year.observe(self._on_change, names="value")
         self.scheme.observe(self._on_change, names="value")
         self.region.observe(self._on_region, names="value")
-        chosen = [self.indicator, self.year, self.scheme]
+        self._watch_time_pickers()
+        chosen = [self.indicator, self.year, self.play, self.scheme, self.since]
         if self.regions is not None:
             self.regions.observe(self._on_panel, names="value")
             chosen.append(self.regions)
@@ -597,12 +610,15 @@ class Explorer(W.VBox):
         for picker in chosen:
             picker.layout.margin = "0 16px 4px 0"
             picker.layout.max_width = "calc(100% - 16px)"  # its margin included: no sideways scroll
+        self.play.layout.margin = "0 8px 4px 0"
         pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 4px 0"
         self.map.layout.margin = "0 0 4px 0"
         # the map's column is as wide as the map, whatever its heading, key and source line
         # say: the profile and the table beside it keep their places
-        saving = W.Box([self.save, self.downloads], layout=W.Layout(**row))
+        # one set of classes for every year (playing turns it on): under the map, beside the
+        # files, so that the pickers keep to two rows on a laptop's screen
+        saving = W.Box([self.fixed, self.save, self.downloads], layout=W.Layout(**row))
         map_column = W.VBox([self.heading, self.legend, self.map, self.credit, saving],
                             layout=W.Layout(flex="0 1 auto", width=f"{css_width}px",
                                             min_width="0", max_width="100%",
@@ -713,6 +729,8 @@ class Explorer(W.VBox):
         handles (a private adapter: a matplotlib ``Legend`` object, laid out and never shown,
         would cost a third of a picker change).
         """
+        if self._change is not None:
+            return self._change_legend_html()
         classes = self.ax._itclusters_classes
         handles = _maps._legend_handles(classes)
         legend_title = getattr(_maps, "_legend_title", None)  # units and a note on the classes
@@ -723,12 +741,15 @@ class Explorer(W.VBox):
 
             title = f"{title}\non {layout_name(layout)} (harmonised)" if title else \
                 f"on {layout_name(layout)} (harmonised)"
+        title = self._classes_words(title)
         # one key in a row, wrapping: a longer label adds a line, never width
         keys = "".join(
             f"<div style='display:flex;align-items:center;margin:2px 14px 2px 0'>"
             f"{_swatch(handle)}<span>{html.escape(handle.get_label())}</span></div>"
             for handle in handles)
         head = " · ".join(html.escape(part) for part in title.split("\n")) if title else ""
+        if self._change_note:
+            head = html.escape(self._change_note) + (f" · {head}" if head else "")
         # the title first in the same row: units and what to know about the classes
         return ("<div style='font-size:13px;line-height:1.3;display:flex;flex-wrap:wrap;"
                 "align-items:center'>"
@@ -791,6 +812,8 @@ class Explorer(W.VBox):
     def _table_html(self) -> str:
         """Ranks, region names (each with its colour on the map) and values, the indicator
         (with its unit) as the caption."""
+        if self._change is not None:
+            return self._change_table_html()
         code, year = self.indicator.value, self.year.value
         values = self._values()
         if code == "grade" or values.dropna().map(lambda v: isinstance(v, str)).all():
@@ -866,6 +889,7 @@ class Explorer(W.VBox):
                 else _default_scheme(self.panel, code))
         self.scheme.options = [(_SCHEME_LABELS[s], s) for s in schemes]
         self.scheme.value = keep
+        self._refresh_time_pickers(code)
 
     def _on_panel(self, change) -> None:
         """Another set of regions: the indicator and year stay where the new panel has them."""
@@ -950,6 +974,8 @@ class Explorer(W.VBox):
     def _readout_texts(self) -> dict[str, str]:
         """What the line over the map says for each region: name, value with its unit, rank
         of N and class, made at each redraw so that the pointer only looks it up."""
+        if self._change is not None:
+            return self._change_readouts()
         code, year = self.indicator.value, self.year.value
         values = self._values()
         classes = self.ax._itclusters_classes
@@ -1116,9 +1142,7 @@ class Explorer(W.VBox):
             # before the fills that go under them
             self.overlay.value = self._layers.overlay_png
             self.labels.value = self._layers.labels_png
-        recolour(self.ax, values, scheme=self.scheme.value,
-                 title=_title(self.indicator.value, self.year.value, self.panel),
-                 units=self._unit())
+        self._paint(values)
         boundaries = getattr(self.ax, "_itclusters_boundaries", None)  # that map's own credit
         self._credit.set_text(credit_line(self._source(), *boundaries) if boundaries
                               else credit_line(self._source()))
@@ -1137,6 +1161,273 @@ class Explorer(W.VBox):
         self.downloads.value = ""  # made for the view before
         self.view.value = self._view_html()
 
+    # -- change between two years, and play over the years ------------------------------------
+    def _time_pickers(self, code: str, year: int, since: int | None) -> None:
+        """The "Change since" picker, the play control over the years and the choice of one
+        set of classes for every year."""
+        years = available_years(self.panel, code)
+        options = self._since_options(code, years)
+        if since is not None and since not in [v for _, v in options][1:]:
+            offered = [str(v) for _, v in options if v is not None]
+            raise ValueError(f"since={since!r}: {code!r} has no change from that year; "
+                             f"available: {', '.join(offered) or 'none (letters have no change)'}")
+        wide = {"description_width": "initial"}
+        # "none" is a value of its own: a value of None would show no option chosen at all
+        self.since = W.Dropdown(options=options, value=NO_CHANGE if since is None else since,
+                                description="Change since",
+                                style=wide, disabled=len(options) == 1,
+                                layout=W.Layout(width="200px", max_width="100%"))
+        # steps the Year picker through its years, one every PLAY_MS, and stops at the last
+        self.play = W.Play(value=years.index(year), min=0, max=max(len(years) - 1, 0), step=1,
+                           interval=PLAY_MS, repeat=False, show_repeat=False,
+                           tooltip=f"Play the years, one every {PLAY_MS / 1000:g} s, with the "
+                                   "same classes for every year",
+                           layout=W.Layout(width="auto"))
+        self.fixed = W.Checkbox(value=False, description="Same classes for every year",
+                                indent=False, style=wide,
+                                layout=W.Layout(width="auto", margin="0 16px 4px 0"))
+        self._fixed: dict = {}  # (panel, indicator, classes or since) -> class edges
+
+    def since_year(self) -> int | None:
+        """The year of "Change since", ``None`` when the year's own values are shown."""
+        since = self.since.value
+        return None if since == NO_CHANGE else since
+
+    @staticmethod
+    def _since_options(code: str, years: Sequence[int]) -> list[tuple[str, int | None]]:
+        none = [("none", NO_CHANGE)]
+        if change_format(code if code in FORMATS else None) is None:
+            return none  # letters have no change
+        return none + [(str(y), y) for y in years]
+
+    def _refresh_time_pickers(self, code: str) -> None:
+        """After a new indicator or panel: the years it can change from, and play over."""
+        years = list(self.year.options)
+        options = self._since_options(code, years)
+        chosen = self.since.value
+        offered = [v for _, v in options]
+        # one after the other (the pickers' callbacks wait, self._busy): options held back
+        # with the value would reset the value after it
+        self.since.options = options
+        self.since.value = chosen if chosen in offered else NO_CHANGE
+        self.since.disabled = len(options) == 1
+        self.play.max = max(len(years) - 1, 0)
+        self.play.value = years.index(self.year.value)
+
+    def _watch_time_pickers(self) -> None:
+        self.since.observe(self._on_change, names="value")
+        self.fixed.observe(self._on_change, names="value")
+        self.play.observe(self._on_play, names="value")
+        self.play.observe(self._on_playing, names="playing")
+        self.year.observe(self._follow_year, names="value")
+
+    def _on_play(self, change) -> None:
+        if self._busy:  # the years offered are changing; _refresh_time_pickers follows
+            return
+        years = list(self.year.options)
+        step = change["new"]
+        if 0 <= step < len(years) and self.year.value != years[step]:
+            self.year.value = years[step]
+
+    def _follow_year(self, change) -> None:
+        if self._busy:
+            return
+        years = list(self.year.options)
+        if change["new"] in years and self.play.value != years.index(change["new"]):
+            self.play.value = years.index(change["new"])
+
+    def _on_playing(self, change) -> None:
+        """Playing keeps one set of classes for every year, so that colours compare."""
+        if change["new"] and not self.fixed.value:
+            self.fixed.value = True
+
+    def _paint(self, values: pd.Series) -> None:
+        """Colour the map for the pickers: the values of the year, or their change since the
+        year of "Change since"; with "Same classes for every year", classes over all years."""
+        code, year, since = self.indicator.value, self.year.value, self.since_year()
+        self._change, self._change_note = None, ""
+        if since is not None and since != year:
+            table = change_between(self.panel, code, since, year)
+            edges = self._fixed_change_edges(code, since) if self.fixed.value else None
+            self._change_classes = change_classes(table, ids=self.ax._itclusters_ids,
+                                                  edges=edges)
+            self._change = table
+            _maps.paint(self.ax, self._change_classes,
+                        title=f"{_about(code).label}, change {since} → {year}"
+                              f"{_harmonised_words(self.panel, year)}")
+            return
+        if since is not None:
+            self._change_note = (f"A change since {since} needs another year than {year}: the "
+                                 f"values of {year} are shown.")
+        bins = self._fixed_bins(code, self.scheme.value) if self.fixed.value else None
+        recolour(self.ax, values, scheme="user_defined" if bins is not None else
+                 self.scheme.value, bins=bins,
+                 title=_title(code, year, self.panel), units=self._unit())
+
+    def _fixed_bins(self, code: str, scheme: str):
+        """Class edges of ``scheme`` over every year of ``code`` (``None`` for classes that are
+        the same in every year already: letters, classes around LQ = 1)."""
+        if scheme not in (*_DATA_SCHEMES, "log_natural_breaks"):
+            return None
+        key = (id(self.panel), code, scheme)
+        cached = self._fixed.get(key)
+        if cached is None or cached[0] is not self.panel:
+            numbers = pd.to_numeric(self._column(code), errors="coerce").dropna()
+            try:
+                edges = _maps.class_breaks(numbers, scheme)
+            except ValueError:  # a log scale over a value of zero or below
+                edges = _maps.class_breaks(numbers, "natural_breaks")
+            cached = (self.panel, edges)
+            self._fixed[key] = cached
+        return cached[1]
+
+    def _fixed_change_edges(self, code: str, since: int):
+        """The classes of the change since ``since`` to every other year, together."""
+        key = (id(self.panel), code, "since", since)
+        cached = self._fixed.get(key)
+        if cached is None or cached[0] is not self.panel:
+            changes = [change_between(self.panel, code, since, y)["change"]
+                       for y in self._years_of(code) if y != since]
+            fmt = change_format(code if code in FORMATS else None)
+            cached = (self.panel, change_edges(pd.concat(changes) if changes else [], fmt))
+            self._fixed[key] = cached
+        return cached[1]
+
+    def _classes_words(self, title: str | None) -> str | None:
+        """The legend's title, saying when the classes are those of every year."""
+        if not self.fixed.value:
+            return title
+        years = self._years_of(self.indicator.value)
+        words = f"classes fixed over {years[0]}–{years[-1]}"
+        return f"{title}\n{words}" if title else words
+
+    def _change_keys(self) -> list:
+        """The legend's keys of the change shown: its classes, "no data", "territory changed"."""
+        from matplotlib.patches import Patch
+
+        classes, table = self._change_classes, self._change
+        handles = [Patch(facecolor=c, edgecolor="0.4", linewidth=0.5, label=label)
+                   for c, label in zip(classes.colors, classes.labels)]
+        territory = set(classes.territory)
+        if any(r not in territory for r in classes.missing):
+            handles.append(_maps._no_data_handle())
+        if territory:
+            handles.append(Patch(facecolor=TERRITORY_FACE, edgecolor="0.45", hatch="////",
+                                 linewidth=0.5, label=TERRITORY_CHANGED))
+        return handles
+
+    def _change_legend_html(self) -> str:
+        table = self._change
+        fmt, since, year = table.attrs["format"], table.attrs["since"], table.attrs["year"]
+        head = self._classes_words(change_words(fmt, since, year))
+        head = " · ".join(html.escape(part) for part in head.split("\n"))
+        keys = "".join(
+            f"<div style='display:flex;align-items:center;margin:2px 14px 2px 0'>"
+            f"{_swatch(handle)}<span>{html.escape(handle.get_label())}</span></div>"
+            for handle in self._change_keys())
+        return ("<div style='font-size:13px;line-height:1.3;display:flex;flex-wrap:wrap;"
+                "align-items:center'>"
+                f"<div style='color:#333;margin:2px 14px 2px 0'>{head}</div>{keys}</div>")
+
+    def _change_chips(self) -> dict[str, str]:
+        classes = self._change_classes
+        keys = {h.get_label(): _swatch(h) for h in self._change_keys()[len(classes.labels):]}
+        chips = {}
+        for rid, face in zip(classes.codes.index, classes.facecolors):
+            if rid in classes.territory:
+                chips[rid] = keys.get(TERRITORY_CHANGED, "")
+            elif classes.codes[rid] < 0:
+                chips[rid] = keys.get(NO_DATA, "")
+            else:
+                chips[rid] = _chip(face)
+        return chips
+
+    def _change_rows(self):
+        """The change table's regions in order (largest gain first, then those without a
+        number by name), with ranks of the change."""
+        table, year = self._change, self.year.value
+        ranks = table["change"].rank(ascending=False, method="min")
+        names = {r: _region_label(r, year) for r in table.index}
+        order = sorted(table.index, key=lambda r: (pd.isna(table.at[r, "change"]),
+                                                   -table.at[r, "change"]
+                                                   if pd.notna(table.at[r, "change"]) else 0,
+                                                   names[r]))
+        return ranks, order, names
+
+    @staticmethod
+    def _short_reason(reason: str) -> str:
+        return TERRITORY_CHANGED if reason.startswith(TERRITORY_CHANGED) else \
+            NO_DATA if reason.startswith("no data") else "not computed"
+
+    def _change_table_html(self) -> str:
+        """The values of both years and the change, the change's unit in its header; why a
+        region has no change said under the table."""
+        table = self._change
+        code, fmt = self.indicator.value, table.attrs["format"]
+        since, year = table.attrs["since"], table.attrs["year"]
+        spec = FORMATS.get(code) or _column_format(table["later"])
+        ranks, order, names = self._change_rows()
+        chips = self._change_chips()
+        rows = []
+        for r in order:
+            change, reason = table.at[r, "change"], table.at[r, "reason"]
+            earlier = table.at[r, "earlier"]
+            rows.append((format_value(ranks[r], "rank") if pd.notna(ranks[r]) else "–",
+                         (chips.get(r, ""), names[r]),
+                         format_value(earlier, spec) if pd.notna(earlier) or
+                         not reason.startswith(TERRITORY_CHANGED) else "–",
+                         format_value(table.at[r, "later"], spec),
+                         format_change(change, fmt) if pd.notna(change)
+                         else self._short_reason(reason)))
+        about = _about(code)
+        unit = f" ({about.unit})" if about.unit else ""
+        caption = (f"{about.label}{unit}: {since}, {year} and the change"
+                   f"{_harmonised_words(self.panel, year)}")
+        headers = ["Rank", "Region", str(since), str(year), f"Change, {fmt.short}"]
+        # why a region has no change, each reason once with its regions: "Territory changed,
+        # not compared: Shymkent, Turkestan (a unit with this territory only from 2018); ..."
+        groups: dict[str, dict[str, list[str]]] = {}
+        for r in order:
+            reason = table.at[r, "reason"]
+            if not reason:
+                continue
+            if reason.startswith(TERRITORY_CHANGED):
+                head, detail = "Territory changed, not compared", reason.split(": ", 1)[-1]
+            elif reason.startswith("no data"):
+                head, detail = "No data", reason
+            else:
+                head, detail = "Not computed", reason
+            groups.setdefault(head, {}).setdefault(detail, []).append(names[r])
+        notes = "".join(
+            "<div style='font-size:12px;color:#555;line-height:1.35;max-width:36em;"
+            f"margin:4px 8px'>{html.escape(head)}: " + html.escape("; ".join(
+                f"{', '.join(regions)} ({detail})" for detail, regions in details.items()))
+            + ".</div>"
+            for head, details in groups.items())
+        return _html_table(headers, rows, caption) + notes
+
+    def _change_readouts(self) -> dict[str, str]:
+        """The line over the map for each region in the change view."""
+        table = self._change
+        code, fmt = self.indicator.value, table.attrs["format"]
+        since, year = table.attrs["since"], table.attrs["year"]
+        spec = FORMATS.get(code) or _column_format(table["later"])
+        ranks, _, names = self._change_rows()
+        count = int(table["change"].notna().sum())
+        chips = self._change_chips()
+        texts = {}
+        for rid in table.index:
+            change, reason = table.at[rid, "change"], table.at[rid, "reason"]
+            parts = [format_change(change, fmt, with_unit=True) if pd.notna(change) else reason,
+                     f"{format_value(table.at[rid, 'earlier'], spec)} in {since} → "
+                     f"{format_value(table.at[rid, 'later'], spec)} in {year}"]
+            if pd.notna(ranks[rid]):
+                parts.append(f"rank {int(ranks[rid])} of {count}")
+            texts[rid] = (f"<div style='{_READOUT_STYLE}'>{chips.get(rid, '')}"
+                          f"<b>{html.escape(names[rid])}</b>: "
+                          f"{html.escape(' · '.join(parts))}</div>")
+        return texts
+
     # -- the view as a link ------------------------------------------------------------------
     def view_query(self) -> str:
         """The view shown as a URL query string, which :func:`view_from_query` reads back:
@@ -1149,6 +1440,8 @@ class Explorer(W.VBox):
             state["regions"] = self.regions.value
         if self.region.value is not None:
             state["region"] = self.region.value
+        if self.since_year() is not None:
+            state["since"] = self.since_year()
         return urlencode(state)
 
     def show_view(self, query: str) -> None:
@@ -1162,7 +1455,8 @@ class Explorer(W.VBox):
             else:
                 refused.append(f"regions={view['regions']}")
         for key, picker in (("indicator", self.indicator), ("year", self.year),
-                            ("scheme", self.scheme), ("region", self.region)):
+                            ("scheme", self.scheme), ("region", self.region),
+                            ("since", self.since)):
             if key not in view:
                 continue
             offered = [o[1] if isinstance(o, tuple) else o for o in picker.options]
@@ -1476,7 +1770,7 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
              interactive: bool | None = None,
              panels: Mapping[str, pd.DataFrame] | None = None,
              static_years: Sequence[int] | None = None, region: str | None = None,
-             regions: str | None = None):
+             regions: str | None = None, since: int | None = None):
     """Explore any indicator on the map of the 16 regions (or of each year's regions).
 
     Parameters
@@ -1498,6 +1792,10 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
     regions : str, optional
         The label of ``panels`` to start on.  ``itc.explorer(**view_from_query())`` opens the
         view a link names (:func:`view_from_query`).
+    since : int, optional
+        Start on the change from this year to ``year`` (the "Change since" picker): percentage
+        points for a share, % for a level, the ratio for a location quotient, on units whose
+        territory is the same in both years (:func:`itclusters.change.change_between`).
 
     Returns
     -------
@@ -1507,7 +1805,7 @@ def explorer(panel: pd.DataFrame | None = None, *, year: int | None = None,
     live = has_live_frontend() if interactive is None else interactive
     if live:
         return Explorer(panel, year=year, indicator=indicator, scheme=scheme, panels=panels,
-                        static_years=static_years, region=region, regions=regions)
+                        static_years=static_years, region=region, regions=regions, since=since)
     if panels and regions is not None:
         panel = panels[regions]
     if panels and panel is None:
