@@ -349,8 +349,11 @@ def test_playing_fixes_the_classes_over_every_year_and_says_so(panel):
             seen.append(list(w.ax._itclusters_classes.bins))
         assert all(b == seen[0] for b in seen)
         assert seen[0] != before  # over all years, not 2010's own quantiles
+        # the quantiles of every year's values together, as the table prints them (no decimal)
+        from itclusters.maps import class_breaks
+
         values = pd.to_numeric(panel["grp_per_capita"], errors="coerce").dropna()
-        assert seen[0][-1] == pytest.approx(values.max())
+        assert seen[0] == [float(f"{b:.0f}") for b in class_breaks(values, "quantiles")[:-1]]
         # a change played from one year: one set of classes for every year too
         w.since.value = years[0]
         edges = []
@@ -359,5 +362,24 @@ def test_playing_fixes_the_classes_over_every_year_and_says_so(panel):
             edges.append(list(w.ax._itclusters_classes.bins))
         assert all(e == edges[0] for e in edges)
         assert "classes fixed over" in _text(w.legend.value)
+    finally:
+        plt.close("all")
+
+
+@pytest.mark.slow
+def test_fixed_classes_of_a_location_quotient_pool_the_years_below_one(panel):
+    from itclusters.maps import class_breaks
+
+    w = Explorer(panel, indicator="ict_lq", year=2010)
+    try:
+        assert w.scheme.value == "lq"
+        w.fixed.value = True
+        pooled = class_breaks(pd.to_numeric(panel["ict_lq"], errors="coerce").dropna(), "lq")
+        for year in list(w.year.options)[:3]:
+            w.year.value = year
+            classes = w.ax._itclusters_classes
+            assert classes.scheme == "lq" and list(classes.bins) == list(pooled)
+        assert {1.0, 2.0} <= set(pooled)
+        assert "quartiles of the regions" in _text(w.legend.value)
     finally:
         plt.close("all")

@@ -124,7 +124,7 @@ def test_the_key_sits_under_the_heading_in_a_column_as_wide_as_the_map(widget):
     map_column, profile, table = body.children
     assert list(map_column.children)[:4] == [widget.heading, widget.legend, widget.map,
                                              widget.credit]
-    assert list(map_column.children[4].children) == [widget.save, widget.downloads]
+    assert list(map_column.children[4].children) == [widget.fixed, widget.save, widget.downloads]
     assert map_column.layout.width == f"{widget.css_size[0]}px"
     assert (profile, table) == (widget.profile, widget.table)
     assert profile.layout.width == "340px" and profile.layout.flex == "0 0 auto"

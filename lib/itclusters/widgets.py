@@ -1259,15 +1259,17 @@ class Explorer(W.VBox):
         if since is not None:
             self._change_note = (f"A change since {since} needs another year than {year}: the "
                                  f"values of {year} are shown.")
-        bins = self._fixed_bins(code, self.scheme.value) if self.fixed.value else None
-        recolour(self.ax, values, scheme="user_defined" if bins is not None else
-                 self.scheme.value, bins=bins,
+        scheme = self.scheme.value
+        bins = self._fixed_bins(code, scheme) if self.fixed.value else None
+        # fixed LQ and log classes keep their scheme (and its legend note) with the given breaks
+        recolour(self.ax, values, scheme=scheme if bins is None or scheme in (
+                 "lq", "log_natural_breaks") else "user_defined", bins=bins,
                  title=_title(code, year, self.panel), units=self._unit())
 
     def _fixed_bins(self, code: str, scheme: str):
-        """Class edges of ``scheme`` over every year of ``code`` (``None`` for classes that are
-        the same in every year already: letters, classes around LQ = 1)."""
-        if scheme not in (*_DATA_SCHEMES, "log_natural_breaks"):
+        """Class edges of ``scheme`` over every year of ``code`` (``None`` for letters, whose
+        classes are the same in every year already; an LQ's quartiles below 1 are pooled)."""
+        if scheme not in (*_DATA_SCHEMES, "log_natural_breaks", "lq"):
             return None
         key = (id(self.panel), code, scheme)
         cached = self._fixed.get(key)
