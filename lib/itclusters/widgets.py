@@ -92,7 +92,7 @@ _SCHEME_LABELS = {
     "equal_interval": "Equal intervals",
     "natural_breaks": "Natural breaks (Fisher-Jenks)",
     "log_natural_breaks": "Natural breaks on a log scale",
-    "lq": "Fixed classes around LQ = 1",
+    "lq": "LQ: breaks at 1 and 2, quartiles below 1",
     "grade": "Letter grades (inferred scale)",
 }
 _GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.user_panel
