@@ -138,7 +138,9 @@ def lab_run_all(playwright, lib: Path, folder: Path, runs: int) -> list[float]:
             name = f"run{run}.ipynb"
             shutil.copy(ROOT / "notebooks" / bt.NOTEBOOK, work / name)
             page = browser.new_page()
-            page.goto(f"{server.url}/lab/tree/{name}", timeout=bt.START_TIMEOUT * 1000)
+            # a workspace of its own: only this notebook open, as on a first visit
+            page.goto(f"{server.url}/lab/workspaces/run{run}/tree/{name}",
+                      timeout=bt.START_TIMEOUT * 1000)
             page.wait_for_selector(".jp-Notebook", timeout=bt.START_TIMEOUT * 1000)
             bt.wait_for(lambda: bt._notebook_kernel(server, name),
                         "the notebook's kernel to be idle and connected")
