@@ -5,12 +5,9 @@ Tolysbaev (2018), *Assessment and Identification of the Possibility for Creating
 in Kazakhstan Regions*, Ekonomika regiona 14(2), 463-473, doi:10.17059/2018-2-10.
 
 Compute functions import fast; maps and widgets load matplotlib and geopandas only when
-they are called.
+they are called, and so do the audits, the index builder and the reader of indicator tables
+(``import itclusters`` is the first thing a dashboard's kernel does).
 """
-from .audit import audit_table1, audit_table3
-from .build import BuildError, IndexResult, build_index
-from .composite_audit import coherence, compare, rank_sensitivity
-from .framework import Framework, FrameworkError, read_framework
 from .data import boundaries, official_series, paper_table, sector_matrix
 from .indices import (
     DEFAULT_SCALE,
@@ -56,7 +53,6 @@ from .regions import (
     region_name,
     regions,
 )
-from .userdata import IndicatorTableError, indicator_template, read_indicators
 from .specialisation import hhi, hoover_index, krugman_index, location_quotient, sector_share
 
 __version__ = "0.1.0"
@@ -130,8 +126,23 @@ __all__ = [
     "sector_share",
 ]
 
-# Maps and widgets pull in matplotlib, geopandas and ipywidgets: load them on first use.
+# Maps and widgets pull in matplotlib, geopandas and ipywidgets; the audits, the index builder
+# and the reader of indicator tables are not needed to show the explorer: load them on first use.
 _LAZY = {
+    "audit_table1": "audit",
+    "audit_table3": "audit",
+    "BuildError": "build",
+    "IndexResult": "build",
+    "build_index": "build",
+    "coherence": "composite_audit",
+    "compare": "composite_audit",
+    "rank_sensitivity": "composite_audit",
+    "Framework": "framework",
+    "FrameworkError": "framework",
+    "read_framework": "framework",
+    "IndicatorTableError": "userdata",
+    "indicator_template": "userdata",
+    "read_indicators": "userdata",
     "choropleth": "maps",
     "recolour": "maps",
     "small_multiples": "maps",
@@ -142,8 +153,9 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("catalogue", "charts", "handouts", "identification", "maps", "parameters",
-               "presentation", "reports", "sensitivity", "spatial", "today", "userdata", "widgets")
+_SUBMODULES = ("audit", "build", "catalogue", "charts", "composite_audit", "framework", "handouts",
+               "identification", "maps", "parameters", "presentation", "reports", "sensitivity",
+               "spatial", "today", "userdata", "widgets")
 
 
 def __getattr__(name: str):

@@ -22,7 +22,6 @@ from ._tables import layout_table as _layout_table
 from ._tables import project_root
 from .regions import REGION_IDS, UnknownRegionError, resolve_region
 # user tables are read by their own module; re-exported here so old imports keep working
-from .userdata import IndicatorTableError, read_indicators
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas
@@ -507,3 +506,12 @@ def sdg_series(indicator: str, unit_measure: str | None = None,
     out.attrs["source"] = (f"Bureau of National Statistics of Kazakhstan, SDG platform, indicator "
                            f"{indicator}, see data/official/sdg/README.md")
     return out
+
+
+def __getattr__(name: str):
+    # kept here for older code; the reader of indicator tables loads on first use
+    if name in ("IndicatorTableError", "read_indicators"):
+        from . import userdata
+
+        return getattr(userdata, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -79,7 +79,15 @@ def layouts() -> pd.DataFrame:
     >>> layouts().loc["kz17", ["first_year", "last_year", "n_units"]].tolist()
     [2018, 2021, 17]
     """
-    return _layout_table("layouts").set_index("layout").copy()
+    return _indexed("layouts", "layout").copy()
+
+
+@lru_cache(maxsize=None)
+def _indexed(name: str, key: str) -> pd.DataFrame:
+    """A table of ``data/layouts/`` indexed by ``key``, made once (read-only: callers that
+    hand it out copy it).  As fresh as :func:`~itclusters._tables.layout_table`, which it is
+    made from and which reads each file once."""
+    return _layout_table(name).set_index(key)
 
 
 @checked
@@ -110,7 +118,7 @@ def units() -> pd.DataFrame:
     >>> int(u.loc["east_kazakhstan", "last_year"])
     2021
     """
-    return _layout_table("units").set_index("unit_id").copy()
+    return _indexed("units", "unit_id").copy()
 
 
 @checked
@@ -137,8 +145,12 @@ def layout_of(year: int) -> str:
     >>> layout_of(2016), layout_of(2019), layout_of(2024)
     ('kz16', 'kz17', 'kz20')
     """
-    table = layouts()
-    year = int(year)
+    return _layout_of_year(int(year))
+
+
+@lru_cache(maxsize=None)
+def _layout_of_year(year: int) -> str:
+    table = _indexed("layouts", "layout")
     for layout, row in table.iterrows():
         last = 9999 if pd.isna(row["last_year"]) else row["last_year"]
         if row["first_year"] <= year <= last:
@@ -154,7 +166,7 @@ def unit_name(unit_id: str, lang: str = "en") -> str:
     >>> unit_name("shymkent"), unit_name("abai", "ru")
     ('Shymkent', 'Абайская область')
     """
-    table = units()
+    table = _indexed("units", "unit_id")
     if unit_id not in table.index:
         raise UnknownRegionError(f"unknown unit id {unit_id!r}; known: {', '.join(table.index)}")
     if lang not in ("en", "kk", "ru"):

@@ -281,19 +281,29 @@ class LayeredMap:
             # map, in black under white borders, what stays white is the borders one sees
             self._regions.set_facecolor("black")
             self._regions.set_edgecolor("white")
-            seen = self._render(self._regions).astype(np.float64) / 255
+            seen = self._render(self._regions)
             for marker in self._markers:
                 marker.set_facecolor(_CLEAR)
                 marker.set_hatch(None)
             rims = self._render(*self._markers)
             labels = self._render(*self._labels)
-        borders = np.empty_like(seen)
-        borders[..., :3] = edges[0, :3] / 255
-        borders[..., 3] = seen[..., 0] * seen[..., 3] * edges[0, 3] / 255
-        # a marker's face hides the borders under it on the map; so it does here
-        borders[self._shape_ids > len(self._hatches), 3] = 0.0
-        overlay = _over(rims.astype(np.float64) / 255, borders)
-        return np.round(overlay * 255).astype(np.uint8), labels
+        # the borders: one colour, the coverage that stayed white; a marker's face hides the
+        # borders under it on the map, so it does here
+        alpha = (seen[..., 0].astype(np.float64) / 255 * (seen[..., 3].astype(np.float64) / 255)
+                 * edges[0, 3] / 255)
+        alpha[self._shape_ids > len(self._hatches)] = 0.0
+        colour = edges[0, :3] / 255
+        overlay = np.zeros(seen.shape, dtype=np.uint8)
+        overlay[..., 3] = np.round(alpha * 255)
+        overlay[alpha > 0, :3] = np.round(colour * 255)
+        # the rims over the borders: a few hundred pixels, composed there only (elsewhere the
+        # borders are the overlay, as :func:`_over` makes them under a clear pixel)
+        rim = rims[..., 3] > 0
+        under = np.empty((int(rim.sum()), 4))
+        under[:, :3] = colour
+        under[:, 3] = alpha[rim]
+        overlay[rim] = np.round(_over(rims[rim].astype(np.float64) / 255, under) * 255)
+        return overlay, labels
 
     def region_at(self, x: float, y: float) -> str | None:
         """The region drawn on top at device pixel ``(x, y)`` of the pictures (a city's marker

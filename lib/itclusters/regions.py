@@ -58,10 +58,19 @@ def _units() -> pd.DataFrame:
 
 def _spelling_rows(unit: str, layout: str) -> list[tuple[str, str]]:
     """(form, family) of ``spellings.csv`` for ``unit`` that are valid in ``layout``."""
-    table = layout_table("spellings")
-    rows = table[table["unit_id"] == unit]
-    return [(r.form, r.family) for r in rows.itertuples(index=False)
-            if not r.layouts or layout in r.layouts.split("|")]
+    return [(form, family) for form, family, layouts in _spellings_of().get(unit, ())
+            if not layouts or layout in layouts.split("|")]
+
+
+@lru_cache(maxsize=None)
+def _spellings_of() -> dict[str, tuple[tuple[str, str, str], ...]]:
+    """Each unit's rows of ``spellings.csv`` (form, family, layouts), in the file's order:
+    read through once, not once per unit (made as fresh as the table it reads, which is read
+    once)."""
+    out: dict[str, list] = {}
+    for r in layout_table("spellings").itertuples(index=False):
+        out.setdefault(r.unit_id, []).append((r.form, r.family, r.layouts))
+    return {unit: tuple(rows) for unit, rows in out.items()}
 
 
 def _registry() -> tuple[Region, ...]:
@@ -217,6 +226,7 @@ def _national_keys() -> frozenset[str]:
     return frozenset(_key(f) for f in table.loc[table["unit_id"] == NATIONAL, "form"])
 
 
+@lru_cache(maxsize=None)
 def _later_units_index() -> dict[str, str]:
     """Keys of units created after the article's layout (Shymkent, Turkestan, Abai ...)."""
     out: dict[str, str] = {}
@@ -229,8 +239,8 @@ def _later_units_index() -> dict[str, str]:
     return out
 
 
-_EXACT = _layout_index(ARTICLE_LAYOUT)
-_POST = _later_units_index()
+# the resolver's indexes (_layout_index(ARTICLE_LAYOUT), _later_units_index()) are made at
+# its first use, not on import: a dashboard that resolves no name never pays for them
 
 
 def _kind(unit: str) -> str:
@@ -261,7 +271,7 @@ def _lookup_in(index: dict[str, str], key: str) -> str | None:
 
 
 def _lookup(key: str) -> str | None:
-    return _lookup_in(_EXACT, key)
+    return _lookup_in(_layout_index(ARTICLE_LAYOUT), key)
 
 
 def is_total_row(name: str) -> bool:
@@ -336,8 +346,8 @@ def resolve_region(name: str) -> str:
             return found
     key = keys[0]
     for candidate in (key, _strip(key, _GENERIC), _strip(key, _GENERIC | _CITY_WORDS)):
-        if candidate in _POST:
-            unit = _POST[candidate]
+        if candidate in _later_units_index():
+            unit = _later_units_index()[candidate]
             parent = _article_parent(unit)
             raise PostReformRegionError(
                 f"{name!r} is not one of the 16 units of 2010-2016 (the article's layout, in "
@@ -357,7 +367,7 @@ def resolve_region(name: str) -> str:
 
 def _suggest(key: str, n: int = 3) -> list[str]:
     scored: dict[str, float] = {}
-    for spelling, rid in _EXACT.items():
+    for spelling, rid in _layout_index(ARTICLE_LAYOUT).items():
         score = difflib.SequenceMatcher(None, key, spelling).ratio()
         scored[rid] = max(score, scored.get(rid, 0.0))
     return sorted(scored, key=lambda rid: -scored[rid])[:n]

@@ -61,6 +61,8 @@ PIXEL_RATIO = 2
 LABEL_PX = 12.0
 #: Width, in CSS pixels, the map is shown at when the screen has room (less on narrow screens).
 MAP_CSS_WIDTH = 640
+#: Region layouts whose maps an explorer keeps drawn (see ``Explorer._use_layout``).
+_KEPT_LAYOUTS = 4
 
 _LABELS_CLASS = "itclusters-map-labels"
 _NAMES_NOTE_CLASS = "itclusters-map-names"
@@ -651,9 +653,67 @@ class Explorer(W.VBox):
         self.figure.set_dpi(self.dpi)
         self.css_size = (css_width, css_height)
         self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
-        # mapclassify (and scipy under it) is imported now, not at the reader's first change
-        # of indicator or classes, which would otherwise stall for a second or more
-        import mapclassify  # noqa: F401
+        # what the first picture does not need waits until the kernel is idle
+        self._after_first_picture()
+
+    def _after_first_picture(self) -> None:
+        """Work the first picture does not need, done once the kernel is idle (the picture is
+        then on its way to the page), one step at a time so that a reader's change gets in
+        between: mapclassify, with scipy and scikit-learn under it (seconds on a cold machine),
+        which a change of indicator or classes needs; then the map of each other region
+        layout the panels show (:meth:`_use_layout` keeps it), so that the first Regions swap
+        or Year change across a reform only recolours.  Outside a kernel's event loop (a
+        script, a test) mapclassify is imported now and the maps are drawn when shown."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            import mapclassify  # noqa: F401
+            return
+        def work():
+            import mapclassify  # noqa: F401
+            yield
+            for values in self._layout_values():
+                self._keep_layout(values)
+                yield
+
+        steps = work()
+
+        def step() -> None:
+            if next(steps, StopIteration) is not StopIteration:
+                loop.call_soon(step)
+
+        loop.call_soon(step)
+
+    def _layout_values(self) -> list[pd.Series]:
+        """Values of the indicator shown for each region layout of the panels (one year each)
+        other than the one drawn: what :meth:`_keep_layout` draws their maps with."""
+        code, found = self.indicator.value, {}
+        drawn = frozenset(self.ax._itclusters_ids)
+        for panel in (self.panels or {"": self.panel}).values():
+            if code not in panel.columns:
+                continue
+            column = panel[code].copy()
+            column.attrs = {}
+            for _, values in column.groupby(level="year"):
+                values = values.droplevel("year")
+                key = frozenset(values.index)
+                if key != drawn and key not in found and values.notna().any():
+                    found[key] = values
+        return list(found.values())
+
+    def _keep_layout(self, values: pd.Series) -> None:
+        """Draw and keep the map of the regions of ``values``, the map shown staying shown."""
+        if frozenset(values.index) in self.__dict__.get("_layout_maps", {}):
+            return
+        shown = self._values()
+        try:
+            self._use_layout(values)
+        except ValueError:  # values this map cannot class: drawn when shown, if ever
+            return
+        finally:
+            self._use_layout(shown)
 
     def _draw_regions(self, values: pd.Series) -> None:
         """The regions of the layout of ``values``, their labels and the source line."""
@@ -663,6 +723,34 @@ class Explorer(W.VBox):
         self._credit = next(t for t in self.ax.texts if t.get_gid() == "credit")
         # region labels never change: rendered once, pasted on every frame
         self._static_texts = [t for t in self.ax.texts if t is not self._credit]
+
+    def _use_layout(self, values: pd.Series) -> None:
+        """The map of the regions of ``values``: drawn the first time at the explorer's size,
+        in a figure of its own, then kept with its layers (borders, labels and the pixels of
+        each region never change with the colours), so that a swap back to a layout already
+        shown (Regions, or a Year across a reform) only recolours it."""
+        kept = self.__dict__.setdefault("_layout_maps", {})
+        drawn = frozenset(self.ax._itclusters_ids)
+        kept.pop(drawn, None)  # the one shown last goes last, to be kept longest
+        kept[drawn] = (self.figure, self.canvas, self.ax, self._layers, self._static_texts,
+                       self._credit)
+        wanted = frozenset(values.index)
+        if wanted in kept:
+            (self.figure, self.canvas, self.ax, self._layers, self._static_texts,
+             self._credit) = kept[wanted]
+            return
+        try:
+            self.figure = Figure(figsize=self.figure.get_size_inches(), dpi=self.dpi)
+            self.canvas = FigureCanvasAgg(self.figure)
+            self.ax = self.figure.add_axes((0, 0, 1, 1))
+            self._draw_regions(values)
+            self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
+        except BaseException:  # the map shown stays whole
+            (self.figure, self.canvas, self.ax, self._layers, self._static_texts,
+             self._credit) = kept[drawn]
+            raise
+        if len(kept) >= _KEPT_LAYOUTS:  # the oldest goes (each map holds ~10 MB of pixels)
+            kept.pop(next(iter(kept)))
 
     def _png(self) -> bytes:
         """The fill layer of the map as it is coloured now (a palette PNG of a few kB)."""
@@ -1134,11 +1222,8 @@ class Explorer(W.VBox):
         values = self._values()
         drawn = getattr(self.ax, "_itclusters_ids", None)  # maps that know several layouts
         if drawn is not None and set(values.index) != set(drawn):
-            # another region layout (e.g. 17 units from 2018): draw that map once, same size
-            self.ax.clear()
-            self.ax.set_axis_off()
-            self._draw_regions(values)
-            self._layers = LayeredMap(self.ax, self.canvas, self._static_texts)
+            # another region layout (e.g. 17 units from 2018): its map, drawn once, same size
+            self._use_layout(values)
             # before the fills that go under them
             self.overlay.value = self._layers.overlay_png
             self.labels.value = self._layers.labels_png

@@ -1,0 +1,114 @@
+"""Issue 21, item 8 in a real browser: the Voilà dashboard opens at once.
+
+What a reader sees from the moment the page is asked for: the title and the introduction, and
+where the explorer will be, a line in words that it is starting; then the map, and the line
+gone.  Never Voilà's spinner that speaks code ("Executing 1 of 2"), and never a blank page while
+the kernel works.
+
+Two servers, each started cold as :mod:`test_browser` starts them: the dashboard as ``make
+dashboard`` serves it (a preheated kernel: the notebook has run before the reader comes), and
+as Voilà serves it by default (the kernel starts, and runs the notebook, when the reader
+arrives): there the page is streamed, and the title and the line must show while the kernel
+is still starting.  The page records, at each change of its content and at each frame, when
+each of these was first on screen; the test reads that record.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_browser import (BIN, CHROMIUM, JUPYTER_DATA, ROOT, START_TIMEOUT, VOILA_PREHEAT,
+                          VOILA_TEMPLATE, App, Server, _browser, explained, free_port,
+                          fresh_environment, playwright, wait_for)
+
+__all__ = ["playwright"]  # the fixture, used by name
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
+                       "(apt-get install chromium; .ci/run does it)"),
+]
+
+NOTEBOOK = ROOT / "notebooks" / "dashboard.ipynb"
+TITLE = "Where can IT clusters grow in Kazakhstan?"
+INTRO = "Choose an indicator, a year"  # the introduction's first words
+STARTING = "Starting the explorer"
+
+# installed before the page's own scripts: the first moment (ms since navigation) each thing
+# was on screen, and what the page said then
+RECORD = """(() => {
+  const seen = {};
+  window.__itclustersSeen = seen;
+  const shown = e => !!e && e.getClientRects().length > 0
+      && getComputedStyle(e).visibility !== 'hidden';
+  const note = (key, yes) => { if (yes && !(key in seen)) seen[key] = {
+      at: performance.now(), text: document.body ? document.body.innerText : ''}; };
+  const look = () => {
+    if (!document.body) return;
+    const h1 = [...document.querySelectorAll('h1')].find(shown);
+    note('title', h1 && h1.innerText.includes(%(title)s));
+    const intro = [...document.querySelectorAll('p')].find(
+        p => shown(p) && p.innerText.includes(%(intro)s));
+    note('intro', intro);
+    const waiting = document.getElementById('itclusters-waiting');
+    note('starting', shown(waiting) && waiting.innerText.includes(%(starting)s));
+    const map = document.querySelector('.itclusters-explorer img.widget-image');
+    note('map', shown(map) && map.complete && map.naturalWidth > 0);
+    if ('map' in seen) note('line gone', !shown(waiting));
+    const texts = document.body.innerText;
+    note('code words', /Executing \\d+ of \\d+|Running .*\\.ipynb/.test(texts));
+  };
+  new MutationObserver(look).observe(document, {subtree: true, childList: true,
+                                                attributes: true, characterData: true});
+  const frame = () => { look(); requestAnimationFrame(frame); };
+  requestAnimationFrame(frame);
+})();""" % {"title": json.dumps(TITLE), "intro": json.dumps(INTRO),
+            "starting": json.dumps(STARTING)}
+
+
+@pytest.fixture(scope="module", params=["preheated", "on arrival"])
+def dashboard(request, playwright, tmp_path_factory):
+    """A Voilà server on the dashboard, cold, preheated (``make dashboard``) or not."""
+    folder = tmp_path_factory.mktemp("dashboard-" + request.param.replace(" ", "-"))
+    options = VOILA_PREHEAT if request.param == "preheated" else ()
+    port = free_port()
+    command = [str(BIN / "voila"), NOTEBOOK.name, "--no-browser", f"--port={port}",
+               f"--template={VOILA_TEMPLATE}", "--Voila.ip=127.0.0.1", *options]
+    environment = fresh_environment(folder / "home")
+    environment["JUPYTER_PATH"] = str(JUPYTER_DATA)
+    server = Server("voila", command, NOTEBOOK.parent, environment, folder / "voila.log", port)
+    app = App(f"voila-{request.param.replace(' ', '-')}", server, folder)
+    server.start("/voila/templates/lab/static/voila.js")
+    if options:  # the reader comes once the waiting kernel has run the notebook
+        wait_for(lambda: "is filled with" in server.log.read_text(errors="replace"),
+                 "the pool of preheated kernels to fill")
+    browser = _browser(playwright, folder / "chromium-profile")
+    yield app, browser
+    browser.close()
+    server.stop()
+
+
+def test_the_dashboard_shows_its_title_and_a_starting_line_before_the_map(dashboard):
+    app, browser = dashboard
+    page = browser.new_page()
+    app.watch(page)
+    page.add_init_script(RECORD)
+    with explained(app, "opening"):
+        page.goto(app.server.url + "/", wait_until="commit", timeout=START_TIMEOUT * 1000)
+        page.wait_for_function("() => 'line gone' in (window.__itclustersSeen || {})",
+                               timeout=START_TIMEOUT * 1000)
+        seen = page.evaluate("() => window.__itclustersSeen")
+        order = {key: round(value["at"]) for key, value in seen.items()}
+        for key in ("title", "intro", "starting", "map", "line gone"):
+            assert key in seen, f"never on screen: {key}; seen: {order}"
+        assert "code words" not in seen, seen["code words"]["text"][:500]
+        # the title, the introduction and the line in words, all before the map
+        for key in ("title", "intro", "starting"):
+            assert seen[key]["at"] < seen["map"]["at"], order
+        # the line is there from the first moment the title is
+        assert STARTING in seen["title"]["text"], seen["title"]["text"][:500]
+        # and once the map is there, the line is gone
+        assert seen["line gone"]["at"] >= seen["map"]["at"], order
+        assert page.locator("#itclusters-waiting").count() == 0
+        assert page.locator("h1", has_text=TITLE).is_visible()
