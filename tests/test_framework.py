@@ -447,7 +447,8 @@ def test_coherence_recomputes_correlations_alpha_pca_and_says_which_indicator_wo
     assert audit.pillars.loc["activity", "verdict"].startswith("coherent")
     assert audit.pillars.loc["susceptibility", "verdict"] == (
         f"one indicator works against the rest: J_E (r = "
-        f"{np.corrcoef(scores['J_E'], scores['susceptibility'])[0, 1]:.2f} with susceptibility)")
+        f"{np.corrcoef(scores['J_E'], scores['susceptibility'])[0, 1]:.2f} with susceptibility)"
+        .replace("-", "\u2212"))  # the minus sign of the tables
     assert audit.pillars.loc["susceptibility", "weakest"] == "J_E"
 
 

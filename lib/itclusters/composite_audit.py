@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._checks import checked
+from .presentation import format_value
 from .build import BuildError, IndexResult, _ranks, _run, cronbach_alpha
 from .framework import METHODS, FrameworkError, _suggest
 
@@ -80,18 +81,26 @@ def _verdict(code: str, kids: list[str], r: pd.DataFrame, alpha: float, pc1: flo
         against = [weakest]  # two children pulling apart: the one the pillar follows less
     if len(against) == 1:
         return weakest, (f"one indicator works against the rest: {weakest} (r = "
-                         f"{with_pillar[weakest]:.2f} with {code})")
+                         f"{_number(with_pillar[weakest])} with {code})")
     if against:
         return weakest, (f"{len(against)} indicators work against the rest: "
                          f"{', '.join(against)} (negative r with {code})")
     if alpha >= ALPHA_COHERENT and pc1 >= PC1_COHERENT:
-        return weakest, (f"coherent: the indicators measure one thing (alpha = {alpha:.2f}, first "
-                         f"component {pc1:.0%} of the variance)")
+        return weakest, (f"coherent: the indicators measure one thing (alpha = {_number(alpha)}, "
+                         f"first component {_share(pc1)} of the variance)")
     if alpha >= 0.5:
-        return weakest, (f"weakly coherent (alpha = {alpha:.2f}, first component {pc1:.0%}); "
-                         f"least in line: {weakest}")
+        return weakest, (f"weakly coherent (alpha = {_number(alpha)}, first component "
+                         f"{_share(pc1)}); least in line: {weakest}")
     return weakest, (f"not coherent: the indicators measure different things (alpha = "
-                     f"{alpha:.2f}, first component {pc1:.0%})")
+                     f"{_number(alpha)}, first component {_share(pc1)})")
+
+
+def _number(x: float) -> str:  # as the tables print it: "−0.14", never a hyphen
+    return format_value(x, "number:2")
+
+
+def _share(x: float) -> str:  # "71 %", with the thin space of the tables
+    return format_value(x, "percent:0")
 
 
 @checked
@@ -114,9 +123,9 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
     ...                     "J_E": [1.0, 2, 3, 4, 5], "J_F": [1.0, 2, 3, 4, 5]}, index=idx)
     >>> audit = coherence(build_index(FRAMEWORKS / "article.yaml", raw))
     >>> audit.pillars.loc["activity", "verdict"]
-    'coherent: the indicators measure one thing (alpha = 1.00, first component 100% of the variance)'
+    'coherent: the indicators measure one thing (alpha = 1.00, first component 100\u2009% of the variance)'
     >>> audit.pillars.loc["susceptibility", "verdict"]
-    'one indicator works against the rest: J_D (r = -1.00 with susceptibility)'
+    'one indicator works against the rest: J_D (r = \u22121.00 with susceptibility)'
     """
     fw = result.framework
     scores = result.scores

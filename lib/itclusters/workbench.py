@@ -18,7 +18,7 @@ import pandas as pd
 
 from .framework import FRAMEWORKS, Framework, FrameworkError, read_framework
 from ._checks import checked
-from .presentation import display_name, display_names
+from .presentation import display_name, display_names, format_value
 from .ranking import extremes, join_names
 
 __all__ = ["OFFICIAL_FRAMEWORK", "STEP_NAMES", "official_indicators", "method_in_words",
@@ -219,7 +219,7 @@ def method_in_words(fw: Framework, step: str) -> str:
                                               if k != "method"}}
         if step == "aggregate":
             parameters["power"] = fw.parameter(None, step, "power")
-        out.append(_METHODS[(step, name)].format(**parameters))
+        out.append(_METHODS[(step, name)].format(**parameters).replace("%", "\u2009%"))
     return "; ".join(out)
 
 
@@ -244,7 +244,7 @@ def steps_in_words(result, year: int) -> pd.DataFrame:
     removed = in_year[in_year["step"] == "screen"]
     rows["screen"] = (f"all {len(units)} units kept" if removed.empty else
                       f"{len(removed)} of {len(units)} units left out for missing data: "
-                      + join_names(f"{display_name(r, year=year)} ({c:.0%} present)"
+                      + join_names(f"{display_name(r, year=year)} ({_share(c)} present)"
                                    for r, c in zip(removed["region_id"], removed["before"])))
     imputed = in_year[in_year["step"] == "impute"]
     missing = int(result.screened.xs(year, level="year").isna().sum().sum()) if len(kept) else 0
@@ -276,10 +276,10 @@ def steps_in_words(result, year: int) -> pd.DataFrame:
     for node, block in result.weights.groupby("node", sort=False):
         shares = block["weight"].to_numpy()
         if np.allclose(shares, shares[0]):  # equal: say so rather than list every part
-            parts.append(f"{label(fw, node)}: {len(shares)} parts, {shares[0]:.0%} each")
+            parts.append(f"{label(fw, node)}: {len(shares)} parts, {_share(shares[0])} each")
         else:
             parts.append(f"{label(fw, node)}: " + ", ".join(
-                f"{fw.nodes[c].label} {w:.0%}" for c, w in zip(block["child"], shares)))
+                f"{fw.nodes[c].label} {_share(w)}" for c, w in zip(block["child"], shares)))
     rows["weighting"] = "; ".join(parts)
     index = result.index.xs(year, level="year") if len(kept) else pd.Series(dtype=float)
     groups = [c for c in fw.aggregates if c != fw.root]
@@ -480,7 +480,7 @@ def findings_of(result, year: int, audit=None, sensitivity=None,
                if 0 < len(steady) <= 4 else
                f"; {len(steady)} units keep the same rank in all" if len(steady) else "")
             + f". The choice that moves ranks most is {strongest.lower()} (mean total index "
-            f"{effects.loc[strongest, 'ST']:.2f} over the units whose rank moves).")
+            f"{_number(effects.loc[strongest, 'ST'])} over the units whose rank moves).")
     if comparison is not None:
         one = comparison.xs(year, level="year").dropna(subset=["rank_a", "rank_b"])
         rho = float(one["rank_a"].corr(one["rank_b"], method="spearman"))
@@ -488,8 +488,16 @@ def findings_of(result, year: int, audit=None, sensitivity=None,
         most = extremes(moved)
         same = int((moved == 0).sum())
         out.append(
-            f"Against {compared_with}: Spearman's rank correlation {rho:.2f}; {same} of "
+            f"Against {compared_with}: Spearman's rank correlation {_number(rho)}; {same} of "
             f"{len(one)} units keep their rank; the largest move is "
             + join_names(f"{display_name(r, year=year)} ({one.loc[r, 'rank_a']:.0f} → "
                          f"{one.loc[r, 'rank_b']:.0f})" for r in most) + ".")
     return out
+
+
+def _number(x: float) -> str:  # as the tables print it: "−0.14", never a hyphen
+    return format_value(x, "number:2")
+
+
+def _share(x: float) -> str:  # "50 %", with the thin space of the tables
+    return format_value(x, "percent:0")
