@@ -133,5 +133,5 @@ def test_over_years_highlights_the_cities_and_leaves_gaps_for_missing_years():
     boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() in names]
     assert not boxes[0].overlaps(boxes[1])  # LQ 2.6 and 2.3 in 2016: close, spread apart
     assert any(t.get_text() == "national" for t in ax.texts)
-    assert [t.get_text() for t in ax.get_yticklabels()][:3] == ["0.2", "0.5", "1"]
+    assert [t.get_text() for t in ax.get_yticklabels()][:4] == ["0.2", "0.3", "0.5", "1"]
     plt.close(ax.figure)

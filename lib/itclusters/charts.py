@@ -332,7 +332,8 @@ def over_years(values: pd.Series, *, highlight=("astana", "almaty_city"), ax=Non
         known = table.to_numpy(dtype=float)
         low, high = np.nanmin(known), np.nanmax(known)
         ticks = [t * 10.0 ** e for e in range(int(np.floor(np.log10(low))),
-                                              int(np.ceil(np.log10(high))) + 1) for t in (1, 2, 5)]
+                                              int(np.ceil(np.log10(high))) + 1)
+                 for t in (1, 2, 3, 5)]
         ticks = [t for t in ticks if low <= t <= high]
         if len(ticks) >= 2:  # else matplotlib's own
             ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator(ticks))
@@ -361,7 +362,8 @@ def over_years(values: pd.Series, *, highlight=("astana", "almaty_city"), ax=Non
     if title:
         ax.set_title(title, loc="left")
     if source:
-        ax.annotate(f"Source: {source}", (0, 0), xycoords="figure fraction", xytext=(4, 4),
-                    textcoords="offset points", fontsize=9, color="0.3", va="bottom",
+        # under the year labels, inside the figure's layout
+        ax.annotate(f"Source: {source}", (0, 0), xycoords="axes fraction", xytext=(0, -30),
+                    textcoords="offset points", fontsize=9, color="0.3", va="top",
                     wrap=True, gid="credit")
     return ax

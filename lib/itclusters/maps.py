@@ -327,9 +327,11 @@ def lq_classes(values: pd.Series, ids=None, breaks=None) -> Classes:
     labels = _break_labels(breaks, LQ_DECIMALS, "", shown)
     n_below = int((breaks < 1).sum()) + 1
     palette = matplotlib.colormaps["PuOr"]  # ColorBrewer, readable by the colour-blind
-    colours = [palette(x) for x in np.linspace(0.06, 0.42, n_below)] if n_below > 1 \
+    # the class just below 1 stays a clear orange and the one above it a clear purple, so
+    # that the step across 1 shows
+    colours = [palette(x) for x in np.linspace(0.06, 0.36, n_below)] if n_below > 1 \
         else [palette(0.3)]
-    colours += [palette(x) for x in np.linspace(0.68, 0.94, len(labels) - n_below)]
+    colours += [palette(x) for x in np.linspace(0.76, 0.95, len(labels) - n_below)]
     return Classes(codes, labels, colours, breaks, "lq", _LQ_NOTE)
 
 
