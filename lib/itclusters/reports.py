@@ -1136,8 +1136,12 @@ class _DaskBackend:
             # a lost worker raises KilledWorker at once; the runner's own retry (the same for
             # both executors) then tries the run once more.  No pre-spawn environment: Dask's
             # MALLOC_TRIM_THRESHOLD_ and one-thread BLAS would reach the kernels, which must
-            # run as they do in the process pool (same speed, same floating-point sums)
+            # run as they do in the process pool (same speed, same floating-point sums).  A run
+            # goes to a worker only when its one thread is free (saturation 1.0, not Dask's
+            # 1.1, which queues a second run there): a lost worker loses the run it was running,
+            # never one that was only waiting behind it
             with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                  "distributed.scheduler.worker-saturation": 1.0,
                                   "distributed.nanny.pre-spawn-environ": {}}):
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address="127.0.0.1:0",

@@ -205,8 +205,10 @@ def cluster_map(frame: pd.DataFrame, *, alpha: float, ax=None, title: str | None
     if bad:
         raise ValueError(f"clusters {sorted(bad)} are not among {list(CLUSTERS)}")
     legend = cluster_legend(frame)
+    # the regions of a significant cluster are named on the map too, with the two cities
+    named = [r for r, c in frame["cluster"].items() if c in CLUSTERS[:-1]]
     return choropleth(frame["cluster"].map(legend), scheme="categories",
                       categories=[legend[c] for c in CLUSTERS],
                       colors={legend[c]: CLUSTER_COLOURS[c] for c in CLUSTERS}, ax=ax,
                       title=title, units=f"cluster, pseudo p < {alpha:g}", source=source,
-                      labels=False)
+                      labels=[*named, "astana", "almaty_city"])
