@@ -821,22 +821,12 @@ def recolour(ax, values, *, year: int | None = None, scheme: str = "quantiles", 
         fmt = getattr(state, "fmt", None)
     classes = classify(series, scheme=scheme, k=k, bins=bins, cmap=cmap, ids=ids, fmt=fmt)
     _check_units(units if units is not None else state.units, classes.number_format)
-    state.regions.set_facecolor(classes.facecolors)
-    missing = set(classes.missing)
-    for rid, hatch in state.hatches.items():
-        hatch.set_visible(rid in missing)
-    for rid, marker in state.cities.items():
-        marker.set_facecolor([classes.facecolors[ids.index(rid)]])
-        marker.set_hatch(_HATCH if rid in missing else None)
+    paint(ax, classes, title)
     if units is not None:
         state.units = units
     if state.legend:
         _draw_legend(ax, classes, state.units, **state.legend_options)
-    if title is not None:
-        ax.set_title(title, loc="left")
-    ax._itclusters_classes = classes
     return ax
-
 
 
 def paint(ax, classes: Classes, title: str | None = None):
