@@ -46,8 +46,8 @@ from .mapimage import LayeredMap, png_bytes
 from .maps import choropleth, credit_line, recolour, small_multiples
 from .presentation import (FORMATS, NO_DATA, STYLE, change_format, column_header, display_name,
                            format_value, grade_band)
-from .change import (TERRITORY_CHANGED, TERRITORY_FACE, change_between, change_classes,
-                     change_edges, change_words, format_change)
+from .change import (TERRITORY_CHANGED, TERRITORY_FACE, _layout_of_values, change_between,
+                     change_classes, change_edges, change_words, format_change)
 
 __all__ = ["Explorer", "explorer", "has_live_frontend", "png_bytes", "LABEL_PX", "PIXEL_RATIO",
            "view_from_query"]
@@ -281,18 +281,7 @@ def view_from_query(query: str | None = None) -> dict:
 def _layout_changes(panel: pd.DataFrame, years: Sequence[int]) -> list[int]:
     """The years among ``years`` whose values are on another layout of units than the year
     before (``panel.attrs["layouts"]``, else each year's own layout)."""
-    from .layouts import layout_of
-
-    def layout(year):
-        given = panel.attrs.get("layouts", {}).get(year)
-        if given:
-            return given
-        try:
-            return layout_of(year)
-        except ValueError:
-            return None
-
-    shown = [layout(y) for y in years]
+    shown = [_layout_of_values(panel, y) for y in years]
     return [y for y, before, now in zip(years[1:], shown, shown[1:]) if before != now]
 
 
