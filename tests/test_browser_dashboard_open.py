@@ -55,6 +55,17 @@ RECORD = """(() => {
     note('starting', shown(waiting) && waiting.innerText.includes(%(starting)s));
     const map = document.querySelector('.itclusters-explorer img.widget-image');
     note('map', shown(map) && map.complete && map.naturalWidth > 0);
+    // the still picture of the view, before the explorer is live: all its layers decoded
+    const still = [...document.querySelectorAll('.itclusters-snapshot')].find(shown);
+    const layers = still ? [...still.querySelectorAll('img')] : [];
+    note('picture', layers.length === 3 && layers.every(
+        img => shown(img) && img.complete && img.naturalWidth > 0));
+    if ('picture' in seen && !('picture width' in seen)) {
+      seen['picture width'] = layers[0].getBoundingClientRect().width;
+      seen['picture query'] = still.dataset.query;
+    }
+    if ('map' in seen && !('map width' in seen)) seen['map width'] = map.getBoundingClientRect().width;
+    if ('map' in seen) note('picture gone', !document.querySelector('.itclusters-snapshot'));
     if ('map' in seen) note('line gone', !shown(waiting));
     const texts = document.body.innerText;
     note('code words', /Executing \\d+ of \\d+|Running .*\\.ipynb/.test(texts));
@@ -99,8 +110,10 @@ def test_the_dashboard_shows_its_title_and_a_starting_line_before_the_map(dashbo
         page.wait_for_function("() => 'line gone' in (window.__itclustersSeen || {})",
                                timeout=START_TIMEOUT * 1000)
         seen = page.evaluate("() => window.__itclustersSeen")
-        order = {key: round(value["at"]) for key, value in seen.items()}
-        for key in ("title", "intro", "starting", "map", "line gone"):
+        order = {key: round(value["at"]) for key, value in seen.items()
+                 if isinstance(value, dict)}
+        for key in ("title", "intro", "starting", "map", "line gone", "picture",
+                    "picture gone"):
             assert key in seen, f"never on screen: {key}; seen: {order}"
         assert "code words" not in seen, seen["code words"]["text"][:500]
         # the title, the introduction and the line in words, all before the map
@@ -112,3 +125,34 @@ def test_the_dashboard_shows_its_title_and_a_starting_line_before_the_map(dashbo
         assert seen["line gone"]["at"] >= seen["map"]["at"], order
         assert page.locator("#itclusters-waiting").count() == 0
         assert page.locator("h1", has_text=TITLE).is_visible()
+        # before the explorer is live, a still picture of the very view it then shows, at the
+        # live map's size, with the line that its pickers are starting
+        assert seen["picture"]["at"] < seen["map"]["at"], order
+        assert STARTING in seen["picture"]["text"], seen["picture"]["text"][:500]
+        assert seen["picture gone"]["at"] >= seen["map"]["at"], order
+        live = page.locator(".itclusters-view [data-query]").get_attribute("data-query")
+        assert seen["picture query"] == live
+        assert abs(seen["picture width"] - seen["map width"]) < 1, seen
+
+
+def test_a_link_to_another_view_never_shows_the_picture_of_the_default_one(dashboard):
+    """A preheated kernel ran the notebook before the reader came: its picture is of the
+    default view, which a link to another view must not show, even for a moment."""
+    app, browser = dashboard
+    page = browser.new_page()
+    app.watch(page)
+    page.add_init_script(RECORD)
+    query = "indicator=ict_lq&year=2016&classes=lq"
+    with explained(app, "opening a link"):
+        page.goto(f"{app.server.url}/?{query}", wait_until="commit",
+                  timeout=START_TIMEOUT * 1000)
+        page.wait_for_function("() => 'line gone' in (window.__itclustersSeen || {})",
+                               timeout=START_TIMEOUT * 1000)
+        seen = page.evaluate("() => window.__itclustersSeen")
+        wait_for(lambda: query in page.locator(".itclusters-view [data-query]")
+                 .get_attribute("data-query"), "the explorer to show the linked view")
+        if app.name.endswith("preheated"):  # its kernel pictured the default view
+            assert "picture" not in seen, seen["picture"]
+        else:  # a kernel started for this reader pictures the view asked for, until it is live
+            assert query in seen["picture query"], seen["picture query"]
+            assert seen["picture"]["at"] < seen["map"]["at"]

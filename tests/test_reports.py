@@ -226,8 +226,9 @@ def _markers(folder, label=None):
 def _wait_for(predicate, timeout=120.0, what="condition"):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
-        if predicate():
-            return
+        value = predicate()
+        if value:
+            return value
         time.sleep(0.1)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 

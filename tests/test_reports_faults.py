@@ -92,17 +92,26 @@ def dask_processes(tmp_path):
     info = tmp_path / "scheduler.json"
     scheduler = _dask("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                       "--scheduler-file", str(info))
-    _wait_for(info.exists, 60, "the scheduler")
-    address = json.loads(info.read_text())["address"]
-    worker = _dask("worker", address, "--nthreads", "1", "--nworkers", "1", "--no-nanny",
-                   "--no-dashboard", "--death-timeout", "120")
+    started = [scheduler]
     try:
-        yield address, scheduler, worker
+        # the scheduler writes its file in more than one step: wait until it reads whole
+        address = _wait_for(lambda: _address(info), 60, "the scheduler")
+        started.append(_dask("worker", address, "--nthreads", "1", "--nworkers", "1",
+                             "--no-nanny", "--no-dashboard", "--death-timeout", "120"))
+        yield address, *started
     finally:
-        for proc in (scheduler, worker):
+        for proc in started:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+def _address(info: Path) -> str | None:
+    """The scheduler's address in its file, once the file is there and whole."""
+    try:
+        return json.loads(info.read_text())["address"]
+    except (OSError, ValueError, KeyError):
+        return None
 
 
 def _sleeper_batch(tmp_path, address, *extra):

@@ -75,6 +75,9 @@ _MAP_COLUMN_CLASS = "itclusters-map-column"
 _DOWNLOADS_CLASS = "itclusters-downloads"
 _VIEW_CLASS = "itclusters-view"
 _LINK_CLASS = "itclusters-link"
+_SNAPSHOT_CLASS = "itclusters-snapshot"
+#: The mimetype of :meth:`Explorer.snapshot_html` in the explorer's output on a Voilà page.
+SNAPSHOT_MIME = "application/vnd.itclusters.snapshot+html"
 _READOUT_STYLE = ("display:inline-block;font-size:13px;line-height:1.35;max-width:min(30em, 100%);"
                   "padding:2px 6px;background:rgba(255, 255, 255, 0.88);border-radius:3px;"
                   "box-sizing:border-box")
@@ -101,6 +104,14 @@ _GRADED = ("index", "grade", "your_index", "your_grade")  # your_*: catalogue.us
 # every scheme the maps module knows, the indicator-specific ones ("lq", log classes) included
 _KNOWN_SCHEMES = frozenset(_maps.SCHEMES) | frozenset(getattr(_maps, "INDICATOR_SCHEMES", ()))
 _DATA_SCHEMES = ("quantiles", "equal_interval", "natural_breaks")
+
+
+def _on_voila() -> bool:
+    """True in a kernel Voilà started (it names the kernel in the environment; a preheated
+    kernel of its pool is told so from the start)."""
+    import os
+
+    return "VOILA_KERNEL_ID" in os.environ or os.environ.get("VOILA_PREHEAT") == "True"
 
 
 def has_live_frontend() -> bool:
@@ -602,6 +613,7 @@ class Explorer(W.VBox):
             picker.layout.margin = "0 16px 4px 0"
             picker.layout.max_width = "calc(100% - 16px)"  # its margin included: no sideways scroll
         self.play.layout.margin = "0 8px 4px 0"
+        self._chosen = chosen
         pickers = W.Box(chosen, layout=W.Layout(**row))
         self.legend.layout.margin = "0 0 4px 0"
         self.map.layout.margin = "0 0 4px 0"
@@ -1504,6 +1516,64 @@ class Explorer(W.VBox):
                           f"{html.escape(' · '.join(parts))}</div>")
         return texts
 
+    # -- a still picture of the view, while a page's scripts start ---------------------------
+    def snapshot_html(self) -> str:
+        """The view shown, as one still piece of HTML: the pickers' choices, the definition,
+        heading, key, map (its three pictures inline), source line, profile and table, in the
+        explorer's own layout.
+
+        Nothing in it responds: it is what a reader sees while the page's scripts and the
+        kernel connect (the dashboard's Voilà page shows it from the first moment, see
+        ``share/jupyter/voila/templates/itclusters``), so it carries the view's query string
+        (:meth:`view_query`) for the page to check that it shows the view its address asks for.
+        """
+        import base64
+
+        def picture(value: bytes, extra: str = "") -> str:
+            data = base64.b64encode(value).decode("ascii")
+            return (f"<img alt='' src='data:image/png;base64,{data}' style='grid-area:1 / 1 / "
+                    f"2 / 2;width:100%;height:auto{extra}'>")
+
+        boxes = []
+        for picker in self._chosen:
+            if picker is self.play:
+                boxes.append("<span style='display:inline-flex;align-items:center;"
+                             "justify-content:center;width:32px;height:28px;margin:0 8px 4px 0;"
+                             "border:1px solid #c8c8c8;color:#999;box-sizing:border-box'>▶</span>")
+                continue
+            width = picker.layout.width or "auto"
+            shown = picker.label if picker.label is not None else ""
+            boxes.append(
+                f"<span style='display:inline-flex;align-items:center;width:{width};"
+                "max-width:calc(100% - 16px);height:28px;margin:0 16px 4px 0;gap:6px;"
+                "box-sizing:border-box;font-size:13px;color:#555'>"
+                f"<span style='white-space:nowrap'>{html.escape(picker.description)}</span>"
+                "<span style='flex:1 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis;"
+                "white-space:nowrap;border:1px solid #c8c8c8;padding:3px 6px;color:#222'>"
+                f"{html.escape(str(shown))}</span></span>")
+        css_width = self.css_size[0]
+        layers = "".join([picture(self.image.value), picture(self.overlay.value),
+                          picture(self.labels.value)])
+        profile = ("" if self.region.value is None else
+                   f"<div style='width:{_PROFILE_PX}px;max-width:calc(100% - 32px);"
+                   f"flex:0 0 auto;margin:0 32px 12px 0'>{self.profile.value}</div>")
+        return (
+            f"<div class='{_SNAPSHOT_CLASS}' data-query='"
+            f"{html.escape(self.view_query(), quote=True)}' style='font-size:13px;"
+            "line-height:1.35;max-width:100%'>"
+            "<div style='display:flex;flex-flow:row wrap;align-items:flex-start'>"
+            f"{''.join(boxes)}</div>"
+            f"<div class='{_SNAPSHOT_CLASS}-status'></div>"
+            f"<div>{self.note.value}</div>"
+            "<div style='display:flex;flex-flow:row wrap;align-items:flex-start;width:100%'>"
+            f"<div style='flex:0 1 auto;width:{css_width}px;min-width:0;max-width:100%;"
+            "margin:0 32px 12px 0'>"
+            f"<div>{self.heading.value}</div><div style='margin:0 0 4px'>{self.legend.value}</div>"
+            f"<div style='display:grid;grid-template-columns:minmax(0, 1fr);margin:0 0 4px'>"
+            f"{layers}</div><div>{self.credit.value}</div></div>{profile}"
+            f"<div style='flex:0 1 auto;min-width:0;max-width:100%;overflow:auto'>"
+            f"{self.table.value}</div></div></div>")
+
     # -- the view as a link ------------------------------------------------------------------
     def view_query(self) -> str:
         """The view shown as a URL query string, which :func:`view_from_query` reads back:
@@ -1679,6 +1749,11 @@ class Explorer(W.VBox):
     def _repr_mimebundle_(self, **kwargs):
         bundle = super()._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if _on_voila():
+            # a Voilà page always draws the live view, never an export's static form; until it
+            # has, the dashboard's page shows this still picture of the view (snapshot_html)
+            data[SNAPSHOT_MIME] = self.snapshot_html()
+            return bundle
         # exports without widget state (papermill -> HTML) show this picture instead, and
         # where HTML is shown (the HTML report) the same maps over the table of their values:
         # region names and numbers, which maps that small cannot carry
