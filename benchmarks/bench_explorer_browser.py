@@ -34,6 +34,10 @@ dashboard`` do: a ``mousemove`` on the map at the middle pixel of a region (a di
 each time) to the first frame after the line over the map names it, and a ``click`` to the
 first frame after the profile beside the map shows that region: 30 of each, median.
 
+Last, the dashboard as ``make dashboard`` serves it is loaded 5 times fresh (as in
+``bench_dashboard_open.py``): navigation to a map on screen (the still picture of the view the
+page carries) and to the live map, median.
+
 Run: ``.venv/bin/python benchmarks/bench_explorer_browser.py [changes] [--quick]``
 (``--quick``: only the runs as ``make lab`` / ``make dashboard`` start them; no "Nagle on",
 no floor).
@@ -52,9 +56,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import test_browser as browser_test  # noqa: E402  (servers, fresh profiles, waits)
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_dashboard_open  # noqa: E402  (navigation -> first map, fresh loads)
+
 browser_test.SERVER_DEBUG = False  # no per-message server logging while timing
 
 PICKERS = ("Year", "Indicator", "Classes")
+OPEN_LOADS = 5  # fresh loads of the dashboard, timed from navigation
 
 # one change, timed in the page: select -> 'change' -> new src -> decoded -> next frame; the
 # map is two stacked pictures (fills; borders and labels): both are decoded before the frame
@@ -294,6 +302,17 @@ def main(changes: int = 10, quick: bool = False) -> None:
             finally:
                 browser.close()
                 app.server.stop()
+        # the dashboard as `make dashboard` serves it: navigation -> a map on screen (the
+        # still picture the page carries) and -> the live map, fresh loads
+        # (benchmarks/bench_dashboard_open.py, which also runs Voila's default beside it)
+        chromium = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu"])
+        try:
+            opened = bench_dashboard_open.measure(chromium, bench_dashboard_open.PREHEATED,
+                                                  OPEN_LOADS, Path(tmp))
+        finally:
+            chromium.close()
     browser_test.NO_DELAY = True
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"explorer: picker change -> new picture, median of {changes} changes per picker "
@@ -323,6 +342,10 @@ def main(changes: int = 10, quick: bool = False) -> None:
               f"{statistics.median(timings['hover']):.1f} ms, click -> profile painted "
               f"{statistics.median(timings['click']):.1f} ms (median of "
               f"{len(timings['hover'])} each; picker change above)")
+    first, live = opened
+    print(f"Voila dashboard (make dashboard): navigation -> a map on screen "
+          f"{statistics.median(first):.2f} s, -> the live map {statistics.median(live):.2f} s "
+          f"(median of {len(first)} fresh loads)")
 
 
 if __name__ == "__main__":

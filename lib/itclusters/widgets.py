@@ -1537,9 +1537,11 @@ class Explorer(W.VBox):
         boxes = []
         for picker in self._chosen:
             if picker is self.play:
+                # its two buttons, play and stop, greyed
                 boxes.append("<span style='display:inline-flex;align-items:center;"
-                             "justify-content:center;width:32px;height:28px;margin:0 8px 4px 0;"
-                             "border:1px solid #c8c8c8;color:#999;box-sizing:border-box'>▶</span>")
+                             "justify-content:space-around;width:68px;height:28px;"
+                             "margin:0 8px 4px 0;background:#eee;color:#aaa;"
+                             "box-sizing:border-box'><span>▶</span><span>■</span></span>")
                 continue
             width = picker.layout.width or "auto"
             shown = picker.label if picker.label is not None else ""
@@ -1550,7 +1552,7 @@ class Explorer(W.VBox):
                 f"<span style='white-space:nowrap'>{html.escape(picker.description)}</span>"
                 "<span style='flex:1 1 auto;min-width:0;overflow:hidden;text-overflow:ellipsis;"
                 "white-space:nowrap;border:1px solid #c8c8c8;padding:3px 6px;color:#222'>"
-                f"{html.escape(str(shown))}</span></span>")
+                f"{html.escape(str(shown)) or '&nbsp;'}</span></span>")
         css_width = self.css_size[0]
         layers = "".join([picture(self.image.value), picture(self.overlay.value),
                           picture(self.labels.value)])
@@ -1753,7 +1755,7 @@ class Explorer(W.VBox):
             # a Voilà page always draws the live view, never an export's static form; until it
             # has, the dashboard's page shows this still picture of the view (snapshot_html)
             data[SNAPSHOT_MIME] = self.snapshot_html()
-            return bundle
+            return data, (dict(bundle[1]) if isinstance(bundle, tuple) else {})
         # exports without widget state (papermill -> HTML) show this picture instead, and
         # where HTML is shown (the HTML report) the same maps over the table of their values:
         # region names and numbers, which maps that small cannot carry
