@@ -246,6 +246,39 @@ def test_the_change_view_shows_both_years_and_the_change_in_words_and_units(chan
     assert f"+{change:.2f} p.p." in _text(w._readouts["almaty_city"])
 
 
+def test_the_change_views_files_hold_the_change_table_shown(change_view, today):
+    """"Save table and map" in the change view saves the change, not the year's values."""
+    import csv
+    import io
+
+    w = change_view
+    frame = w.table_frame()
+    table = change_between(today, "ict_share", 2016, 2025)
+    assert list(frame["region_id"]) == [r for r in w._change_rows()[1]]  # the table's order
+    row = frame.set_index("region_id").loc["almaty_city"]
+    a = today.loc[("almaty_city", 2016), "ict_share"]
+    b = today.loc[("almaty_city", 2025), "ict_share"]
+    assert row["earlier"] == pytest.approx(a * 100) and row["later"] == pytest.approx(b * 100)
+    assert row["change"] == pytest.approx((b - a) * 100) and row["rank"] == 1
+    assert np.allclose(frame["change"].to_numpy(dtype=float),
+                       table.loc[frame["region_id"], "change"].to_numpy(dtype=float),
+                       equal_nan=True)
+    shymkent = frame.set_index("region_id").loc["shymkent"]
+    assert pd.isna(shymkent["change"]) and shymkent["reason"].startswith(TERRITORY_CHANGED)
+    lines = list(csv.reader(io.StringIO(w.table_csv().decode("utf-8"))))
+    assert lines[0][1].endswith("2016, 2025 and the change")
+    header = lines[6]
+    assert header[:7] == ["Rank of the change", "Region", "Region id",
+                          "2016 (% of national ICT GVA)", "2025 (% of national ICT GVA)",
+                          "Change (p.p.)", "Why no change"]
+    first = dict(zip(header, lines[7]))
+    assert first["Region"] == "Almaty city"
+    assert float(first["Change (p.p.)"]) == pytest.approx((b - a) * 100)
+    xlsx = pd.read_excel(io.BytesIO(w.table_xlsx()), skiprows=6, engine="openpyxl")
+    assert list(xlsx.columns) == header
+    assert xlsx.iloc[0]["Change (p.p.)"] == pytest.approx((b - a) * 100)
+
+
 @pytest.mark.slow
 def test_the_change_view_stays_across_indicators_each_in_its_kind(today):
     w = Explorer(today, indicator="ict_share", year=2025, since=2016)

@@ -1628,7 +1628,13 @@ class Explorer(W.VBox):
     def table_frame(self) -> pd.DataFrame:
         """The table shown, as data: rank, region, value in the unit shown (a share in %),
         and class on the map, in the table's order; ``attrs`` hold its title, unit and source.
+
+        In the change view ("Change since"), the change table shown: rank of the change,
+        region, the values of both years, the change in its unit (percentage points, % or a
+        ratio), why a region has none, and its class on the map.
         """
+        if self._change is not None:
+            return self._change_frame()
         code, year = self.indicator.value, self.year.value
         values = self._values()
         classes = self.ax._itclusters_classes
@@ -1653,6 +1659,40 @@ class Explorer(W.VBox):
                            classes=_SCHEME_LABELS.get(self.scheme.value, self.scheme.value))
         return frame
 
+    def _change_frame(self) -> pd.DataFrame:
+        table, code = self._change, self.indicator.value
+        fmt, since, year = table.attrs["format"], table.attrs["since"], table.attrs["year"]
+        classes = self._change_classes
+        ranks, order, names = self._change_rows()
+        about = _about(code)
+        spec = FORMATS.get(code)
+        scale = 100.0 if spec is not None and spec.kind == "percent" else 1.0
+        unit = spec.unit if spec is not None and spec.unit else about.unit
+
+        def shown(value):
+            return value if pd.isna(value) else float(value) * scale
+
+        rows = []
+        for rid in order:
+            klass = classes.codes.get(rid, -1)
+            reason = table.at[rid, "reason"]
+            rows.append({"rank": int(ranks[rid]) if pd.notna(ranks[rid]) else None,
+                         "region": names[rid], "region_id": rid,
+                         "earlier": shown(table.at[rid, "earlier"]),
+                         "later": shown(table.at[rid, "later"]),
+                         "change": table.at[rid, "change"], "reason": reason,
+                         "class": classes.labels[klass] if klass >= 0 else
+                         self._short_reason(reason) if reason else NO_DATA})
+        frame = pd.DataFrame(rows).astype({"rank": "Int64"})
+        frame.attrs.update(title=f"{about.label}: {since}, {year} and the change"
+                                 f"{_harmonised_words(self.panel, year)}",
+                           unit=unit or "", source=about.source or "",
+                           definition=about.definition or "",
+                           classes=f"diverging classes of the change in {fmt.unit}, centred "
+                                   f"on no change ({fmt.centre:g})",
+                           since=since, year=year, change_unit=fmt.short)
+        return frame
+
     def _header_rows(self, frame: pd.DataFrame) -> list[tuple[str, str]]:
         return [("Title", frame.attrs["title"]), ("Unit", frame.attrs["unit"]),
                 ("Source", frame.attrs["source"]), ("Definition", frame.attrs["definition"]),
@@ -1660,9 +1700,15 @@ class Explorer(W.VBox):
 
     def _columns_named(self, frame: pd.DataFrame) -> pd.DataFrame:
         unit = frame.attrs["unit"]
-        return frame.rename(columns={"rank": "Rank", "region": "Region", "region_id": "Region id",
-                                     "value": f"Value ({unit})" if unit else "Value",
-                                     "class": "Class on the map"})
+        within = f" ({unit})" if unit else ""
+        names = {"rank": "Rank", "region": "Region", "region_id": "Region id",
+                 "value": f"Value{within}", "class": "Class on the map"}
+        if "change" in frame.columns:  # the change view's table
+            names.update(rank="Rank of the change", earlier=f"{frame.attrs['since']}{within}",
+                         later=f"{frame.attrs['year']}{within}",
+                         change=f"Change ({frame.attrs['change_unit']})",
+                         reason="Why no change")
+        return frame.rename(columns=names)
 
     def table_csv(self) -> bytes:
         """The table as CSV (UTF-8): a row each for title, unit, source, definition and
@@ -1720,7 +1766,9 @@ class Explorer(W.VBox):
         holding the file: no server route, so JupyterLab and Voilà alike)."""
         import base64
 
-        stem = f"itclusters_{self.indicator.value}_{self.year.value}"
+        since = self.since_year() if self._change is not None else None
+        stem = (f"itclusters_{self.indicator.value}_{self.year.value}" if since is None else
+                f"itclusters_{self.indicator.value}_change_{since}-{self.year.value}")
         self.save.disabled, self.save.description = True, "Making the files…"
         self.downloads.value = ""
         try:
