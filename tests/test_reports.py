@@ -47,42 +47,6 @@ def test_bad_grids_are_named(tmp_path, text, message):
         load_grid(_grid(tmp_path, text), NOTEBOOKS)
 
 
-def test_batch_with_one_bad_run(tmp_path, capfd):
-    # the machinery on a notebook of a second; the project's notebooks go through the batch in
-    # test_the_grid_maps_the_users_own_index and in test_reports_site.py (its bad run too)
-    notebooks = _tiny_notebooks(tmp_path / "notebooks")
-    grid = _grid(tmp_path, ONE_BAD_GRID.replace("01_innovation_index", TINY_INDEX))
-    out = tmp_path / "reports"
-    code = main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--jobs", "2", "--no-progress"])
-    captured = capfd.readouterr()
-    assert code == 1
-    folder = out / TINY_INDEX
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
-    good = nbformat.read(folder / "year=2010.ipynb", as_version=4)
-    assert any("year = 2010" in c.source for c in good.cells)
-    html = (folder / "year=2010.html").read_text()
-    assert "A tiny index" in html and "2010: north leads" in html
-    assert "plt.subplots(" not in html and "raise ParameterError" not in html  # inputs hidden
-    assert "1 of 2 runs succeeded; 1 failed" in captured.out
-    # kernels talk over local sockets: no warning about unencrypted TCP in the log
-    log = (out / "batch.log").read_text(encoding="utf-8")
-    assert "without encryption" not in log + captured.err
-    assert "FAILED" in captured.out and "year=2013" in captured.out
-    assert ("tiny_index (year=2013): ParameterError: year 2013 has no tiny index; "
-            "available: 2010, 2016") in captured.err
-
-    # a rerun replaces the reports cleanly and keeps the good one when a run fails again
-    # (--force: without it the good report, up to date, would not run again)
-    before = (folder / "year=2010.ipynb").stat().st_mtime_ns
-    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--no-progress", "--jobs", "1", "--force"]) == 1
-    assert (folder / "year=2010.ipynb").stat().st_mtime_ns > before
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
-
-
 def test_all_good_batch_exits_zero(tmp_path, capsys):
     notebooks = _tiny_notebooks(tmp_path / "notebooks")
     grid = _grid(tmp_path, f"runs:\n  - notebook: {TINY_AUDIT}\n")
