@@ -47,16 +47,6 @@ def test_bad_grids_are_named(tmp_path, text, message):
         load_grid(_grid(tmp_path, text), NOTEBOOKS)
 
 
-def test_all_good_batch_exits_zero(tmp_path, capsys):
-    notebooks = _tiny_notebooks(tmp_path / "notebooks")
-    grid = _grid(tmp_path, f"runs:\n  - notebook: {TINY_AUDIT}\n")
-    out = tmp_path / "reports"
-    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--no-progress"]) == 0
-    assert (out / TINY_AUDIT / "default.html").exists()
-    assert "1 of 1 runs succeeded" in capsys.readouterr().out
-
-
 def test_summary_table_lists_every_run():
     from itclusters.reports import RunResult
 

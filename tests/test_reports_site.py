@@ -13,12 +13,14 @@ pages are checked in Chromium by test_report_pages.py.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
 import shutil
 import time
 import urllib.parse
+from contextlib import redirect_stdout
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -49,12 +51,22 @@ def _batch(grid: Path, notebooks: Path, out: Path, *extra: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory):
-    """Notebooks, grid and the reports of one full batch (never changed by a test)."""
+def first_batch(tmp_path_factory):
+    """The first batch into an empty folder: (folder, exit code, what it printed)."""
     folder = tmp_path_factory.mktemp("site-base")
     grid = _tiny_notebooks(folder / "notebooks") / "grid.yaml"
     grid.write_text(GRID)
-    assert _batch(grid, folder / "notebooks", folder / "reports") == 0
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        code = _batch(grid, folder / "notebooks", folder / "reports")
+    return folder, code, printed.getvalue()
+
+
+@pytest.fixture(scope="module")
+def base(first_batch):
+    """Notebooks, grid and the reports of one full batch (never changed by a test)."""
+    folder, code, printed = first_batch
+    assert code == 0, printed
     return folder
 
 
@@ -90,6 +102,14 @@ def _touch_notebook(notebooks: Path, name: str) -> None:
     cell.id = "touched-by-a-test"
     nb.cells.append(cell)
     nbformat.write(nb, path)
+
+
+def test_a_batch_whose_runs_all_succeed_exits_zero(first_batch):
+    folder, code, printed = first_batch
+    assert code == 0
+    for name in REPORTS:
+        assert (folder / "reports" / f"{name}.html").exists(), name
+    assert printed.rstrip().splitlines()[-1] == "3 of 3 runs succeeded"
 
 
 # --------------------------------------------------------------------------------------------
