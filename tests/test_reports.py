@@ -135,8 +135,9 @@ def _tiny_notebooks(folder):
     """A notebooks folder for the tests of the batch's machinery (executors, faults, what runs
     again): two notebooks of a second or so, shaped like the project's (a title and a purpose,
     a parameters cell, a check that refuses a bad value, a figure, a printed result), that
-    import nothing heavier than pyplot.  The project's own notebooks go through the batch in
-    test_reports.py (a bad run, a user's index) and in test_reports_site.py (the site)."""
+    import nothing heavier than pyplot; the site and what runs again
+    (test_reports_site.py) are checked on them too.  The project's own notebooks go through
+    the batch in test_the_grid_maps_the_users_own_index and test_today_layouts.py."""
     folder.mkdir(parents=True, exist_ok=True)
     figure = ('fig, ax = plt.subplots(figsize=(4, 2.5))\n'
               'ax.bar(["north", "south", "east"], [{value}, 3.0, 5.0])\n'
