@@ -47,52 +47,6 @@ def test_bad_grids_are_named(tmp_path, text, message):
         load_grid(_grid(tmp_path, text), NOTEBOOKS)
 
 
-def test_batch_with_one_bad_run(tmp_path, capfd):
-    # the machinery on a notebook of a second; the project's notebooks go through the batch in
-    # test_the_grid_maps_the_users_own_index and in test_reports_site.py (its bad run too)
-    notebooks = _tiny_notebooks(tmp_path / "notebooks")
-    grid = _grid(tmp_path, ONE_BAD_GRID.replace("01_innovation_index", TINY_INDEX))
-    out = tmp_path / "reports"
-    code = main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--jobs", "2", "--no-progress"])
-    captured = capfd.readouterr()
-    assert code == 1
-    folder = out / TINY_INDEX
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
-    good = nbformat.read(folder / "year=2010.ipynb", as_version=4)
-    assert any("year = 2010" in c.source for c in good.cells)
-    html = (folder / "year=2010.html").read_text()
-    assert "A tiny index" in html and "2010: north leads" in html
-    assert "plt.subplots(" not in html and "raise ParameterError" not in html  # inputs hidden
-    assert "1 of 2 runs succeeded; 1 failed" in captured.out
-    # kernels talk over local sockets: no warning about unencrypted TCP in the log
-    log = (out / "batch.log").read_text(encoding="utf-8")
-    assert "without encryption" not in log + captured.err
-    assert "FAILED" in captured.out and "year=2013" in captured.out
-    assert ("tiny_index (year=2013): ParameterError: year 2013 has no tiny index; "
-            "available: 2010, 2016") in captured.err
-
-    # a rerun replaces the reports cleanly and keeps the good one when a run fails again
-    # (--force: without it the good report, up to date, would not run again)
-    before = (folder / "year=2010.ipynb").stat().st_mtime_ns
-    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--no-progress", "--jobs", "1", "--force"]) == 1
-    assert (folder / "year=2010.ipynb").stat().st_mtime_ns > before
-    assert sorted(p.name for p in folder.iterdir()) == [
-        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
-
-
-def test_all_good_batch_exits_zero(tmp_path, capsys):
-    notebooks = _tiny_notebooks(tmp_path / "notebooks")
-    grid = _grid(tmp_path, f"runs:\n  - notebook: {TINY_AUDIT}\n")
-    out = tmp_path / "reports"
-    assert main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                 "--no-progress"]) == 0
-    assert (out / TINY_AUDIT / "default.html").exists()
-    assert "1 of 1 runs succeeded" in capsys.readouterr().out
-
-
 def test_summary_table_lists_every_run():
     from itclusters.reports import RunResult
 
@@ -181,8 +135,9 @@ def _tiny_notebooks(folder):
     """A notebooks folder for the tests of the batch's machinery (executors, faults, what runs
     again): two notebooks of a second or so, shaped like the project's (a title and a purpose,
     a parameters cell, a check that refuses a bad value, a figure, a printed result), that
-    import nothing heavier than pyplot.  The project's own notebooks go through the batch in
-    test_reports.py (a bad run, a user's index) and in test_reports_site.py (the site)."""
+    import nothing heavier than pyplot; the site and what runs again
+    (test_reports_site.py) are checked on them too.  The project's own notebooks go through
+    the batch in test_the_grid_maps_the_users_own_index and test_today_layouts.py."""
     folder.mkdir(parents=True, exist_ok=True)
     figure = ('fig, ax = plt.subplots(figsize=(4, 2.5))\n'
               'ax.bar(["north", "south", "east"], [{value}, 3.0, 5.0])\n'

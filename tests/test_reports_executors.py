@@ -1,7 +1,9 @@
-"""The batch on its two executors (a process pool, a Dask cluster): the same reports, a killed
-worker, an interrupted batch, a second batch or an unwritable folder.  Apart from test_reports.py
-so that the two files run on two workers at once (they are the suite's longest)."""
+"""The batch on its two executors (a process pool, a Dask cluster): a batch with one bad run,
+the same reports on both, a killed worker, an interrupted batch, a second batch or an unwritable
+folder.  Apart from test_reports.py so that the two files run on two workers at once (they are
+the suite's longest)."""
 import hashlib
+import io
 import os
 import re
 import shutil
@@ -10,7 +12,9 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import redirect_stderr, redirect_stdout
 from importlib.metadata import version
+from types import SimpleNamespace
 
 import nbformat
 import psutil
@@ -52,6 +56,56 @@ def _without_timestamps(value):
     return value
 
 
+@pytest.fixture(scope="module")
+def one_bad_run(tmp_path_factory):
+    """The tiny index for a good year and a bad one on the process pool (2 workers), run once
+    for the module: its exit code, what it printed, its files; the tests that change the
+    reports work on a copy."""
+    folder = tmp_path_factory.mktemp("one-bad-run")
+    notebooks = _tiny_notebooks(folder / "notebooks")
+    grid = _grid(folder, ONE_BAD_GRID.replace("01_innovation_index", TINY_INDEX))
+    out = folder / "pool"
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
+                     "--jobs", "2", "--no-progress"])
+    return SimpleNamespace(code=code, out=stdout.getvalue(), err=stderr.getvalue(),
+                           files=_all_files(out), folder=out, notebooks=notebooks, grid=grid)
+
+
+def test_batch_with_one_bad_run(one_bad_run, tmp_path):
+    # the machinery on a notebook of a second; the project's notebooks go through the batch in
+    # test_reports.py (test_the_grid_maps_the_users_own_index) and test_today_layouts.py
+    captured = one_bad_run
+    assert captured.code == 1
+    out = tmp_path / "reports"
+    shutil.copytree(one_bad_run.folder, out)  # copy2: modification times kept
+    folder = out / TINY_INDEX
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
+    good = nbformat.read(folder / "year=2010.ipynb", as_version=4)
+    assert any("year = 2010" in c.source for c in good.cells)
+    html = (folder / "year=2010.html").read_text()
+    assert "A tiny index" in html and "2010: north leads" in html
+    assert "plt.subplots(" not in html and "raise ParameterError" not in html  # inputs hidden
+    assert "1 of 2 runs succeeded; 1 failed" in captured.out
+    # kernels talk over local sockets: no warning about unencrypted TCP in the log
+    log = (out / "batch.log").read_text(encoding="utf-8")
+    assert "without encryption" not in log + captured.err
+    assert "FAILED" in captured.out and "year=2013" in captured.out
+    assert ("tiny_index (year=2013): ParameterError: year 2013 has no tiny index; "
+            "available: 2010, 2016") in captured.err
+
+    # a rerun replaces the reports cleanly and keeps the good one when a run fails again
+    # (--force: without it the good report, up to date, would not run again)
+    before = (folder / "year=2010.ipynb").stat().st_mtime_ns
+    assert main(["--grid", str(one_bad_run.grid), "--notebooks", str(one_bad_run.notebooks),
+                 "--out", str(out), "--no-progress", "--jobs", "1", "--force"]) == 1
+    assert (folder / "year=2010.ipynb").stat().st_mtime_ns > before
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "year=2010.html", "year=2010.ipynb", "year=2013.failed.ipynb"]
+
+
 @pytest.fixture
 def dask_address():
     """A LocalCluster of 2 single-threaded worker processes on localhost, started by the test."""
@@ -64,19 +118,19 @@ def dask_address():
         yield cluster.scheduler_address
 
 
-def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsys, dask_address):
+def test_dask_cluster_gives_the_same_reports_as_the_process_pool(one_bad_run, tmp_path, capsys,
+                                                                dask_address):
     # the machinery, on a notebook of a second (the project's notebooks through the batch:
-    # test_reports.py, test_reports_site.py)
-    notebooks = _tiny_notebooks(tmp_path / "notebooks")
-    grid = _grid(tmp_path, ONE_BAD_GRID.replace("01_innovation_index", TINY_INDEX))
-    outcomes = {}
-    for executor, extra in [("pool", []), ("dask", ["--scheduler", dask_address])]:
-        out = tmp_path / executor
-        code = main(["--grid", str(grid), "--notebooks", str(notebooks), "--out", str(out),
-                     "--jobs", "2", "--no-progress", *extra])
-        captured = capsys.readouterr()
-        outcomes[executor] = (code, _all_files(out), _normalised_summary(captured.out),
-                              captured.err.replace(str(out), "OUT"))
+    # test_reports.py, test_today_layouts.py); the pool's batch is the module's one_bad_run
+    pool = one_bad_run
+    outcomes = {"pool": (pool.code, pool.files, _normalised_summary(pool.out),
+                         pool.err.replace(str(pool.folder), "OUT"))}
+    out = tmp_path / "dask"
+    code = main(["--grid", str(pool.grid), "--notebooks", str(pool.notebooks), "--out", str(out),
+                 "--jobs", "2", "--no-progress", "--scheduler", dask_address])
+    captured = capsys.readouterr()
+    outcomes["dask"] = (code, _all_files(out), _normalised_summary(captured.out),
+                        captured.err.replace(str(out), "OUT"))
     assert outcomes["pool"][0] == outcomes["dask"][0] == 1
     assert outcomes["pool"][1] == outcomes["dask"][1] == [
         ".itclusters-report.lock", "batch.log", "index.html", "thumbs/tiny_index/year=2010.png",
@@ -90,9 +144,9 @@ def test_dask_cluster_gives_the_same_reports_as_the_process_pool(tmp_path, capsy
     # two regenerations (here on the two executors): the HTML and every figure are identical to
     # the byte; the notebooks differ only in the clock fields papermill and nbclient record
     folder = TINY_INDEX
-    pool_html = (tmp_path / "pool" / folder / "year=2010.html").read_bytes()
+    pool_html = (pool.folder / folder / "year=2010.html").read_bytes()
     assert pool_html == (tmp_path / "dask" / folder / "year=2010.html").read_bytes()
-    a = nbformat.read(tmp_path / "pool" / folder / "year=2010.ipynb", as_version=4)
+    a = nbformat.read(pool.folder / folder / "year=2010.ipynb", as_version=4)
     b = nbformat.read(tmp_path / "dask" / folder / "year=2010.ipynb", as_version=4)
     assert len(_images(a)) >= 2 and _images(a) == _images(b)
     assert a != b and _without_timestamps(a) == _without_timestamps(b)
