@@ -36,17 +36,14 @@ def _changes(cell_source: str) -> set[str]:
 
     names = set()
     for node in ast.walk(ast.parse(cell_source)):
-        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete, ast.For,
-                             ast.With, ast.NamedExpr, ast.comprehension)):
-            targets = getattr(node, "targets", None) or [
-                getattr(node, "target", None), *[i.optional_vars for i in getattr(node, "items", [])]]
-            for target in targets:
-                for part in ast.walk(target) if target is not None else ():
-                    if isinstance(part, (ast.Name, ast.Subscript, ast.Attribute)):
-                        names.add(root(part))
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+        targets = [*getattr(node, "targets", []), getattr(node, "target", None),
+                   *[item.optional_vars for item in getattr(node, "items", [])]]
+        for target in (t for t in targets if isinstance(t, ast.AST)):
+            names |= {root(part) for part in ast.walk(target)
+                      if isinstance(part, (ast.Name, ast.Subscript, ast.Attribute))}
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and any(
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and any(
                 k.arg == "inplace" for k in node.keywords):
             names.add(root(node.func.value))
     return names - {None}
