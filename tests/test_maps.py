@@ -147,11 +147,14 @@ def test_recolour_keeps_the_artists():
 def same_map_twice():
     """The same map drawn twice, as two figures; each format's test saves both (so both have
     been saved in the same formats before, in the same order)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     figures = []
     for _ in range(2):
         ax = choropleth(paper_table(1)["index"], year=2010, title="Index 2010", source="Table 1")
+        plt.close(ax.figure)  # out of pyplot, which each test's end clears, ...
+        FigureCanvasAgg(ax.figure)  # ... on the canvas it was drawn on
         figures.append(ax.figure)
-        plt.close(ax.figure)  # closed figures still save
     return figures
 
 
