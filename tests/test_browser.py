@@ -8,8 +8,14 @@ proportions and drawn with twice the pixels it is shown at, no sideways scrollin
 picker on screen on a phone, a table of display names and formatted numbers, a real page title,
 and a picker change giving a new picture.
 
-Each app is started once per module, cold: a fresh Chromium profile and fresh Jupyter, IPython
-and matplotlib folders (the first kernel of a new machine).  Waits are on the kernel's real
+The explorer as a research instrument (issue 21) is checked on the same pages: see its section
+below.
+
+Each app is started once per module, cold: fresh Jupyter, IPython and matplotlib folders (the
+first kernel of a new machine), its page in a fresh profile (a context of its own, sharing no
+storage and no renderer process with the other app) of the module's one Chromium.
+Each viewport is the same page resized, and every test leaves the page's pickers as it found
+them.  Waits are on the kernel's real
 state (the server's ``/api/sessions`` and ``/api/kernels``) and on the page's elements, never on
 fixed sleeps.  On any failure the test saves a screenshot, the page's console log and the server
 log under its temporary folder and prints their paths.
@@ -38,6 +44,8 @@ from pathlib import Path
 
 import pytest
 
+from itclusters.catalogue import INDICATORS, indicator_panel
+from itclusters.presentation import display_name, format_value
 from itclusters.server import CONNECTION_CLASS, JUPYTER_DATA, VOILA_TEMPLATE
 from itclusters.widgets import LABEL_PX, PIXEL_RATIO
 
@@ -251,6 +259,18 @@ def _browser(playwright, profile: Path):
         viewport={"width": width, "height": height})
 
 
+def _profile(playwright, folder: Path, browser=None):
+    """Where an app's page opens: a fresh profile (a first start).
+
+    In ``browser`` (a running Chromium) when given: a new context of its own, which shares no
+    storage and no renderer process with the others; else a Chromium of its own.
+    """
+    if browser is None:
+        return _browser(playwright, folder / "chromium-profile")
+    width, height = VIEWPORTS["1600x1000"]
+    return browser.new_context(viewport={"width": width, "height": height})
+
+
 def _notebook_kernel(server: Server, path: str):
     """The one kernel the server runs for ``path``, once it is idle with a client attached."""
     sessions = [s for s in server.get("/api/sessions") if s.get("path", "").endswith(path)]
@@ -262,9 +282,13 @@ def _notebook_kernel(server: Server, path: str):
     return None
 
 
-def start_lab(playwright, folder: Path,
-              notebook: Path = ROOT / "notebooks" / NOTEBOOK) -> tuple[App, object]:
-    """JupyterLab on a copy of ``notebook``, run with "Run All", its map on the page."""
+def start_lab(playwright, folder: Path, notebook: Path = ROOT / "notebooks" / NOTEBOOK,
+              browser=None) -> tuple[App, object]:
+    """JupyterLab on a copy of ``notebook``, run with "Run All", its map on the page.
+
+    The page opens in a new context of ``browser`` when given, else in a new Chromium;
+    the second item returned is that context, for the caller to close.
+    """
     name = notebook.name
     work = folder / "work"
     work.mkdir(parents=True)
@@ -282,7 +306,7 @@ def start_lab(playwright, folder: Path,
     server = Server("jupyterlab", command, work, fresh_environment(folder / "home"),
                     folder / "jupyterlab.log", port)
     app = App("jupyterlab", server, folder)
-    browser = _browser(playwright, folder / "chromium-profile")
+    browser = _profile(playwright, folder, browser)
     with explained(app, "first-start"):
         server.start("/api/status")
         page = browser.pages[0] if browser.pages else browser.new_page()
@@ -310,8 +334,9 @@ VOILA_PREHEAT = ("--preheat_kernel=True", "--pool_size=1")
 
 
 def start_voila(playwright, folder: Path,
-                notebook: Path = ROOT / "notebooks" / "dashboard.ipynb") -> tuple[App, object]:
-    """Voilà serving ``notebook``, its map on the page."""
+                notebook: Path = ROOT / "notebooks" / "dashboard.ipynb",
+                browser=None) -> tuple[App, object]:
+    """Voilà serving ``notebook``, its map on the page (as :func:`start_lab` opens it)."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [str(BIN / "voila"), notebook.name, "--no-browser", f"--port={port}",
@@ -323,7 +348,7 @@ def start_voila(playwright, folder: Path,
     environment["JUPYTER_PATH"] = str(JUPYTER_DATA)  # as `make dashboard` serves it
     server = Server("voila", command, notebook.parent, environment, folder / "voila.log", port)
     app = App("voila", server, folder)
-    browser = _browser(playwright, folder / "chromium-profile")
+    browser = _profile(playwright, folder, browser)
     with explained(app, "first-start"):
         # a static file as the probe: asking for "/" would run the notebook once more
         server.start("/voila/templates/lab/static/voila.js")
@@ -341,18 +366,28 @@ def start_voila(playwright, folder: Path,
 
 
 @pytest.fixture(scope="module")
-def lab(playwright, tmp_path_factory):
-    app, browser = start_lab(playwright, tmp_path_factory.mktemp("jupyterlab"))
-    yield app
+def chromium(playwright):
+    """One Chromium for the module: each app, and each test page, in a fresh context of it."""
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+    yield browser
     browser.close()
+
+
+@pytest.fixture(scope="module")
+def lab(playwright, chromium, tmp_path_factory):
+    app, context = start_lab(playwright, tmp_path_factory.mktemp("jupyterlab"),
+                             browser=chromium)
+    yield app
+    context.close()
     app.server.stop()
 
 
 @pytest.fixture(scope="module")
-def voila(playwright, tmp_path_factory):
-    app, browser = start_voila(playwright, tmp_path_factory.mktemp("voila"))
+def voila(playwright, chromium, tmp_path_factory):
+    app, context = start_voila(playwright, tmp_path_factory.mktemp("voila"), browser=chromium)
     yield app
-    browser.close()
+    context.close()
     app.server.stop()
 
 
@@ -514,7 +549,7 @@ CHOOSE = """({label, value}) => {
 @pytest.mark.parametrize("name", ["lab", "voila"])
 def test_the_letter_grades_table_is_shown_whole(name, viewport, request):
     app = request.getfixturevalue(name)
-    with explained(app, f"grades-{viewport}"):
+    with explained(app, f"grades-{viewport}"), pickers_kept(app):
         app.page.evaluate(CHOOSE, {"label": "Indicator", "value": "Letter grade (published)"})
         app.page.wait_for_function("() => document.querySelector('.itclusters-explorer table')"
                                    ".innerText.includes('Letter grade')")
@@ -557,17 +592,18 @@ def test_a_picker_change_redraws_the_map(name, request):
         page.set_viewport_size({"width": 1600, "height": 1000})
         page.locator(MAP).first.scroll_into_view_if_needed()
         before = page.evaluate(f"() => document.querySelector({MAP!r}).src")
-        year = page.locator(".widget-dropdown", has=page.locator("label", has_text="Year"))
-        year.locator("select").select_option("2010")
-        page.wait_for_function(
-            f"""old => {{ const img = document.querySelector({MAP!r});
-                         return img.src !== old && img.complete && img.naturalWidth > 0; }}""",
-            arg=before, timeout=60_000)
-        page.wait_for_function(
-            "() => document.querySelector('.itclusters-explorer').innerText.includes(', 2010')",
-            timeout=60_000)
-        text = page.locator(".itclusters-explorer").inner_text()
-        assert "Boundaries: geokz 1.0.2" in text
+        with pickers_kept(app):
+            year = page.locator(".widget-dropdown", has=page.locator("label", has_text="Year"))
+            year.locator("select").select_option("2010")
+            page.wait_for_function(
+                f"""old => {{ const img = document.querySelector({MAP!r});
+                             return img.src !== old && img.complete && img.naturalWidth > 0; }}""",
+                arg=before, timeout=60_000)
+            page.wait_for_function(
+                "() => document.querySelector('.itclusters-explorer').innerText"
+                ".includes(', 2010')", timeout=60_000)
+            text = page.locator(".itclusters-explorer").inner_text()
+            assert "Boundaries: geokz 1.0.2" in text
 
 
 @pytest.mark.parametrize("name", ["lab", "voila"])
@@ -580,16 +616,315 @@ def test_large_numbers_read_with_thousands_separators(name, request):
         before = page.evaluate(table)
         indicator = page.locator(".widget-dropdown",
                                  has=page.locator("label", has_text="Indicator"))
-        indicator.locator("select").select_option(label="IT industrial production")
-        page.wait_for_function(f"old => ({table})() !== old", arg=before, timeout=60_000)
-        kernel_idle(app, "the kernel to finish the indicator change")
-        text = page.evaluate(table)
-        assert not re.search(r"\d[eE][+-]?\d", text), f"e-notation in the table:\n{text}"
-        assert re.search(r"\d,\d{3}\.\d\b", text), f"no thousands separators:\n{text}"
-        assert "million KZT" in text, f"no unit in the table:\n{text}"
+        with pickers_kept(app):
+            indicator.locator("select").select_option(label="IT industrial production")
+            page.wait_for_function(f"old => ({table})() !== old", arg=before, timeout=60_000)
+            kernel_idle(app, "the kernel to finish the indicator change")
+            text = page.evaluate(table)
+            assert not re.search(r"\d[eE][+-]?\d", text), f"e-notation in the table:\n{text}"
+            assert re.search(r"\d,\d{3}\.\d\b", text), f"no thousands separators:\n{text}"
+            assert "million KZT" in text, f"no unit in the table:\n{text}"
 
 
-def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(playwright,
+# --- the explorer as a research instrument (issue 21) ---------------------------------------------
+#
+# What a reader does and sees: the indicator defined in words under the pickers; the key under
+# the heading, on the first screen at 1280×720 with JupyterLab's file browser open; a table that
+# keeps its place when Classes changes, each row with its colour; pointing at a region (the pixel
+# at its middle, as the fill layer draws it) names it with its value, rank and class; a click
+# opens its profile, which stays open across picker changes; the download links give the table
+# as CSV and the map as SVG; a link with a query opens that view.  On the same two pages as the
+# tests above (every test leaves its page as it found it).  Screenshots of every viewport go to
+# ``$ITCLUSTERS_SHOTS`` when it is set, to be looked at.
+
+SHOTS = os.environ.get("ITCLUSTERS_SHOTS")
+POINTER = "img.itclusters-map-pointer"
+YEAR = 2016  # both pages start on the published index of 2016 (tests leave them so)
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """The explorer both pages show, drawn here too: where each region's pixels are."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from itclusters.widgets import Explorer
+
+    widget = Explorer(indicator_panel())
+    yield widget
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return indicator_panel()
+
+
+def shoot(app, label: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        app.page.screenshot(path=str(Path(SHOTS) / f"{app.name}-{label}.png"))
+
+
+def viewport(app, name: str) -> None:
+    width, height = VIEWPORTS[name]
+    app.page.set_viewport_size({"width": width, "height": height})
+    if app.name == "jupyterlab":
+        left_sidebar(app.page, open_=width >= 1000)
+    settle(app.page)
+
+
+def text_of(page, selector: str) -> str:
+    return page.evaluate(f"() => {{ const e = document.querySelector({selector!r});"
+                         " return e ? e.innerText : ''; }")
+
+
+SHOWN = """() => { const e = document.querySelector('.itclusters-explorer');
+    return e.innerText + document.querySelector('img.widget-image').src; }"""
+SELECTED = """label => { const box = [...document.querySelectorAll('.widget-dropdown')].find(
+    d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
+    const s = box.querySelector('select'); return s.options[s.selectedIndex].text.trim(); }"""
+
+
+def choose(app, label: str, value: str) -> None:
+    """Choose ``value`` in the picker ``label`` and wait until the page shows its result."""
+    page = app.page
+    if page.evaluate(SELECTED, label) == value:
+        return
+    before = page.evaluate(SHOWN)
+    page.evaluate(CHOOSE, {"label": label, "value": value})
+    page.wait_for_function(f"old => ({SHOWN})() !== old", arg=before, timeout=30_000)
+    kernel_idle(app, f"the kernel to finish the change of {label}")
+    settle(page)
+
+
+@contextmanager
+def pickers_kept(app, labels=("Indicator", "Year", "Classes")):
+    """Put these pickers back as they were, in this order, when the block ends.
+
+    The tests share one page per app: each leaves it as it found it.
+    """
+    before = {label: app.page.evaluate(SELECTED, label) for label in labels}
+    try:
+        yield
+    finally:
+        kernel_idle(app)
+        for label, value in before.items():
+            choose(app, label, value)
+
+
+def point_at(app, drawn, region_id: str, click: bool = False) -> tuple[float, float]:
+    """Move the pointer (or click) over the middle pixel of ``region_id``; return where."""
+    page = app.page
+    page.locator(POINTER).first.scroll_into_view_if_needed()
+    settle(page)
+    x, y = drawn._layers.region_pixel(region_id)
+    box = page.evaluate(f"""() => {{ const i = document.querySelector({POINTER!r});
+        const r = i.getBoundingClientRect();
+        return {{left: r.left, top: r.top, width: r.width, height: r.height,
+                 natural: [i.naturalWidth, i.naturalHeight]}}; }}""")
+    at = (box["left"] + (x + 0.5) * box["width"] / box["natural"][0],
+          box["top"] + (y + 0.5) * box["height"] / box["natural"][1])
+    # from outside the map first: a move within one region sends nothing new
+    page.mouse.move(1, 1)
+    page.mouse.move(*at, steps=3)
+    if click:
+        page.mouse.click(*at)
+    return at
+
+
+def readout_names(app, name: str, timeout: float = 20) -> float:
+    """Wait until the line over the map names ``name``; return the seconds it took."""
+    start = time.perf_counter()
+    app.page.wait_for_function(
+        "name => { const e = document.querySelector('.itclusters-readout');"
+        " return e && e.innerText.includes(name); }", arg=name, timeout=timeout * 1000)
+    return time.perf_counter() - start
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_pointing_at_a_region_names_it_with_value_rank_and_class(name, size, request, drawn,
+                                                                  panel):
+    app = request.getfixturevalue(name)
+    with explained(app, f"hover-{size}"):
+        viewport(app, size)
+        for region in ("almaty_city", "karaganda"):
+            point_at(app, drawn, region)
+            readout_names(app, display_name(region))
+            text = text_of(app.page, ".itclusters-readout")
+            value = panel.loc[(region, YEAR), "index"]
+            rank = int(panel.xs(YEAR, level="year")["index"].rank(ascending=False,
+                                                                   method="min")[region])
+            assert format_value(value, "index") in text, text
+            assert "index, 0–100" in text and f"rank {rank} of 16" in text, text
+            assert re.search(r"class [A-C][+]*", text), text
+        shoot(app, f"hover-{size}")
+
+
+@pytest.mark.parametrize("size", ["1600x1000", "390x844"])
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_a_click_opens_the_profile_and_it_stays_across_pickers(name, size, request, drawn,
+                                                                panel):
+    app = request.getfixturevalue(name)
+    page = app.page
+    profile = ".itclusters-profile"
+    with explained(app, f"profile-{size}"):
+        viewport(app, size)
+        point_at(app, drawn, "astana", click=True)
+        page.wait_for_function(f"() => document.querySelector({profile!r}).innerText"
+                               f".includes('Astana, {YEAR}')", timeout=20_000)
+        kernel_idle(app)
+        text = text_of(page, profile)
+        # every indicator of the year: its label, value, rank of 16
+        for code in ("index", "it_production", "ict_lq", "grp_per_capita"):
+            value = panel.loc[("astana", YEAR), code]
+            column = panel.xs(YEAR, level="year")[code]
+            rank = int(column.rank(ascending=False, method="min")["astana"])
+            count = int(column.notna().sum())  # of the regions with a value that year
+            assert INDICATORS[code].label in text, text
+            assert re.search(rf"{re.escape(format_value(value, code))}\s+{rank} of {count}",
+                             text), (code, text)
+        assert page.locator(f"{profile} svg title").count() == 1
+        shoot(app, f"profile-{size}")
+        try:
+            choose(app, "Year", "2010")
+            page.wait_for_function(f"() => document.querySelector({profile!r}).innerText"
+                                   ".includes('Astana, 2010')", timeout=20_000)
+            value = panel.loc[("astana", 2010), "index"]
+            assert format_value(value, "index") in text_of(page, profile)
+        finally:
+            choose(app, "Year", str(YEAR))
+            choose(app, "Region", "(none: click the map)")
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_indicator_is_defined_in_words_under_the_pickers(name, request):
+    app = request.getfixturevalue(name)
+    with explained(app, "definition"):
+        viewport(app, "1600x1000")
+        text = text_of(app.page, ".itclusters-definition")
+        about = INDICATORS["index"]
+        assert about.definition in text and f"Unit: {about.unit}." in text, text
+        assert "Table 1" in text, text
+        try:
+            choose(app, "Indicator", INDICATORS["krugman"].label)
+            text = text_of(app.page, ".itclusters-definition")
+            assert INDICATORS["krugman"].definition in text, text
+        finally:
+            choose(app, "Indicator", INDICATORS["index"].label)
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_table_keeps_its_place_when_classes_change(name, request):
+    app = request.getfixturevalue(name)
+    table = "() => { const r = document.querySelector('.itclusters-explorer table')" \
+            ".getBoundingClientRect(); return [Math.round(r.left), Math.round(r.top)]; }"
+    with explained(app, "table-place"):
+        viewport(app, "1600x1000")
+        places = {}
+        try:
+            for scheme in ("Letter grades (inferred scale)", "Quantiles", "Equal intervals",
+                           "Natural breaks (Fisher-Jenks)"):
+                choose(app, "Classes", scheme)
+                app.page.locator(MAP).first.scroll_into_view_if_needed()
+                settle(app.page)
+                places[scheme] = app.page.evaluate(table) + [
+                    app.page.evaluate("() => document.querySelector('.itclusters-explorer')"
+                                      ".getBoundingClientRect().top")]
+            relative = {s: (left, top - explorer) for s, (left, top, explorer) in places.items()}
+            assert len(set(relative.values())) == 1, relative
+        finally:
+            choose(app, "Classes", "Letter grades (inferred scale)")
+
+
+def test_map_and_key_are_on_the_first_screen_at_1280x720_in_jupyterlab(lab):
+    # the file browser open, the explorer's top at the top of the notebook's panel
+    with explained(lab, "first-screen"):
+        viewport(lab, "1280x720")
+        page = lab.page
+        page.evaluate("() => document.querySelector('.itclusters-explorer')"
+                      ".scrollIntoView({block: 'start'})")
+        settle(page)
+        shown = page.evaluate("""() => {
+            const bottom = s => document.querySelector(s).getBoundingClientRect().bottom;
+            return {map: bottom('img.widget-image'), legend: bottom('.itclusters-legend'),
+                    height: window.innerHeight}; }""")
+        shoot(lab, "first-screen-1280x720")
+        assert shown["legend"] <= shown["height"] and shown["map"] <= shown["height"], shown
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_every_table_row_carries_its_regions_colour(name, request):
+    app = request.getfixturevalue(name)
+    with explained(app, "chips"):
+        viewport(app, "1600x1000")
+        chips = app.page.evaluate("""() => [...document.querySelectorAll(
+            '.itclusters-explorer table.itclusters-table tbody tr')].map(tr => {
+              const chip = tr.querySelector('td:nth-child(2) span');
+              return chip ? getComputedStyle(chip).backgroundColor : null; })""")
+        assert len(chips) == 16 and all(c and c != "rgba(0, 0, 0, 0)" for c in chips), chips
+
+
+@pytest.mark.parametrize("name", ["lab", "voila"])
+def test_the_download_links_give_the_table_as_csv_and_the_map_as_svg(name, request, tmp_path):
+    import csv
+    import xml.etree.ElementTree as ET
+
+    app = request.getfixturevalue(name)
+    page = app.page
+    with explained(app, "downloads"):
+        viewport(app, "1600x1000")
+        page.locator(".itclusters-explorer button", has_text="Save table and map").click()
+        page.wait_for_selector(".itclusters-downloads a[download$='.svg']", timeout=60_000)
+        kernel_idle(app)
+        files = {}
+        for suffix in ("csv", "svg"):
+            with page.expect_download(timeout=30_000) as download:
+                page.locator(f".itclusters-downloads a[download$='.{suffix}']").click()
+            files[suffix] = tmp_path / download.value.suggested_filename
+            download.value.save_as(files[suffix])
+        assert files["csv"].name == f"itclusters_index_{YEAR}.csv"
+        rows = list(csv.reader(files["csv"].read_text(encoding="utf-8").splitlines()))
+        assert ["Unit", INDICATORS["index"].unit] in rows[:5]
+        assert ["Source", INDICATORS["index"].source] in rows[:5]
+        table = page.evaluate("""() => [...document.querySelectorAll(
+            '.itclusters-explorer table.itclusters-table tbody tr')].map(
+            tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim()))""")
+        written = rows[7:]
+        assert [[r[0], r[1], format_value(float(r[3]), "index")] for r in written] == table
+        assert ET.parse(files["svg"]).getroot().tag.endswith("svg")
+        shoot(app, "downloads-1600x1000")
+
+
+def test_a_link_with_a_query_opens_that_view_and_the_address_follows_the_view(voila):
+    page = voila.page.context.new_page()
+    try:
+        with explained(voila, "link"):
+            page.set_viewport_size({"width": 1600, "height": 1000})
+            query = "indicator=ict_lq&year=2010&classes=quantiles&region=astana"
+            page.goto(f"{voila.server.url}/?{query}", timeout=180_000)
+            wait_for_picture(page)
+            page.wait_for_function("() => document.querySelector('.itclusters-profile') &&"
+                                   " document.querySelector('.itclusters-profile').innerText"
+                                   ".includes('Astana, 2010')", timeout=60_000)
+            heading = page.locator(".itclusters-explorer").inner_text()
+            assert f"{INDICATORS['ict_lq'].label}, 2010" in heading
+            assert page.evaluate(SELECTED, "Classes") == "Quantiles"
+            assert page.evaluate("() => window.location.search") == f"?{query}"
+            # a change in the page: the address names the new view
+            page.evaluate(CHOOSE, {"label": "Year", "value": "2013"})
+            page.wait_for_function("() => window.location.search.includes('year=2013')",
+                                   timeout=30_000)
+            assert page.evaluate("() => window.location.search") == \
+                "?indicator=ict_lq&year=2013&classes=quantiles&region=astana"
+    finally:
+        page.close()
+
+
+def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chromium,
                                                                              tmp_path):
     # a figure as a report's kernel records it (a PNG of twice its CSS width of 864 px, and
     # its SVG): at 1280 px it is shown at its CSS size, at 390 px it scales to the column with
@@ -623,12 +958,10 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(play
             "display_data", bundle)])]
     page_file = tmp_path / "report.html"
     page_file.write_bytes(offline_html(nbformat.v4.new_notebook(cells=cells), "A report"))
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                         args=CHROMIUM_ARGS)
     shown = {}
-    try:
-        for width in (1280, 390):
-            page = browser.new_page(viewport={"width": width, "height": 844})
+    for width in (1280, 390):
+        page = chromium.new_page(viewport={"width": width, "height": 844})  # a context of its own
+        try:
             page.goto(page_file.as_uri())
             page.wait_for_load_state("load")
             shown[width] = page.evaluate("""() => {
@@ -642,9 +975,8 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(play
                         cue: getComputedStyle(box, '::before').content,
                         svg: document.querySelector('a.itc-download-svg').download,
                         csv: document.querySelector('a.itc-download-csv').download}; }""")
+        finally:
             page.close()
-    finally:
-        browser.close()
     assert shown[1280]["natural"] == 1728 and shown[1280]["width"] == pytest.approx(864, abs=1)
     assert shown[1280]["wide"] is False and shown[1280]["cue"] == "none", shown[1280]
     phone = shown[390]

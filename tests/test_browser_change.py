@@ -7,7 +7,8 @@ share of 2025 and reads Almaty city's change in percentage points, equal to the 
 play and sees the year advance, at a pace one can follow, with the classes fixed over the years,
 until the last year.
 
-Servers, pages and evidence on failure are those of :mod:`test_browser`.
+Servers, pages (both in the module's one Chromium) and evidence on failure are those of
+:mod:`test_browser`.
 """
 from __future__ import annotations
 
@@ -18,9 +19,9 @@ import pytest
 
 matplotlib.use("Agg")
 
-from test_browser import CHROMIUM, VIEWPORTS, explained, kernel_idle, playwright, settle  # noqa: E402,F401
-from test_browser import start_lab, start_voila  # noqa: E402
-from test_browser_explorer import SELECTED, choose, shoot, viewport  # noqa: E402
+from test_browser import (CHROMIUM, SELECTED, VIEWPORTS, chromium, choose,  # noqa: E402,F401
+                          explained, kernel_idle, playwright, settle, shoot, start_lab,
+                          start_voila, viewport)
 
 from itclusters.widgets import PLAY_MS  # noqa: E402
 
@@ -58,21 +59,22 @@ def _notebook(folder) -> object:
 
 
 @pytest.fixture(scope="module")
-def lab_today(playwright, tmp_path_factory):  # noqa: F811 - the fixture, by name
+def lab_today(playwright, chromium, tmp_path_factory):  # noqa: F811 - the fixtures, by name
     folder = tmp_path_factory.mktemp("lab-today")
-    app, browser = start_lab(playwright, folder, notebook=_notebook(folder / "source"))
+    app, context = start_lab(playwright, folder, notebook=_notebook(folder / "source"),
+                             browser=chromium)
     yield app
-    browser.close()
+    context.close()
     app.server.stop()
 
 
 @pytest.fixture(scope="module")
-def voila_today(playwright, tmp_path_factory):  # noqa: F811
+def voila_today(playwright, chromium, tmp_path_factory):  # noqa: F811
     folder = tmp_path_factory.mktemp("voila-today")
-    app, browser = start_voila(playwright, folder / "server",
-                               notebook=_notebook(folder / "source"))
+    app, context = start_voila(playwright, folder / "server",
+                               notebook=_notebook(folder / "source"), browser=chromium)
     yield app
-    browser.close()
+    context.close()
     app.server.stop()
 
 

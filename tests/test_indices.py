@@ -187,6 +187,10 @@ _weights = st.lists(st.floats(0, 10, allow_nan=False, allow_subnormal=False), mi
                                        and sum(w[6:]) > 0)
 
 
+#: The default index tree (each example changes its own copy).
+_METADATA = default_metadata()
+
+
 @pytest.mark.slow
 @settings(max_examples=150)
 @given(values=_tables, weights=_weights, directions=st.lists(st.sampled_from([1, -1]),
@@ -196,7 +200,7 @@ _weights = st.lists(st.floats(0, 10, allow_nan=False, allow_subnormal=False), mi
 def test_no_index_outside_0_100_for_any_table_and_metadata(values, weights, directions, methods,
                                                          default):
     raw = pd.DataFrame(values, index=_INDEX, columns=_CODES)
-    meta = default_metadata()
+    meta = _METADATA.copy()
     meta.loc[["J_D", "J_E", "J_F", "J_A", "J_B", "J_C", "susceptibility", "activity"],
              "weight"] = weights
     meta.loc[_CODES, "direction"] = directions

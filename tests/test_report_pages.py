@@ -43,14 +43,15 @@ pytestmark = [
                        "(apt-get install chromium; .ci/run does it)"),
 ]
 
-#: what the page shows: figures (the kernel's 2x PNGs), the explorer's picture, boxes that
-#: scroll sideways, downloads
-MEASURE = """() => {
+#: what the page shows: figures (the kernel's 2x PNGs), boxes that scroll sideways, and (with
+#: ``downloads``: a view of the page need not carry its megabytes of downloads twice) downloads
+MEASURE = """(downloads) => {
   const box = e => { const r = e.getBoundingClientRect();
                      return {left: r.left, right: r.right, width: r.width, height: r.height}; };
   const figures = [...document.querySelectorAll('.jp-RenderedImage img')].map(i => ({
       ...box(i), attr: Number(i.getAttribute('width')), natural: i.naturalWidth,
-      svg: (i.closest('.jp-RenderedImage').querySelector('a.itc-download-svg') || {}).href || ''}));
+      svg: downloads ? (i.closest('.jp-RenderedImage').querySelector('a.itc-download-svg')
+                        || {}).href || '' : ''}));
   const scrolling = [...document.querySelectorAll('.jp-OutputArea-output, .jp-OutputArea-output *')]
       .filter(e => e.scrollWidth > e.clientWidth + 1
                    && ['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
@@ -60,8 +61,8 @@ MEASURE = """() => {
       p => p.querySelector('a.itc-download-csv')).map(p => {
         const output = p.closest('.jp-OutputArea-output');
         return {rows: output.querySelectorAll('tbody tr').length,
-                links: Object.fromEntries([...p.querySelectorAll('a')].map(
-                    a => [a.className.replace('itc-download-', ''), a.href]))}; });
+                links: downloads ? Object.fromEntries([...p.querySelectorAll('a')].map(
+                    a => [a.className.replace('itc-download-', ''), a.href])) : {}}; });
   return {figures, scrolling, tables, page: document.documentElement.scrollWidth,
           client: document.documentElement.clientWidth};
 }"""
@@ -102,15 +103,41 @@ def browser():
         instance.close()
 
 
-def _shown(browser, path: Path, width: int, height: int = 900, media: str = "screen") -> dict:
-    page = browser.new_page(viewport={"width": width, "height": height})
+#: waits until the page has handled a change of viewport or media (its "resize" listener marks
+#: the boxes that scroll), as a page loaded at that size would have on "load"
+SETTLED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+#: the explorer's picture (report 09): its pixels and its width on the page
+PICTURE = """() => { const i = document.querySelector('.jp-RenderedHTMLCommon img');
+  return i && {natural: i.naturalWidth, width: i.getBoundingClientRect().width}; }"""
+
+_VIEWS: dict = {}
+
+
+def _views(browser, path: Path) -> dict:
+    """What a reader sees of the page, loaded once per session (a 6 MB page costs Chromium
+    seconds to load): at 1280 px with the downloads and the explorer's picture, the same page
+    resized to 1024 px, then in print media on the A4 column, and that page printed to PDF.
+    The page lays itself out again at each size, as a page loaded at that size does."""
+    if path in _VIEWS:
+        return _VIEWS[path]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
     try:
-        page.emulate_media(media=media)
+        page.emulate_media(media="screen")
         page.goto(path.as_uri())
         page.wait_for_load_state("load")
-        return page.evaluate(MEASURE)
+        views = {1280: page.evaluate(MEASURE, True), "picture": page.evaluate(PICTURE)}
+        page.set_viewport_size({"width": 1024, "height": 900})
+        page.evaluate(SETTLED)
+        views[1024] = page.evaluate(MEASURE, False)
+        page.emulate_media(media="print")
+        page.set_viewport_size(dict(zip(("width", "height"), A4_CONTENT_PX)))
+        page.evaluate(SETTLED)
+        views["print"] = page.evaluate(MEASURE, False)
+        views["pdf"] = page.pdf(format="A4")
     finally:
         page.close()
+    _VIEWS[path] = views
+    return views
 
 
 def _data(href: str) -> bytes:
@@ -126,9 +153,9 @@ PAGES = [("report", n) for n in REPORTS] + [("handout", n) for n in SEMINAR]
 def test_figures_fit_the_column_are_sharp_and_have_a_vector_download(kind, name, executed,
                                                                      tmp_path_factory,
                                                                      browser):
-    path = _page(executed, tmp_path_factory, kind, name)
+    views = _views(browser, _page(executed, tmp_path_factory, kind, name))
     for width in (1280, 1024):
-        shown = _shown(browser, path, width)
+        shown = views[width]
         assert shown["page"] <= shown["client"], f"{name} at {width} px: the page scrolls"
         assert shown["scrolling"] == [], f"{name} at {width} px: {shown['scrolling']}"
         assert shown["figures"], f"{name}: no figure"
@@ -138,8 +165,11 @@ def test_figures_fit_the_column_are_sharp_and_have_a_vector_download(kind, name,
             assert figure["width"] == pytest.approx(figure["attr"], abs=1), where
             assert figure["natural"] >= 2 * figure["attr"] - 1, \
                 f"{where}: {figure['natural']} pixels for {figure['attr']} CSS px"
-    for number, figure in enumerate(shown["figures"], start=1):
-        svg = ElementTree.fromstring(_data(figure["svg"]))
+    # the downloads, read at 1280 px, of the figures as shown at 1024 px (the same figures)
+    downloads = [figure["svg"] for figure in views[1280]["figures"]]
+    assert len(downloads) == len(shown["figures"]), name
+    for number, (figure, href) in enumerate(zip(shown["figures"], downloads), start=1):
+        svg = ElementTree.fromstring(_data(href))
         assert svg.tag == "{http://www.w3.org/2000/svg}svg", f"{name}, figure {number}"
         view = [float(v) * 96 / 72 for v in svg.get("viewBox").split()]  # pt -> CSS px
         # the vector figure is the picture's, at the same size (its own tight box, measured
@@ -152,21 +182,16 @@ def test_figures_fit_the_column_are_sharp_and_have_a_vector_download(kind, name,
 @pytest.mark.parametrize("kind, name", PAGES, ids=[n for _, n in PAGES])
 def test_printed_on_a4_every_figure_lies_inside_the_page(kind, name, executed,
                                                          tmp_path_factory, browser):
-    path = _page(executed, tmp_path_factory, kind, name)
+    views = _views(browser, _page(executed, tmp_path_factory, kind, name))
     width, height = A4_CONTENT_PX
-    shown = _shown(browser, path, width, height, media="print")
+    shown = views["print"]
     assert shown["page"] <= shown["client"], f"{name}: the printed page is cut at the right"
     assert shown["scrolling"] == [], f"{name}: printed, a box is cut: {shown['scrolling']}"
     for number, figure in enumerate(shown["figures"], start=1):
         where = f"{name} printed, figure {number}"
         assert figure["left"] >= 0 and figure["right"] <= width + 0.5, (where, figure)
         assert 0 < figure["height"] <= height, (where, figure)  # one page holds it whole
-    page = browser.new_page()
-    try:
-        page.goto(path.as_uri())
-        pdf = page.pdf(format="A4")
-    finally:
-        page.close()
+    pdf = views["pdf"]
     assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
 
 
@@ -176,8 +201,7 @@ def test_every_table_downloads_as_csv_xlsx_and_latex(name, executed, tmp_path_fa
     import openpyxl
     import pandas as pd
 
-    path = _page(executed, tmp_path_factory, "report", name)
-    shown = _shown(browser, path, 1280)
+    shown = _views(browser, _page(executed, tmp_path_factory, "report", name))[1280]
     nb = executed(f"{name}.ipynb")
     html_tables = sum(o.get("data", {}).get("text/html", "").count("<table")
                       for c in nb.cells for o in c.get("outputs", []))
@@ -202,14 +226,8 @@ def test_every_table_downloads_as_csv_xlsx_and_latex(name, executed, tmp_path_fa
 
 def test_the_explorers_picture_is_sharp_and_fits(executed, tmp_path_factory, browser):
     path = _page(executed, tmp_path_factory, "report", "09_it_poles_today")
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    try:
-        page.goto(path.as_uri())
-        picture = page.evaluate("""() => { const i = document.querySelector(
-            '.jp-RenderedHTMLCommon img'); return {natural: i.naturalWidth,
-            width: i.getBoundingClientRect().width}; }""")
-    finally:
-        page.close()
+    picture = _views(browser, path)["picture"]  # at 1280 px
+    assert picture, "09_it_poles_today: no picture of the explorer"
     assert picture["width"] <= COLUMN_PX and picture["natural"] >= 2 * picture["width"] - 1
 
 

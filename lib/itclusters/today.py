@@ -179,6 +179,23 @@ def today_panel(layout: str | None = None) -> pd.DataFrame:
     """
     if layout is not None and layout not in LAYOUTS[:-1]:
         raise ValueError(f"layout must be None, 'kz16' or 'kz17', got {layout!r}")
+    return _own_copy(_computed_panel(layout))
+
+
+def _own_copy(panel: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a kept panel that its caller may change freely: values and ``.attrs`` (the
+    flags list, the indicators' dict) are the caller's own."""
+    out = panel.copy(deep=True)
+    out.attrs = {key: (list(value) if isinstance(value, list) else
+                       dict(value) if isinstance(value, dict) else value)
+                 for key, value in panel.attrs.items()}
+    return out
+
+
+@lru_cache(maxsize=None)
+def _computed_panel(layout: str | None) -> pd.DataFrame:
+    """:func:`today_panel` computed once per layout (from the levels :func:`_levels` read once);
+    callers get copies (:func:`_own_copy`), never this frame."""
     levels = _levels()
     frames, flags = [], set()
     for year in range(2010, latest_year() + 1):

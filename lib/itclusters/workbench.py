@@ -347,9 +347,11 @@ def choices_for(result) -> dict[str, list[str]]:
     # does not vary) is left out rather than failing the whole analysis
     from .build import BuildError, _run
 
+    shared: dict = {}  # tables of the steps the variants share, computed once
+
     def builds(**methods) -> bool:
         try:
-            _run(fw.with_methods(**methods), result.raw)
+            _run(fw.with_methods(**methods), result.raw, shared)
         except (BuildError, FrameworkError):
             return False
         return True
