@@ -1,7 +1,7 @@
 """Issue 21, kernel side: the explorer's definitions, colour chips, tie order, pointer and profile.
 
 The same behaviour is checked in Chromium, in JupyterLab and Voilà, by
-tests/test_browser_explorer.py; here each piece is checked on the widget's own state.
+tests/test_browser.py; here each piece is checked on the widget's own state.
 """
 import html
 import re
