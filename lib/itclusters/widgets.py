@@ -1529,10 +1529,10 @@ class Explorer(W.VBox):
         """
         import base64
 
-        def picture(value: bytes, extra: str = "") -> str:
+        def picture(value: bytes) -> str:
             data = base64.b64encode(value).decode("ascii")
             return (f"<img alt='' src='data:image/png;base64,{data}' style='grid-area:1 / 1 / "
-                    f"2 / 2;width:100%;height:auto{extra}'>")
+                    f"2 / 2;width:100%;height:auto'>")
 
         boxes = []
         for picker in self._chosen:
