@@ -31,19 +31,27 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/python
 	$(INSTALL) -e '.[test]' || $(PIP_INSTALL) -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+# the project's own modules compiled to bytecode once, as the installer does for the rest: each
+# kernel, worker and server then reads them (where PYTHONDONTWRITEBYTECODE is set, as on this
+# machine, every one of them would otherwise compile what it imports again)
+COMPILE := $(BIN)/python -m compileall -q lib
+
 report: $(VENV)/.installed  ## create .venv, install, regenerate every report into reports/
+	$(COMPILE)
 	$(BIN)/itclusters-report
 
 handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions) and teacher copies, into reports/handouts/
 	$(BIN)/python -m itclusters.handouts
 
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
+	$(COMPILE)
 	$(BIN)/python -m pytest
 
 # the quick tier: what `-m` leaves out is marked in tests/ (markers in pyproject.toml)
 QUICK  := not notebook and not browser and not slow
 
 check: $(VENV)/.installed-test  ## quick tier for the edit-test loop: library tests and doctests, no notebooks, no browser, no slow test
+	$(COMPILE)
 	$(BIN)/python -m pytest -m "$(QUICK)"
 
 # kernel websockets that send each message at once (see lib/itclusters/server.py)

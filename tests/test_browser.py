@@ -335,13 +335,17 @@ VOILA_PREHEAT = ("--preheat_kernel=True", "--pool_size=1")
 
 def start_voila(playwright, folder: Path,
                 notebook: Path = ROOT / "notebooks" / "dashboard.ipynb",
-                browser=None) -> tuple[App, object]:
-    """Voilà serving ``notebook``, its map on the page (as :func:`start_lab` opens it)."""
+                browser=None, refill: bool = True) -> tuple[App, object]:
+    """Voilà serving ``notebook``, its map on the page (as :func:`start_lab` opens it).
+
+    ``refill=False``: no kernel is preheated for a second reader (Voilà runs the notebook
+    again a second after the first reader takes the preheated kernel), for tests of one page."""
     folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     command = [str(BIN / "voila"), notebook.name, "--no-browser", f"--port={port}",
                f"--template={VOILA_TEMPLATE}",
                "--Voila.ip=127.0.0.1", *VOILA_PREHEAT, *(["--debug"] if SERVER_DEBUG else []),
+               *([] if refill else ["--VoilaKernelManager.fill_delay=86400"]),
                *([f"--Voila.kernel_websocket_connection_class={CONNECTION_CLASS}"]
                  if NO_DELAY else [])]
     environment = fresh_environment(folder / "home")
@@ -683,6 +687,8 @@ def text_of(page, selector: str) -> str:
 
 SHOWN = """() => { const e = document.querySelector('.itclusters-explorer');
     return e.innerText + document.querySelector('img.widget-image').src; }"""
+VIEW = """() => { const e = document.querySelector('.itclusters-view [data-query]');
+    return e ? e.dataset.query : ''; }"""
 SELECTED = """label => { const box = [...document.querySelectorAll('.widget-dropdown')].find(
     d => d.querySelector('label') && d.querySelector('label').innerText.trim() === label);
     const s = box.querySelector('select'); return s.options[s.selectedIndex].text.trim(); }"""
@@ -693,9 +699,12 @@ def choose(app, label: str, value: str) -> None:
     page = app.page
     if page.evaluate(SELECTED, label) == value:
         return
-    before = page.evaluate(SHOWN)
+    before = [page.evaluate(SHOWN), page.evaluate(VIEW)]
     page.evaluate(CHOOSE, {"label": label, "value": value})
-    page.wait_for_function(f"old => ({SHOWN})() !== old", arg=before, timeout=30_000)
+    # the picture changes, and so does the view's query, which the kernel writes last: a
+    # picture still arriving from the change before cannot pass for this one's
+    page.wait_for_function(f"([shown, view]) => ({SHOWN})() !== shown && ({VIEW})() !== view",
+                           arg=before, timeout=30_000)
     kernel_idle(app, f"the kernel to finish the change of {label}")
     settle(page)
 

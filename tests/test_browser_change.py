@@ -72,7 +72,8 @@ def lab_today(playwright, chromium, tmp_path_factory):  # noqa: F811 - the fixtu
 def voila_today(playwright, chromium, tmp_path_factory):  # noqa: F811
     folder = tmp_path_factory.mktemp("voila-today")
     app, context = start_voila(playwright, folder / "server",
-                               notebook=_notebook(folder / "source"), browser=chromium)
+                               notebook=_notebook(folder / "source"), browser=chromium,
+                               refill=False)  # one page
     yield app
     context.close()
     app.server.stop()

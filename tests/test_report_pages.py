@@ -111,13 +111,16 @@ PICTURE = """() => { const i = document.querySelector('.jp-RenderedHTMLCommon im
   return i && {natural: i.naturalWidth, width: i.getBoundingClientRect().width}; }"""
 
 _VIEWS: dict = {}
+#: the page printed to PDF as well: the longest report, with the most figures
+PRINTED = "09_it_poles_today"
 
 
 def _views(browser, path: Path) -> dict:
     """What a reader sees of the page, loaded once per session (a 6 MB page costs Chromium
     seconds to load): at 1280 px with the downloads and the explorer's picture, the same page
-    resized to 1024 px, then in print media on the A4 column, and that page printed to PDF.
-    The page lays itself out again at each size, as a page loaded at that size does."""
+    resized to 1024 px, then in print media on the A4 column, and (for :data:`PRINTED` only:
+    about half a second of Chromium a page) that page printed to PDF.  The page lays itself
+    out again at each size, as a page loaded at that size does."""
     if path in _VIEWS:
         return _VIEWS[path]
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -133,7 +136,8 @@ def _views(browser, path: Path) -> dict:
         page.set_viewport_size(dict(zip(("width", "height"), A4_CONTENT_PX)))
         page.evaluate(SETTLED)
         views["print"] = page.evaluate(MEASURE, False)
-        views["pdf"] = page.pdf(format="A4")
+        if path.stem == PRINTED:
+            views["pdf"] = page.pdf(format="A4")
     finally:
         page.close()
     _VIEWS[path] = views
@@ -191,8 +195,9 @@ def test_printed_on_a4_every_figure_lies_inside_the_page(kind, name, executed,
         where = f"{name} printed, figure {number}"
         assert figure["left"] >= 0 and figure["right"] <= width + 0.5, (where, figure)
         assert 0 < figure["height"] <= height, (where, figure)  # one page holds it whole
-    pdf = views["pdf"]
-    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
+    if name == PRINTED:
+        pdf = views["pdf"]
+        assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 2
 
 
 @pytest.mark.parametrize("name", ["06_official_specialisation", "09_it_poles_today"])

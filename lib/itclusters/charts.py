@@ -66,8 +66,11 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
     return ax
 
 
-#: Most steps adjustText may take to place the scatter's labels (it stops once none overlap).
-LABEL_STEPS = 3000
+#: Most steps adjustText may take to place the scatter's labels.  It stops earlier once no label
+#: touches another label or a point (2016: under 30 steps).  2010's crowded corner never gets
+#: there: its labels keep jostling, no label overlapping another from step 100 on, and the
+#: picture at 300 steps is the picture at 3,000 (compared side by side), in a tenth of the time.
+LABEL_STEPS = 300
 
 
 @styled
@@ -150,7 +153,7 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
                            frame["specialisation"]).astype(float),
                 objects=[ax.get_legend()], ax=ax, expand=(1.1, 1.3),
                 # a number of steps, not adjustText's default 1 s: the same figure on a fast
-                # or a busy machine (2010 needs about 770 steps, about 1 s here)
+                # or a busy machine
                 time_lim=None, iter_lim=LABEL_STEPS,
                 arrowprops=dict(arrowstyle="-", color="0.55", linewidth=0.5))
     return ax

@@ -1033,10 +1033,10 @@ def _figure_header(fig, title, source, shared, credits=(((CREDIT, ""), ()),),
 def settle_layout(fig, max_draws: int = 8):
     """Run the figure's layout until it stops moving, from the same start every time.
 
-    A constrained layout is iterative: each draw starts from where the previous one left the
+    A constrained layout is iterative: each run starts from where the previous one left the
     axes, so the second draw of a map differs from the first (by about 0.004 of the figure
     width).  Here every axes first goes back to its grid cell, then the layout runs until two
-    draws agree, so the result depends only on the figure's content, not on how often it was
+    runs agree, so the result depends only on the figure's content, not on how often it was
     drawn or displayed: :func:`save_figure` of a displayed figure equals that of a fresh one.
     Returns the figure.
     """
@@ -1049,9 +1049,10 @@ def settle_layout(fig, max_draws: int = 8):
             ax._set_position(spec.get_position(fig))
     previous = None
     for _ in range(max_draws):
-        fig.draw_without_rendering()
-        state = [(tuple(ax.get_position(original=True).bounds),
-                  tuple(ax.get_position().bounds)) for ax in fig.axes]
+        # the layout alone, not a whole draw: it measures what it needs (and fits each map to
+        # its aspect); the pictures are the same to the byte, in about half the time
+        engine.execute(fig)
+        state = [tuple(ax.get_position(original=True).bounds) for ax in fig.axes]
         if state == previous:
             break
         previous = state
