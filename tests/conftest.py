@@ -81,6 +81,7 @@ settings.load_profile("itclusters")
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
+import re  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
@@ -265,3 +266,36 @@ def pytest_collection_modifyitems(items):
                 else 1 if item.get_closest_marker("slow") else 2)
         tier[item.path] = min(tier.get(item.path, 2), mine)
     items.sort(key=lambda item: tier[item.path])  # stable: each file keeps its order
+    _spread_notebooks(items)
+
+
+def _notebook_of(item) -> str | None:
+    """The notebook a test executes (through ``executed``), as its parameter's id names it:
+    "09_it_poles_today@2019", "09_it_poles_today-2019", "03_reading_maps"."""
+    callspec = getattr(item, "callspec", None)
+    if callspec is None or "executed" not in item.fixturenames:
+        return None
+    stem = re.split(r"[@-]", callspec.id, maxsplit=1)[0]
+    return stem if stem in _STEMS else None
+
+
+_STEMS = sorted({p.stem for p in [*NOTEBOOK_DIR.glob("*.ipynb"),
+                                  *NOTEBOOK_DIR.glob("seminar/*.ipynb")]})
+
+
+def _spread_notebooks(items) -> None:
+    """Each file whose tests execute notebooks starts at another notebook.  Several files read
+    the same executed notebooks (``executed``: run once, by the first worker that asks); when
+    they all asked in the same order, one worker ran each notebook while the others waited for
+    it (about a minute of waiting each, measured at the start of the suite).  Started at
+    different notebooks, the workers run different notebooks at once and then find the others
+    done.  Within a file, its notebook tests take the places they had, in the new order."""
+    files = list(dict.fromkeys(item.path for item in items if _notebook_of(item)))
+    for number, path in enumerate(files):
+        start = number * len(_STEMS) // len(files)
+        places = [i for i, item in enumerate(items)
+                  if item.path == path and _notebook_of(item)]
+        moved = sorted((items[i] for i in places), key=lambda item: (
+            (_STEMS.index(_notebook_of(item)) - start) % len(_STEMS)))  # stable
+        for i, item in zip(places, moved):
+            items[i] = item
