@@ -284,18 +284,26 @@ _STEMS = sorted({p.stem for p in [*NOTEBOOK_DIR.glob("*.ipynb"),
 
 
 def _spread_notebooks(items) -> None:
-    """Each file whose tests execute notebooks starts at another notebook.  Several files read
-    the same executed notebooks (``executed``: run once, by the first worker that asks); when
-    they all asked in the same order, one worker ran each notebook while the others waited for
-    it (about a minute of waiting each, measured at the start of the suite).  Started at
-    different notebooks, the workers run different notebooks at once and then find the others
-    done.  Within a file, its notebook tests take the places they had, in the new order."""
-    files = list(dict.fromkeys(item.path for item in items if _notebook_of(item)))
+    """Each file whose tests execute many notebooks takes them in its own order.  Several files
+    read the same executed notebooks (``executed``: run once, by the first worker that asks);
+    when they all asked in the same order, one worker ran each notebook while the others waited
+    for it (about a minute of waiting each, measured at the start of the suite).  In orders
+    that start at different notebooks and run opposite ways, the workers run different
+    notebooks at once and then find the others done.  Within a file, its notebook tests take
+    the places they had, in the new order."""
+    by_file: dict = {}
+    for item in items:
+        if _notebook_of(item):
+            by_file.setdefault(item.path, set()).add(_notebook_of(item))
+    files = [path for path, notebooks in by_file.items() if len(notebooks) >= 5]
     for number, path in enumerate(files):
         start = number * len(_STEMS) // len(files)
+        way = -1 if number % 2 else 1
+
+        def order(item):
+            return (way * (_STEMS.index(_notebook_of(item)) - start)) % len(_STEMS)
+
         places = [i for i, item in enumerate(items)
                   if item.path == path and _notebook_of(item)]
-        moved = sorted((items[i] for i in places), key=lambda item: (
-            (_STEMS.index(_notebook_of(item)) - start) % len(_STEMS)))  # stable
-        for i, item in zip(places, moved):
+        for i, item in zip(places, sorted((items[i] for i in places), key=order)):  # stable
             items[i] = item
