@@ -80,6 +80,7 @@ settings.load_profile("itclusters")
 
 import hashlib  # noqa: E402
 import json  # noqa: E402
+import math  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -287,8 +288,9 @@ def _spread_notebooks(items) -> None:
     """Each file whose tests execute many notebooks takes them in its own order.  Several files
     read the same executed notebooks (``executed``: run once, by the first worker that asks);
     when they all asked in the same order, one worker ran each notebook while the others waited
-    for it (about a minute of waiting each, measured at the start of the suite).  In orders
-    that start at different notebooks and run opposite ways, the workers run different
+    for it (about a minute of waiting each, measured at the start of the suite).  Here the
+    files walk the notebooks from different starts with different strides (1, -1, 3, -3, ...),
+    so two workers seldom want the same notebook at the same time: they run different
     notebooks at once and then find the others done.  Within a file, its notebook tests take
     the places they had, in the new order."""
     by_file: dict = {}
@@ -296,12 +298,14 @@ def _spread_notebooks(items) -> None:
         if _notebook_of(item):
             by_file.setdefault(item.path, set()).add(_notebook_of(item))
     files = [path for path, notebooks in by_file.items() if len(notebooks) >= 5]
+    count = len(_STEMS)
+    strides = [s for n in range(1, count) if math.gcd(n, count) == 1 for s in (n, -n)]
     for number, path in enumerate(files):
-        start = number * len(_STEMS) // len(files)
-        way = -1 if number % 2 else 1
+        start, stride = number * count // len(files), strides[number % len(strides)]
+        step = pow(stride, -1, count)  # the place of notebook i is (i - start) / stride
 
         def order(item):
-            return (way * (_STEMS.index(_notebook_of(item)) - start)) % len(_STEMS)
+            return ((_STEMS.index(_notebook_of(item)) - start) * step) % count
 
         places = [i for i, item in enumerate(items)
                   if item.path == path and _notebook_of(item)]
