@@ -1098,7 +1098,7 @@ def small_text(fig, display_width_in: float = DISPLAY_WIDTH_IN,
 
 def _drawn_texts(fig):
     """The texts a draw of ``fig`` puts on the page (visible, non-empty, ticks in view)."""
-    fig.canvas.draw()  # settles tick locations and layout
+    fig.draw_without_rendering()  # settles tick locations and layout, paints no pixel
     texts = list(fig.texts)
     texts += [t for t in (fig._suptitle, fig._supxlabel, fig._supylabel) if t is not None]
     for legend in fig.legends:
