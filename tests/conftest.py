@@ -299,7 +299,7 @@ def _spread_notebooks(items) -> None:
             by_file.setdefault(item.path, set()).add(_notebook_of(item))
     files = [path for path, notebooks in by_file.items() if len(notebooks) >= 5]
     count = len(_STEMS)
-    strides = [s for n in range(1, count) if math.gcd(n, count) == 1 for s in (n, -n)]
+    strides = [s for n in range(1, count) if math.gcd(n, count) == 1 for s in (n, -n)] or [1]
     for number, path in enumerate(files):
         start, stride = number * count // len(files), strides[number % len(strides)]
         step = pow(stride, -1, count)  # the place of notebook i is (i - start) / stride
