@@ -41,6 +41,7 @@ report: $(VENV)/.installed  ## create .venv, install, regenerate every report in
 	$(BIN)/itclusters-report
 
 handouts: $(VENV)/.installed  ## seminar handouts as HTML, student (no solutions) and teacher copies, into reports/handouts/
+	$(COMPILE)
 	$(BIN)/python -m itclusters.handouts
 
 test: $(VENV)/.installed-test  ## create .venv with test extras and run the whole suite, notebooks included
