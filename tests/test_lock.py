@@ -75,8 +75,10 @@ def test_the_check_sees_each_kind_of_disagreement():
 def test_make_installs_with_the_lock():
     makefile = (ROOT / "Makefile").read_text()
     # uv installs the locked set, pip if uv cannot: both constrained by the lock
-    assert "$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c $(LOCK)" in makefile
+    assert "$(BIN)/uv pip install --quiet --python $(BIN)/python -c $(LOCK)\n" in makefile
     assert "PIP_INSTALL := $(BIN)/python -m pip install --quiet -c $(LOCK)\n" in makefile
-    assert "\t$(INSTALL) -e . || $(PIP_INSTALL) -e .\n" in makefile
+    assert "\t$(INSTALL) -e . || $(PIP_INSTALL) -e .\n\t$(BYTECODE)\n" in makefile
+    # compiled to bytecode once, all but the packages' own test suites
+    assert "BYTECODE := $(BIN)/python -m compileall -q -j 0 -x '/tests?/' $(VENV)/lib" in makefile
     assert "\t$(INSTALL) -e '.[test]' || $(PIP_INSTALL) -e '.[test]'\n" in makefile
     assert "LOCK   := requirements.lock" in makefile
