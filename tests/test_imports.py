@@ -45,4 +45,5 @@ def test_reading_a_notebook_builds_no_iri_parsers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", (
         "rfc3987-syntax is installed (by pip, which does not read pyproject.toml's [tool.uv], "
-        "or in a .venv made before it was left out); `make clean test` installs without it")
+        "or in a .venv made before it was left out); remove it with `.venv/bin/python -m pip "
+        "uninstall -y rfc3987-syntax lark`")
