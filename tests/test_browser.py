@@ -191,6 +191,15 @@ class App:
         page.on("requestfailed", lambda r: self.console.append(
             f"[requestfailed] {r.method} {r.url}: {r.failure}"))
 
+    def text(self) -> str:
+        """What the page shows in words, or why it cannot say."""
+        if self.page is None:
+            return "(no page)"
+        try:
+            return self.page.evaluate("() => document.body ? document.body.innerText : ''")
+        except Exception as error:  # noqa: BLE001 - a dead page must not hide the failure
+            return f"(no text: {error})"
+
     def evidence(self, label: str) -> list[Path]:
         """Save a screenshot, the console log and the server log; return their paths."""
         stem = re.sub(r"[^\w.-]+", "_", f"{self.name}-{label}")
@@ -218,7 +227,11 @@ def explained(app: App, label: str):
         paths = app.evidence(label)
         listing = "\n".join(f"  {p}" for p in paths)
         print(f"\n{app.name} failed ({label}); evidence:\n{listing}")
+        # what the files say, in the error too: a CI machine's files are not kept
+        console = "\n".join(app.console)[-2000:]
         raise AssertionError(f"{app.name} [{label}]: {error}\nevidence saved:\n{listing}\n"
+                             f"page's console (end):\n{console}\n"
+                             f"page's text (start):\n{app.text()[:1500]}\n"
                              f"server log (end):\n{app.server.log_tail(1500)}") from error
 
 

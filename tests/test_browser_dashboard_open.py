@@ -15,6 +15,9 @@ each of these was first on screen; the test reads that record.
 from __future__ import annotations
 
 import json
+import re
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,6 +70,8 @@ RECORD = """(() => {
     if ('map' in seen && !('map width' in seen)) seen['map width'] = map.getBoundingClientRect().width;
     if ('map' in seen) note('picture gone', !document.querySelector('.itclusters-snapshot'));
     if ('map' in seen) note('line gone', !shown(waiting));
+    // the page says that the explorer could not start, or is taking far too long
+    note('trouble', waiting && waiting.classList.contains('itclusters-waiting-trouble'));
     const texts = document.body.innerText;
     note('code words', /Executing \\d+ of \\d+|Running .*\\.ipynb/.test(texts));
   };
@@ -76,6 +81,12 @@ RECORD = """(() => {
   requestAnimationFrame(frame);
 })();""" % {"title": json.dumps(TITLE), "intro": json.dumps(INTRO),
             "starting": json.dumps(STARTING)}
+
+# the explorer is live and the line gone, or the page says that it could not start
+LIVE_OR_TROUBLE = """() => {
+  const seen = window.__itclustersSeen || {};
+  return 'line gone' in seen || 'trouble' in seen;
+}"""
 
 
 @pytest.fixture(scope="module", params=["preheated", "on arrival"])
@@ -107,11 +118,11 @@ def test_the_dashboard_shows_its_title_and_a_starting_line_before_the_map(dashbo
     page.add_init_script(RECORD)
     with explained(app, "opening"):
         page.goto(app.server.url + "/", wait_until="commit", timeout=START_TIMEOUT * 1000)
-        page.wait_for_function("() => 'line gone' in (window.__itclustersSeen || {})",
-                               timeout=START_TIMEOUT * 1000)
+        page.wait_for_function(LIVE_OR_TROUBLE, timeout=START_TIMEOUT * 1000)
         seen = page.evaluate("() => window.__itclustersSeen")
         order = {key: round(value["at"]) for key, value in seen.items()
                  if isinstance(value, dict)}
+        assert "trouble" not in seen, seen["trouble"]["text"][:1500]
         for key in ("title", "intro", "starting", "map", "line gone", "picture",
                     "picture gone"):
             assert key in seen, f"never on screen: {key}; seen: {order}"
@@ -146,9 +157,9 @@ def test_a_link_to_another_view_never_shows_the_picture_of_the_default_one(dashb
     with explained(app, "opening a link"):
         page.goto(f"{app.server.url}/?{query}", wait_until="commit",
                   timeout=START_TIMEOUT * 1000)
-        page.wait_for_function("() => 'line gone' in (window.__itclustersSeen || {})",
-                               timeout=START_TIMEOUT * 1000)
+        page.wait_for_function(LIVE_OR_TROUBLE, timeout=START_TIMEOUT * 1000)
         seen = page.evaluate("() => window.__itclustersSeen")
+        assert "trouble" not in seen, seen["trouble"]["text"][:1500]
         wait_for(lambda: query in page.locator(".itclusters-view [data-query]")
                  .get_attribute("data-query"), "the explorer to show the linked view")
         if app.name.endswith("preheated"):  # its kernel pictured the default view
@@ -156,3 +167,51 @@ def test_a_link_to_another_view_never_shows_the_picture_of_the_default_one(dashb
         else:  # a kernel started for this reader pictures the view asked for, until it is live
             assert query in seen["picture query"], seen["picture query"]
             assert seen["picture"]["at"] < seen["map"]["at"]
+
+
+def test_an_explorer_that_cannot_start_is_said_with_the_way_to_try_again(dashboard):
+    """Never the promise of a map "in a few seconds" for ever: when the explorer's widgets
+    cannot reach their kernel (here its websocket is refused), the line says so after the
+    page's patience, with a link that opens the same view again; a widget that cannot be
+    displayed is said at once, in words, where the widget manager writes its own."""
+    app, browser = dashboard
+    if not app.name.endswith("on-arrival"):
+        pytest.skip("one server is enough: the line is the page's, whichever kernel runs")
+    page = browser.new_page()
+    app.watch(page)
+    page.add_init_script(RECORD)
+    page.add_init_script("window.itclustersPatienceMs = 1500;")
+    page.route_web_socket(re.compile(r"/api/kernels/"), lambda socket: socket.close())
+    with explained(app, "explorer cannot start"):
+        page.goto(app.server.url + "/", timeout=START_TIMEOUT * 1000)
+        page.wait_for_selector("#itclusters-waiting.itclusters-waiting-trouble",
+                               timeout=60_000)
+        # the still picture stays whole, at the width it came with, and the widget's
+        # placeholder ("Loading widget...") is not shown beside it
+        seen = page.evaluate("() => window.__itclustersSeen")
+        still = page.locator(".itclusters-snapshot img").first
+        assert abs(still.bounding_box()["width"] - seen["picture width"]) < 1, seen
+        assert seen["picture width"] > 300, seen
+        assert not page.get_by_text("Loading widget").is_visible()
+        line = page.locator("#itclusters-waiting")
+        assert "taking much longer than it should" in line.inner_text()
+        again = line.locator("a", has_text="Reload the page")
+        assert again.get_attribute("href") == page.url
+        assert again.is_visible() and line.locator(".itclusters-waiting-bar").is_visible()
+        assert page.locator(".itclusters-explorer img.widget-image").count() == 0
+        # the words the widget manager writes where a widget could not be displayed
+        page.evaluate("""() => {
+            const node = document.createElement('div');
+            node.className = 'jupyter-widgets';
+            node.textContent = 'Error displaying widget: model not found';
+            document.getElementById('rendered_cells').appendChild(node); }""")
+        page.wait_for_selector("#itclusters-waiting.itclusters-waiting-failed", timeout=10_000)
+        assert "The explorer could not start" in line.inner_text()
+        assert not line.locator(".itclusters-waiting-bar").is_visible()
+        assert line.locator("a", has_text="Reload the page").count() == 1
+        page.screenshot(path=str(app.folder / "explorer-cannot-start.png"))
+    # the words the rule looks for are the installed widget manager's
+    bundles = (Path(sys.prefix) / "share" / "jupyter" / "voila" / "labextensions"
+               / "@voila-dashboards" / "widgets-manager8" / "static").glob("*.js")
+    assert any("Error displaying widget: model not found" in bundle.read_text(errors="replace")
+               for bundle in bundles)

@@ -414,7 +414,6 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 @pytest.mark.browser
-@pytest.mark.browser
 @pytest.mark.skipif(CHROMIUM is None, reason="BROWSER TESTS SKIPPED: Chromium not found "
                     "(apt-get install chromium; .ci/run does it)")
 def test_the_site_opens_from_the_file_system_in_chromium(site):
@@ -432,6 +431,13 @@ def test_the_site_opens_from_the_file_system_in_chromium(site):
             page.on("requestfailed", lambda request: failed.append(request.url))
             page.goto((out / "index.html").as_uri())
             page.wait_for_load_state("load")
+            # the thumbnails load lazily (loading="lazy": the page's load event does not wait
+            # for them): each is looked at as a reader scrolls to it, once it has arrived
+            thumbnails = page.locator("img")
+            for i in range(thumbnails.count()):
+                thumbnails.nth(i).scroll_into_view_if_needed()
+                page.wait_for_function("img => img.complete",
+                                       arg=thumbnails.nth(i).element_handle())
             shown = page.evaluate("""() => ({
                 links: [...document.querySelectorAll('a[href]')].map(a => a.href),
                 ids: [...document.querySelectorAll('[id]')].map(e => e.id),
