@@ -210,8 +210,8 @@ def test_an_explorer_that_cannot_start_is_said_with_the_way_to_try_again(dashboa
         assert not line.locator(".itclusters-waiting-bar").is_visible()
         assert line.locator("a", has_text="Reload the page").count() == 1
         page.screenshot(path=str(app.folder / "explorer-cannot-start.png"))
-    # the words the rule looks for are the installed widget manager's
-    bundles = (Path(sys.prefix) / "share" / "jupyter" / "voila" / "labextensions"
-               / "@voila-dashboards" / "widgets-manager8" / "static").glob("*.js")
+    # the words the rule looks for are those of the widget manager the page loads
+    bundles = (Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "@jupyter-widgets"
+               / "jupyterlab-manager" / "static").glob("*.js")
     assert any("Error displaying widget: model not found" in bundle.read_text(errors="replace")
                for bundle in bundles)
