@@ -39,16 +39,19 @@ def indicator_csv(tmp_path, raw_indicators):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (pyproject.toml): two workers a core for the whole suite, whose time is half
-    spent waiting (kernels and servers starting, a browser painting, a batch's workers sleeping on
-    purpose); one a core for `make check`, which leaves those out and only computes (57 s against
-    79 s with two a core, measured on 2 cores)."""
+    """``-n auto`` (pyproject.toml): three workers for two cores for the whole suite, whose time
+    is partly spent waiting (kernels and servers starting, a browser painting, a batch's workers
+    sleeping on purpose); one a core for `make check`, which leaves those out and only computes
+    (57 s against 79 s with two a core, measured on 2 cores).  The whole suite is CPU-bound on 2
+    cores (busy 99 % of its time): a fourth worker fills no idle core and adds its collection and
+    contention, about 30 core-s (make test in one clone, alternating -n 4 and -n 3: 347 and 351 s
+    against 341 and 347 s; 688 and 693 against 656 and 667 busy core-s)."""
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
         else (os.cpu_count() or 1)
     quick = "not notebook" in (config.getoption("markexpr") or "")
-    return cores if quick else 2 * cores
+    return cores if quick else cores + (cores + 1) // 2
 
 
 def pytest_terminal_summary(terminalreporter):
