@@ -39,10 +39,11 @@ def indicator_csv(tmp_path, raw_indicators):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """``-n auto`` (pyproject.toml): three workers for two cores for the whole suite, whose time
-    is partly spent waiting (kernels and servers starting, a browser painting, a batch's workers
-    sleeping on purpose); one a core for `make check`, which leaves those out and only computes
-    (57 s against 79 s with two a core, measured on 2 cores).  The whole suite is CPU-bound on 2
+    """``-n auto`` (pyproject.toml): one and a half workers a core, rounded up (three on two
+    cores), for the whole suite, whose time is partly spent waiting (kernels and servers
+    starting, a browser painting, a batch's workers sleeping on purpose); one a core for
+    `make check`, which leaves those out and only computes (57 s against 79 s with two a core,
+    measured on 2 cores).  The whole suite is CPU-bound on 2
     cores (busy 99 % of its time): a fourth worker fills no idle core and adds its collection and
     contention, about 30 core-s (make test in one clone, alternating -n 4 and -n 3: 347 and 351 s
     against 341 and 347 s; 688 and 693 against 656 and 667 busy core-s)."""
