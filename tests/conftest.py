@@ -46,7 +46,9 @@ def pytest_xdist_auto_num_workers(config):
     measured on 2 cores).  The whole suite is CPU-bound on 2
     cores (busy 99 % of its time): a fourth worker fills no idle core and adds its collection and
     contention, about 30 core-s (make test in one clone, alternating -n 4 and -n 3: 347 and 351 s
-    against 341 and 347 s; 688 and 693 against 656 and 667 busy core-s)."""
+    against 341 and 347 s; 688 and 693 against 656 and 667 busy core-s; on a faster machine,
+    pytest in one clone: -n 4 275 s, 544 core-s; -n 3 269 and 271 s, 515 and 519 core-s;
+    -n 2 289 s, 494 core-s: two workers leave the cores idle while a test waits)."""
     import os
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") \
