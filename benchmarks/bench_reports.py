@@ -8,7 +8,10 @@ Dask ... with ``--repeat``):
   (a ``LocalCluster`` of as many single-threaded worker processes, started and stopped inside
   the timed region, as a user pays for it).
 Both export HTML and write the reports.  The goal (issue 13): Dask's overhead <= 10 % of the
-process pool's wall time.  ``--with-cli`` adds the older comparison: a sequential loop of the
+process pool's wall time.  Then a no-op second batch: the process pool's batch again into its
+first folder, nothing changed, every run up to date from its report's provenance (issue 23:
+<= 5 % of the full batch); ``bench_reports_incremental.py`` times the same as the command a
+maintainer types, in a new process (Python's start and imports included).  ``--with-cli`` adds the older comparison: a sequential loop of the
 papermill CLI, as a maintainer without the runner would type it (no HTML export).
 
 Run: ``.venv/bin/python benchmarks/bench_reports.py [--only NOTEBOOK ...] [--jobs N]
@@ -41,12 +44,18 @@ def sequential_cli(runs, notebooks: Path, out: Path) -> None:
         subprocess.run(args, check=True, cwd=notebooks, capture_output=True)
 
 
-def timed_batch(runs, notebooks: Path, out: Path, jobs: int, scheduler: str | None) -> float:
+def timed_batch(runs, notebooks: Path, out: Path, jobs: int, scheduler: str | None,
+                up_to_date: bool = False) -> float:
+    """Seconds of one batch; ``up_to_date``: every run must be found up to date."""
     start = time.perf_counter()
     results = run_batch(runs, notebooks, out, jobs=jobs, progress=False, scheduler=scheduler)
     seconds = time.perf_counter() - start
     failed = [f"{r.run.describe()}: {r.error}" for r in results if not r.ok]
-    assert not failed, failed
+    if failed:
+        raise SystemExit(f"runs failed: {failed}")
+    if [r.up_to_date for r in results] != [up_to_date] * len(results):
+        raise SystemExit(f"expected every run {'up to date' if up_to_date else 'executed'}, got "
+                         f"{sum(r.up_to_date for r in results)} of {len(results)} up to date")
     return seconds
 
 
@@ -73,6 +82,8 @@ def main() -> None:
             print(f"round {round_ + 1}: process pool {pool[-1]:7.1f} s, local Dask "
                   f"{dask[-1]:7.1f} s, overhead {100 * (dask[-1] / pool[-1] - 1):+5.1f} %",
                   flush=True)
+        noop = timed_batch(runs, notebooks, tmp / "pool0", jobs, None, up_to_date=True)
+        print(f"no-op second batch (pool) : {noop:7.2f} s", flush=True)
         cli = None
         if args.with_cli:
             (tmp / "cli").mkdir()
@@ -85,6 +96,9 @@ def main() -> None:
     print(f"process pool (median of {len(pool)})        : {p:7.1f} s")
     print(f"local Dask cluster (median of {len(dask)})  : {d:7.1f} s")
     print(f"Dask overhead vs process pool     : {100 * (d / p - 1):+7.1f} %  (goal <= +10 %)")
+    print(f"full batch (process pool, round 1): {pool[0]:7.1f} s")
+    print(f"no-op second batch, same folder   : {noop:7.2f} s")
+    print(f"ratio no-op / full                : {100 * noop / pool[0]:7.1f} %  (goal <= 5 %)")
     if cli is not None:
         print(f"sequential papermill CLI          : {cli:7.1f} s")
         print(f"ratio process pool / sequential   : {p / cli:7.2f}")
