@@ -156,7 +156,8 @@ def _tiny_notebooks(folder):
         'print(f"{year}: north leads")',
     ])
     _notebook(folder, TINY_AUDIT, [
-        ("# 5 · A tiny audit\n\nEvery number is checked against the one before it.",),
+        ("# 5 · A tiny audit\n\nEvery number J<sub>D</sub> is checked against the one before it "
+         "(a < b & b > c).",),
         "import matplotlib.pyplot as plt",
         "a_from: float = 60.0  # where the letter A starts (above 50)",
         "if not 50 < a_from <= 100:\n    raise ValueError(f\"a_from {a_from} is not above 50\")",

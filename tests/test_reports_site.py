@@ -340,7 +340,10 @@ def test_the_index_links_every_report_thumbnail_and_handout(site):
     assert "itclusters" in text and "Kazakhstan" in text  # the suite's title
     # each notebook's one-line purpose, from its first Markdown cell
     assert "1 · A tiny index" in text and "5 · A tiny audit" in text
-    assert "Every number is checked against the one before it." in text
+    # with its formulas' subscripts as HTML, and any other markup shown as written
+    assert ("Every number J<sub>D</sub> is checked against the one before it "
+            "(a &lt; b &amp; b &gt; c).") in text
+    assert "&lt;sub&gt;" not in text
     anchors = [href for href in index.links if href.startswith("#")]
     assert sorted(a[1:] for a in anchors) == sorted(index.sections)  # the table of contents
     targets = {_resolve(out / "index.html", href) for href in index.links

@@ -45,8 +45,10 @@ _TEMPLATES = Path(__file__).resolve().parent / "share" / "site"
 def _environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    return Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True,
-                       trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    environment = Environment(loader=FileSystemLoader(str(_TEMPLATES)), autoescape=True,
+                              trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    environment.filters["inline_html"] = _inline_html
+    return environment
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,9 +150,46 @@ def _heading_and_purpose(source: str) -> tuple[str, str]:
         paragraph.append(line)
     text = _plain(" ".join(paragraph))
     sentence = re.split(r"(?<=[.?!])\s+(?=[A-Z0-9\"“(])", text, maxsplit=1)[0]
-    if len(sentence) > _PURPOSE_MAX:
-        sentence = sentence[:_PURPOSE_MAX].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-    return heading, sentence
+    return heading, _shortened(sentence)
+
+
+#: the inline HTML a purpose keeps: the subscripts and superscripts of its formulas
+_INLINE_TAG = re.compile(r"</?(?:sub|sup)>")
+
+
+def _shortened(text: str, limit: int = _PURPOSE_MAX) -> str:
+    """``text`` cut at the last space within ``limit`` shown characters, with " …"; a tag of
+    :data:`_INLINE_TAG` is not counted and a subscript is never cut in two.
+
+    >>> _shortened("the ratio R<sub>IT</sub> / C<sub>IT</sub> of the two", limit=17)
+    'the ratio R<sub>IT</sub> / …'
+    """
+    pieces, tags = _INLINE_TAG.split(text), _INLINE_TAG.findall(text)
+    out, shown, cut, inside = "", 0, None, False
+    for i, piece in enumerate(pieces):
+        for char in piece:
+            if char == " " and not inside and shown <= limit:
+                cut = len(out)
+            out += char
+            shown += 1
+        if i < len(tags):
+            out += tags[i]
+            inside = not tags[i].startswith("</")
+    if shown <= limit:
+        return text
+    return out[:cut].rstrip(",;: ") + " …" if cut else out
+
+
+def _inline_html(text: str):
+    """``text`` as HTML: escaped, but for the tags of :data:`_INLINE_TAG` (a purpose's formulas
+    are written "J<sub>D</sub>" in the notebooks' Markdown).
+
+    >>> str(_inline_html("J<sub>D</sub> & <b>x</b>"))
+    'J<sub>D</sub> &amp; &lt;b&gt;x&lt;/b&gt;'
+    """
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"&lt;(/?)(sub|sup)&gt;", r"<\1\2>", str(escape(text))))
 
 
 # --------------------------------------------------------------------------------------------
