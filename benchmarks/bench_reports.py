@@ -11,8 +11,9 @@ Both export HTML and write the reports.  The goal (issue 13): Dask's overhead <=
 process pool's wall time.  Then a no-op second batch: the process pool's batch again into its
 first folder, nothing changed, every run up to date from its report's provenance (issue 23:
 <= 5 % of the full batch); ``bench_reports_incremental.py`` times the same as the command a
-maintainer types, in a new process (Python's start and imports included).  ``--with-cli`` adds the older comparison: a sequential loop of the
-papermill CLI, as a maintainer without the runner would type it (no HTML export).
+maintainer types, in a new process (Python's start and imports included).  ``--with-cli``
+adds the older comparison: a sequential loop of the papermill CLI, as a maintainer without
+the runner would type it (no HTML export).
 
 Run: ``.venv/bin/python benchmarks/bench_reports.py [--only NOTEBOOK ...] [--jobs N]
 [--repeat N] [--with-cli]``

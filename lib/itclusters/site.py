@@ -154,7 +154,8 @@ def _heading_and_purpose(source: str) -> tuple[str, str]:
 
 
 #: the inline HTML a purpose keeps: the subscripts and superscripts of its formulas
-_INLINE_TAG = re.compile(r"</?(?:sub|sup)>")
+_INLINE_TAGS = "sub|sup"
+_INLINE_TAG = re.compile(rf"</?(?:{_INLINE_TAGS})>")
 
 
 def _shortened(text: str, limit: int = _PURPOSE_MAX) -> str:
@@ -164,20 +165,18 @@ def _shortened(text: str, limit: int = _PURPOSE_MAX) -> str:
     >>> _shortened("the ratio R<sub>IT</sub> / C<sub>IT</sub> of the two", limit=17)
     'the ratio R<sub>IT</sub> / …'
     """
-    pieces, tags = _INLINE_TAG.split(text), _INLINE_TAG.findall(text)
-    out, shown, cut, inside = "", 0, None, False
-    for i, piece in enumerate(pieces):
-        for char in piece:
-            if char == " " and not inside and shown <= limit:
-                cut = len(out)
-            out += char
+    shown, cut, inside, at = 0, None, False, 0
+    for tag in [*_INLINE_TAG.finditer(text), None]:
+        end = tag.start() if tag else len(text)
+        for i in range(at, end):
+            if text[i] == " " and not inside and shown <= limit:
+                cut = i
             shown += 1
-        if i < len(tags):
-            out += tags[i]
-            inside = not tags[i].startswith("</")
-    if shown <= limit:
+        if tag:
+            at, inside = tag.end(), not tag[0].startswith("</")
+    if shown <= limit or cut is None:
         return text
-    return out[:cut].rstrip(",;: ") + " …" if cut else out
+    return text[:cut].rstrip(",;: ") + " …"
 
 
 def _inline_html(text: str):
@@ -189,7 +188,7 @@ def _inline_html(text: str):
     """
     from markupsafe import Markup, escape
 
-    return Markup(re.sub(r"&lt;(/?)(sub|sup)&gt;", r"<\1\2>", str(escape(text))))
+    return Markup(re.sub(rf"&lt;(/?)({_INLINE_TAGS})&gt;", r"<\1\2>", str(escape(text))))
 
 
 # --------------------------------------------------------------------------------------------
