@@ -172,21 +172,35 @@ def test_dask_cluster_gives_the_same_reports_as_the_process_pool(one_bad_run, tm
     # issue 10.5: a real title, and nothing loaded from the network
     page = _Sources()
     page.feed(text)
-    assert page.title == "1 · A tiny index (year=2010)"
+    assert page.title == "1 · A tiny index (year 2010)"
     remote = [u for u in page.loaded if re.match(r"(https?:)?//", u.strip(), re.I)]
     assert remote == []
     assert not [s for s in page.scripts if re.search(r"https?://", s)]
 
 
 def test_every_report_of_the_projects_grid_has_a_title_from_its_notebook():
+    """The title (the browser tab's, the index's link) says each parameter in words: an
+    indicator by the label its figures use, never by its code."""
+    from itclusters.catalogue import INDICATORS
     from itclusters.reports import report_title
 
+    titles = {}
     for run in load_grid(NOTEBOOKS / "reports.yaml"):
         nb = nbformat.read(NOTEBOOKS / f"{run.notebook}.ipynb", as_version=4)
-        title = report_title(nb, run)
+        title = titles[run.notebook, run.parameters] = report_title(nb, run)
         heading = next(c.source for c in nb.cells if c.cell_type == "markdown")
         assert title.startswith(heading.splitlines()[0].lstrip("# ").strip())
-        assert all(f"{k}={v}" in title for k, v in run.parameters)
+        for name, value in run.parameters:
+            assert "=" not in title, title
+            if value in INDICATORS:
+                label = INDICATORS[value].label
+                assert label in title and value not in title.replace(label, ""), title
+            else:
+                assert f"{name.replace('_', ' ')} {value}" in title, title
+    assert titles["04_explorer", (("indicator", "ict_lq"),)] == \
+        "4 · Explorer (ICT (section J) location quotient)"
+    assert titles["03_cluster_candidates", (("specialisation", "it_share"), ("year", 2010))] == \
+        "3 · Where can an IT cluster grow? (IT share, formula (5) recomputed · year 2010)"
 
 
 @pytest.mark.parametrize("executor", ["pool", "dask"])

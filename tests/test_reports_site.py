@@ -248,6 +248,29 @@ def test_dry_run_says_what_would_run_and_why_and_writes_nothing(copy, capsys):
         "2 of 2 runs would run, 0 up to date; nothing was run or written (--dry-run)")
 
 
+def test_a_run_made_while_the_library_changed_is_never_up_to_date(copy, capsys, monkeypatch):
+    """A worker that loaded the library before an edit makes the page with the old code and the
+    kernel imports the new one: the report says so, and the next batch runs it again (it
+    would otherwise be "up to date" with a page the new code would not make)."""
+    from itclusters import reports
+
+    grid, notebooks, out = copy
+    [run] = [r for r in reports.load_grid(grid) if r.params == {"year": 2010}]
+    source = (notebooks / f"{TINY_INDEX}.ipynb").read_text(encoding="utf-8")
+    monkeypatch.setattr(reports, "_LOADED_LIBRARY_SHA256", "0" * 64)  # loaded before an edit
+    made = reports.render_run(run, source, str(notebooks))
+    assert made.ok, made.error
+    record = json.loads(made.notebook)["metadata"]["itclusters"]
+    assert record["library_sha256"] == (
+        "changed while the batch ran (this process loaded 000000000000, the disk had "
+        f"{reports.library_sha256()[:12]})")
+    (out / TINY_INDEX / "year=2010.ipynb").write_bytes(made.notebook)
+    assert _batch(grid, notebooks, out, "--dry-run") == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "would run   tiny_index (year=2010): library code changed while its batch ran",
+        "up to date  tiny_index (year=2016)"]
+
+
 def test_dry_run_into_a_folder_that_does_not_exist_creates_nothing(base, tmp_path, capsys):
     grid, notebooks = base / "notebooks" / "grid.yaml", base / "notebooks"
     out = tmp_path / "nothing"

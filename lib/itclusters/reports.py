@@ -467,6 +467,29 @@ def library_sha256() -> str:
     return digest.hexdigest()
 
 
+#: the library's code as this process loaded it: a report's page is made by this code, its
+#: numbers by the code its kernel imports from disk
+_LOADED_LIBRARY_SHA256 = library_sha256()
+
+#: what a report records when the library's code on disk changed while this (worker) process
+#: ran: not a sha256, so that the next batch runs it again
+_CHANGED_DURING_RUN = "changed while the batch ran (this process loaded {loaded}, the disk had {now})"
+
+
+def _library_record(now: str) -> str:
+    """The library's sha256 a report records: ``now`` (the code on disk), unless this process
+    loaded other code, when no later batch may take the report as up to date.
+
+    >>> _library_record(_LOADED_LIBRARY_SHA256) == _LOADED_LIBRARY_SHA256
+    True
+    >>> _library_record("0" * 64).startswith("changed while the batch ran")
+    True
+    """
+    if now == _LOADED_LIBRARY_SHA256:
+        return now
+    return _CHANGED_DURING_RUN.format(loaded=_LOADED_LIBRARY_SHA256[:12], now=now[:12])
+
+
 def lock_sha256() -> str | None:
     """sha256 of ``requirements.lock`` of the checkout the library runs from (None: no lock)."""
     lock = Path(__file__).resolve().parents[2] / "requirements.lock"
@@ -690,7 +713,10 @@ def _export_html(notebook, run: Run) -> bytes:
 
 
 def report_title(notebook, run: Run) -> str:
-    """The notebook's first Markdown heading and the run's parameters."""
+    """The notebook's first Markdown heading and the run's parameters, as the index says them
+    (an indicator by its label, not its code)."""
+    from .site import describe_parameters
+
     heading = run.notebook
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -699,8 +725,7 @@ def report_title(notebook, run: Run) -> str:
                     heading = line.lstrip("#").strip()
                     break
             break
-    shown = ", ".join(f"{k}={v}" for k, v in run.parameters)
-    return f"{heading} ({shown})" if shown else heading
+    return f"{heading} ({describe_parameters(run.params)})" if run.params else heading
 
 
 def _first_line(err: BaseException) -> str:
@@ -755,7 +780,9 @@ def _render_run(run: Run, source: str, notebooks_dir: str, scratch: str | None) 
         # stable paths instead of this worker's temporary ones
         notebook.metadata.setdefault("papermill", {}).update(
             input_path=f"{run.notebook}.ipynb", output_path=f"{run.notebook}/{run.slug}.ipynb")
-        notebook.metadata["itclusters"] = provenance(run, cwd, source)
+        record = provenance(run, cwd, source)
+        record["library_sha256"] = _library_record(record["library_sha256"])
+        notebook.metadata["itclusters"] = record  # (stored as a copy)
         for cell in notebook.cells:  # papermill gives its injected cell a random id
             if "injected-parameters" in cell.metadata.get("tags", []):
                 cell.id = "injected-parameters"
@@ -872,7 +899,9 @@ def _changes(recorded: dict, current: dict) -> list[str]:
         files = files[:3] + [f"{len(files) - 3} more data files changed"]
     reasons += files
     if recorded["library_sha256"] != current["library_sha256"]:
-        reasons.append("library code changed")
+        reasons.append("library code changed" + (
+            " while its batch ran" if str(recorded["library_sha256"]).startswith(
+                _CHANGED_DURING_RUN[:20]) else ""))
     if recorded["lock_sha256"] != current["lock_sha256"]:
         reasons.append("requirements.lock changed")
     old, new = recorded["versions"], current["versions"]

@@ -195,6 +195,15 @@ def _inline_html(text: str):
 # parameters in words
 
 def _value_in_words(value) -> str:
+    """A parameter's value as the figures say it: an indicator's code by its catalogue label.
+
+    >>> _value_in_words("ict_lq")
+    'ICT (section J) location quotient'
+    >>> _value_in_words(2010), _value_in_words(70.0), _value_in_words(None)
+    ('2010', '70', 'none')
+    """
+    from .catalogue import INDICATORS
+
     if isinstance(value, bool):
         return "yes" if value else "no"
     if value is None:
@@ -203,6 +212,8 @@ def _value_in_words(value) -> str:
         return f"{value:g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_value_in_words(v) for v in value)
+    if isinstance(value, str) and value in INDICATORS:
+        return INDICATORS[value].label
     return str(value)
 
 
@@ -210,19 +221,28 @@ def _name_in_words(name: str) -> str:
     return str(name).replace("_", " ")
 
 
+def _is_indicator(value) -> bool:
+    from .catalogue import INDICATORS
+
+    return isinstance(value, str) and value in INDICATORS
+
+
 def describe_parameters(params: dict | None) -> str:
-    """Parameters as a reader says them.
+    """Parameters as a reader says them: an indicator by its label alone, anything else by
+    its name and value; " · " between them, as a label may hold a comma.
 
     >>> describe_parameters({"year": 2010, "specialisation": "ksi"})
-    'specialisation ksi, year 2010'
+    'IT specialisation index, formula (5) (published) · year 2010'
     >>> describe_parameters({"a_from": 70.0, "draws": None, "map": True})
-    'a from 70, draws none, map yes'
+    'a from 70 · draws none · map yes'
     >>> describe_parameters({})
     'default parameters'
     """
     if not params:
         return "default parameters"
-    return ", ".join(f"{_name_in_words(k)} {_value_in_words(params[k])}" for k in sorted(params))
+    return " · ".join(_value_in_words(params[k]) if _is_indicator(params[k])
+                      else f"{_name_in_words(k)} {_value_in_words(params[k])}"
+                      for k in sorted(params))
 
 
 def _sort_key(params: dict | None, slug: str):
@@ -231,7 +251,7 @@ def _sort_key(params: dict | None, slug: str):
             return (2, str(value))
         if isinstance(value, (int, float)):
             return (0, value)
-        return (1, str(value))
+        return (1, _value_in_words(value).casefold())  # in the order of what is shown
     if params is None:
         return (1, (), slug)
     return (0, tuple((k, value_key(params[k])) for k in sorted(params)), slug)
