@@ -289,3 +289,17 @@ def test_a_smallest_value_that_would_read_as_zero_opens_the_first_class():
     tiny = share.idxmin()
     assert format_value(share[tiny], "it_share") == "< 0.01\u2009%"
     assert reads_inside("< 0.01\u2009%", classes.labels[classes.codes[tiny]])
+
+
+def test_a_log_scale_legend_never_opens_a_class_below_zero():
+    # report 02 (2010 and 2016 share classes): Zhambyl's IT share in 2010, 0.0006 %, is a
+    # natural-breaks class of its own on the log scale; at the tables' two decimals its upper
+    # bound prints 0.00 %, and the legend read "< 0.00 %", "0.00 % – < 1.00 %" for shares that
+    # are all positive. The value prints 0.00 % in the tables and lies in "< 1.00 %".
+    share = pd.Series({"zhambyl": 6.04e-6, "akmola": 0.0028, "pavlodar": 0.0032,
+                       "karaganda": 0.03, "astana": 0.2, "almaty_city": 0.68}, name="it_share")
+    bins = [6.04e-6, 0.0100153, 0.0647023, 0.68]  # class_breaks(..., "log_natural_breaks", 4)
+    classes = classify(share, "log_natural_breaks", bins=bins)
+    assert classes.labels == ["< 1.00\u2009%", "1.00\u2009% – < 6.47\u2009%", "≥ 6.47\u2009%"]
+    assert classes.codes[["zhambyl", "akmola", "karaganda", "almaty_city"]].tolist() == [0, 0, 1, 2]
+    assert classes.bins.tolist() == pytest.approx([0.01, 0.0647])

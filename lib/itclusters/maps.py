@@ -436,6 +436,8 @@ def _numeric(series, scheme, k, bins, colormap, fmt) -> Classes:
     # classes hold their lower edge and are found on the values as the tables print them,
     # so that each region's printed value reads inside its class's label
     breaks = np.unique(_as_shown(breaks * scale, decimals))
+    if log:  # every value is positive: a break printed as 0 would open a class "< 0.00 %"
+        breaks = breaks[breaks > 0]
     values = _as_shown(known.to_numpy() * scale, decimals)
     if not given and values.size:  # a break at the smallest value would open an empty class
         breaks = breaks[breaks > values.min()]
