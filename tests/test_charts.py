@@ -135,3 +135,21 @@ def test_over_years_highlights_the_cities_and_leaves_gaps_for_missing_years():
     assert any(t.get_text() == "national" for t in ax.texts)
     assert [t.get_text() for t in ax.get_yticklabels()][:4] == ["0.2", "0.3", "0.5", "1"]
     plt.close(ax.figure)
+
+
+def test_rank_slope_says_which_regions_are_ranked_in_one_year_only():
+    # report 02: West-Kaz. has IT output in 2010 only and South-Kaz. in 2016 only; their labels
+    # stood alone, without a line or a word of why
+    it = pd.Series({"almaty_city": 0.5, "astana": 0.2, "west_kazakhstan": 0.01, "akmola": 0.02})
+    later = pd.Series({"almaty_city": 0.4, "astana": 0.3, "south_kazakhstan": 0.05,
+                       "akmola": 0.01})
+    ax = rank_slope(it, later, labels=("2010", "2016"))
+    hollow = {l.get_gid(): (l.get_xdata()[0], l.get_ydata()[0]) for l in ax.lines
+              if (l.get_gid() or "").startswith("alone:")}
+    assert hollow == {"alone:west_kazakhstan": (0, 4), "alone:south_kazakhstan": (1, 3)}
+    note = " ".join(ax.get_xlabel().split())
+    assert note == ("Hollow dot, no line: ranked in one year only — South-Kaz. (none in 2010), "
+                    "West-Kaz. (none in 2016).")
+    joined = rank_slope(it, it)
+    assert joined.get_xlabel() == ""  # every region in both years: no note
+    plt.close("all")

@@ -7,6 +7,8 @@ against green alone.
 """
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
@@ -35,13 +37,15 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
                highlight=(), title: str | None = None):
     """Ranks of each region in two years joined by lines (1 = highest value).
 
-    Regions missing in a year are left out of that year's ranking and drawn without a line.
+    Regions missing in a year are left out of that year's ranking and drawn without a line,
+    as a hollow dot; a note under the chart names them and the year they lack.
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 6.5), layout="constrained")
     r0 = before.rank(ascending=False, method="min")
     r1 = after.rank(ascending=False, method="min")
     regions = sorted(set(r0.dropna().index) | set(r1.dropna().index))
+    alone = []
     for rid in regions:
         strong = rid in highlight
         color = _HIGHLIGHT if strong else _MUTED
@@ -49,6 +53,11 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
         if not np.isnan(y0) and not np.isnan(y1):
             ax.plot([0, 1], [y0, y1], color=color, linewidth=2.2 if strong else 1, marker="o",
                     markersize=4, gid=f"slope:{rid}")
+        else:
+            x, y, lacking = (0, y0, labels[1]) if np.isnan(y1) else (1, y1, labels[0])
+            ax.plot([x], [y], linestyle="none", marker="o", markersize=4, color=color,
+                    markerfacecolor="white", gid=f"alone:{rid}")
+            alone.append(f"{_short(rid)}\u00a0(none\u00a0in\u00a0{lacking})")  # one line
         if not np.isnan(y0):
             ax.text(-0.03, y0, f"{_short(rid)} {int(y0)}", ha="right", va="center", fontsize=9,
                     color=color, fontweight="bold" if strong else "normal")
@@ -59,6 +68,9 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
     ax.set_ylim(len(regions) + 0.8, 0.2)
     ax.set_xticks([0, 1], labels)
     ax.set_yticks([])
+    if alone:  # under the years, inside the figure's layout
+        note = "Hollow dot, no line: ranked in one year only — " + ", ".join(alone) + "."
+        ax.set_xlabel(textwrap.fill(note, 90), fontsize=9, color=_MUTED, labelpad=10)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     if title:
