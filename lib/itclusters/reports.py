@@ -632,8 +632,8 @@ def _compact_svg(svg: str) -> str:
 
 def _number_outputs(notebook, stem: str) -> None:
     """Give each figure and each table of the notebook its number and download names (in the
-    outputs' metadata, read by the template); the figure's alternative text is its number and
-    the text output that came with it."""
+    outputs' metadata, read by the template); the figure's alternative text is its number
+    (its title and legend are in the picture only)."""
     import base64
 
     figures = tables = 0
