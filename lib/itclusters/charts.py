@@ -70,7 +70,8 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
     ax.set_yticks([])
     if alone:  # under the years, inside the figure's layout
         note = "Hollow dot, no line: ranked in one year only — " + ", ".join(alone) + "."
-        ax.set_xlabel(textwrap.fill(note, 90, break_on_hyphens=False), fontsize=9, color=_MUTED, labelpad=10)
+        ax.set_xlabel(textwrap.fill(note, 90, break_on_hyphens=False), fontsize=9,
+                      color=_MUTED, labelpad=10)
     for side in ("left", "right", "top"):
         ax.spines[side].set_visible(False)
     if title:

@@ -473,7 +473,7 @@ _LOADED_LIBRARY_SHA256 = library_sha256()
 
 #: what a report records when the library's code on disk changed while this (worker) process
 #: ran: not a sha256, so that the next batch runs it again
-_CHANGED_DURING_RUN = "changed while the batch ran (this process loaded {loaded}, the disk had {now})"
+_CHANGED_DURING_RUN = "changed while the batch ran"
 
 
 def _library_record(now: str) -> str:
@@ -482,12 +482,13 @@ def _library_record(now: str) -> str:
 
     >>> _library_record(_LOADED_LIBRARY_SHA256) == _LOADED_LIBRARY_SHA256
     True
-    >>> _library_record("0" * 64).startswith("changed while the batch ran")
+    >>> _library_record("0" * 64).startswith(_CHANGED_DURING_RUN)
     True
     """
     if now == _LOADED_LIBRARY_SHA256:
         return now
-    return _CHANGED_DURING_RUN.format(loaded=_LOADED_LIBRARY_SHA256[:12], now=now[:12])
+    return (f"{_CHANGED_DURING_RUN} (this process loaded {_LOADED_LIBRARY_SHA256[:12]}, "
+            f"the disk had {now[:12]})")
 
 
 def lock_sha256() -> str | None:
@@ -899,9 +900,8 @@ def _changes(recorded: dict, current: dict) -> list[str]:
         files = files[:3] + [f"{len(files) - 3} more data files changed"]
     reasons += files
     if recorded["library_sha256"] != current["library_sha256"]:
-        reasons.append("library code changed" + (
-            " while its batch ran" if str(recorded["library_sha256"]).startswith(
-                _CHANGED_DURING_RUN[:20]) else ""))
+        during = str(recorded["library_sha256"]).startswith(_CHANGED_DURING_RUN)
+        reasons.append("library code changed" + (" while its batch ran" if during else ""))
     if recorded["lock_sha256"] != current["lock_sha256"]:
         reasons.append("requirements.lock changed")
     old, new = recorded["versions"], current["versions"]

@@ -212,7 +212,7 @@ def _value_in_words(value) -> str:
         return f"{value:g}"
     if isinstance(value, (list, tuple)):
         return ", ".join(_value_in_words(v) for v in value)
-    if isinstance(value, str) and value in INDICATORS:
+    if _is_indicator(value):
         return INDICATORS[value].label
     return str(value)
 
