@@ -977,7 +977,13 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
                          "image/svg+xml": svg.getvalue(), "text/plain": "<Figure>"},
         metadata={"image/png": {"width": 864, "height": 288}})]),
         nbformat.v4.new_code_cell("table", outputs=[nbformat.v4.new_output(
-            "display_data", bundle)])]
+            "display_data", bundle)]),
+        # prose with a path longer than a phone's line (report 09's "Breaks the crosswalk
+        # cannot undo" scrolled sideways for it)
+        nbformat.v4.new_code_cell("notes", outputs=[nbformat.v4.new_output(
+            "display_data", {"text/markdown": "**Notes:**\n\n- 87.19 km² moved (see "
+                             "shapefiles/source/PROVENANCE_kz20_2022.md, citing the area).",
+                             "text/plain": "<Markdown>"})])]
     page_file = tmp_path / "report.html"
     page_file.write_bytes(offline_html(nbformat.v4.new_notebook(cells=cells), "A report"))
     shown = {}
@@ -995,6 +1001,10 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
                         client: document.documentElement.clientWidth,
                         wide: box.scrollWidth > box.clientWidth,
                         cue: getComputedStyle(box, '::before').content,
+                        prose: (b => [b.scrollWidth <= b.clientWidth,
+                                      getComputedStyle(b, '::before').content])(
+                            document.querySelector('.jp-RenderedMarkdown')
+                                .closest('.jp-OutputArea-output')),
                         svg: document.querySelector('a.itc-download-svg').download,
                         csv: document.querySelector('a.itc-download-csv').download}; }""")
         finally:
@@ -1005,4 +1015,5 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
     assert phone["width"] < phone["client"] <= 390 and phone["page"] <= phone["client"], phone
     assert phone["height"] == pytest.approx(phone["width"] / 3, abs=1), phone  # proportions
     assert phone["wide"] and "scroll sideways" in phone["cue"], phone
+    assert phone["prose"] == [True, "none"], phone  # the path breaks; nothing scrolls
     assert phone["svg"] == "a-report-figure-1.svg" and phone["csv"] == "a-report-table-1.csv"
