@@ -1,5 +1,6 @@
 """Today's regions everywhere (issue 20): every year on its own layout, honestly labelled, no
 name for two territories, growth across a change of layout, sentences that know an outlier."""
+import io
 import re
 
 import matplotlib
@@ -121,6 +122,20 @@ def test_a_unit_that_did_not_exist_reads_not_a_unit_in_that_year(panels):
         for year in (2010, 2016, 2025):
             n_values = (table[str(year)] != NOT_A_UNIT).sum()
             assert n_values == len(own.xs(year, level="year"))
+        # the numbers line up on the right, as in every table: the last rule for a year's
+        # cells (same selector weight, so the last one holds) says so
+        aligned = dict(re.findall(r"td\.col(\d+) \{\s*text-align: (\w+)", html))
+        assert aligned == {"0": "right", "1": "right", "2": "right"}, aligned
+        # its download (CSV) holds the numbers: a unit of no such year is empty there
+        from itclusters.presentation import table_downloads
+
+        csv = table_downloads(w._static_numbers())["csv"]
+        numbers = pd.read_csv(io.StringIO(csv), index_col="Region")
+        assert numbers.index.tolist() == table.index.tolist()
+        for year in (2010, 2016, 2025):
+            empty = numbers[str(year)].isna()
+            assert (empty == (table[str(year)] == NOT_A_UNIT)).all(), year
+        assert numbers.loc["Shymkent", "2025"] == own.loc[("shymkent", 2025), "ict_share"]
     finally:
         plt.close("all")
 

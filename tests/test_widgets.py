@@ -5,6 +5,7 @@ import re
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -15,7 +16,7 @@ from PIL import Image  # noqa: E402
 from itclusters.catalogue import available_years, indicator_panel  # noqa: E402
 from itclusters.maps import classify  # noqa: E402
 from itclusters.widgets import _KNOWN_SCHEMES  # noqa: E402
-from itclusters.presentation import display_name, small_text  # noqa: E402
+from itclusters.presentation import TABLE_MIME, display_name, small_text  # noqa: E402
 from itclusters.regions import REGION_IDS  # noqa: E402
 from itclusters.widgets import LABEL_PX, PIXEL_RATIO, Explorer, explorer, png_bytes  # noqa: E402
 
@@ -294,6 +295,15 @@ def test_mimebundle_carries_a_static_picture(widget):
     assert not [r for r in REGION_IDS if re.search(rf"\b{r}\b", text)]
     years = available_years(widget.panel, widget.indicator.value)
     assert all(re.search(rf"<th[^>]*>{y}</th>", shown) for y in years)
+    # and offers the table's numbers to download, in full precision, by name and year
+    downloads = data[TABLE_MIME]
+    assert set(downloads) == {"csv", "xlsx", "tex"}
+    numbers = pd.read_csv(io.StringIO(downloads["csv"]), index_col="Region")
+    values = widget.panel[widget.indicator.value].unstack("year")[years]
+    assert list(numbers.columns) == [str(y) for y in years]
+    for rid in REGION_IDS:
+        np.testing.assert_array_equal(numbers.loc[display_name(rid)].to_numpy(),
+                                      values.loc[rid].to_numpy(dtype=float))
 
 
 def test_bad_start_values(panel):

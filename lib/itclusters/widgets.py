@@ -44,8 +44,8 @@ from .catalogue import INDICATORS, Indicator, available_years, indicator_panel
 from . import maps as _maps
 from .mapimage import LayeredMap, png_bytes
 from .maps import choropleth, credit_line, recolour, small_multiples
-from .presentation import (FORMATS, NO_DATA, STYLE, change_format, column_header, display_name,
-                           format_value, grade_band)
+from .presentation import (FORMATS, NO_DATA, STYLE, TABLE_MIME, change_format, column_header,
+                           display_name, format_value, grade_band, table_downloads)
 from .change import (TERRITORY_CHANGED, TERRITORY_FACE, _layout_of_values, change_between,
                      change_classes, change_edges, change_words, format_change)
 
@@ -1810,6 +1810,8 @@ class Explorer(W.VBox):
         picture = self._static_png()
         data["image/png"] = picture
         data["text/html"] = self.static_html(picture)
+        # the table's downloads (CSV, XLSX, LaTeX), offered under it in the HTML report
+        data[TABLE_MIME] = table_downloads(self._static_numbers())
         # where only the picture is shown, at its CSS size, as the HTML shows it
         metadata = dict(bundle[1]) if isinstance(bundle, tuple) else {}
         metadata["image/png"] = {"width": _css_width(picture)}
@@ -1829,37 +1831,66 @@ class Explorer(W.VBox):
         plt.close(figure)
         return base64.b64encode(buffer.getvalue()).decode("ascii")
 
-    def static_html(self, picture: str | None = None) -> str:
-        """The explorer's static form as HTML: the maps of :meth:`static_figure` (``picture``,
-        a base64 PNG, else drawn now) over a table of the values, regions by year."""
+    def _static_values(self):
+        """The static table's years, values (regions by year), number format and caption."""
         from .layouts import layout_name
-        from .presentation import format_table
 
         code = self.indicator.value
         years = available_years(self.panel, code)
         years = [y for y in (self.static_years or years) if y in years]
-        picture = picture if picture is not None else self._static_png()
         about = _about(code)
         values = self.panel[code].unstack("year")[years]
         spec = FORMATS.get(code) or _column_format(pd.to_numeric(values.stack(), errors="coerce"))
         unit = f" ({about.unit})" if about.unit else ""
+        harmonised = sorted({harmonised_to(self.panel, y) for y in years} - {None})
+        words = "".join(f", harmonised to {layout_name(lay)} where a year's own units differ"
+                        for lay in harmonised)
+        return years, values, spec, f"{about.label}{unit}, by year{words}"
+
+    def _static_numbers(self):
+        """The static table as numbers, for its downloads: a unit that did not exist in a year
+        is empty there, as a missing value is."""
+        from .presentation import format_table
+
+        years, values, spec, caption = self._static_values()
+        numbers = pd.DataFrame({y: [values.loc[r, y] if _is_unit(self.panel, r, y) else np.nan
+                                    for r in values.index] for y in years},
+                               index=[_span_label(self.panel, r, years) for r in values.index])
+        numbers.index.name = "Region"
+        numeric = _numeric(values)
+        return format_table(numbers, formats={y: spec if numeric else "text" for y in years},
+                            headers={y: str(y) for y in years}, caption=caption)
+
+    def static_html(self, picture: str | None = None) -> str:
+        """The explorer's static form as HTML: the maps of :meth:`static_figure` (``picture``,
+        a base64 PNG, else drawn now) over a table of the values, regions by year."""
+        from .presentation import format_table
+
+        years, values, spec, caption = self._static_values()
+        picture = picture if picture is not None else self._static_png()
+        about = _about(self.indicator.value)
         shown = pd.DataFrame({y: [format_value(values.loc[r, y], spec)
                                   if _is_unit(self.panel, r, y) else NOT_A_UNIT
                                   for r in values.index] for y in years},
                              index=[_span_label(self.panel, r, years) for r in values.index])
         shown.index.name = "Region"
-        harmonised = sorted({harmonised_to(self.panel, y) for y in years} - {None})
-        words = "".join(f", harmonised to {layout_name(lay)} where a year's own units differ"
-                        for lay in harmonised)
         table = format_table(shown, formats={y: "text" for y in years},
-                             headers={y: str(y) for y in years},
-                             caption=f"{about.label}{unit}, by year{words}")
+                             headers={y: str(y) for y in years}, caption=caption)
+        if _numeric(values):  # numbers (as text) line up on the right, as in the tables
+            table = table.set_table_styles(
+                {c: [{"selector": "td, th.col_heading", "props": "text-align: right;"}]
+                 for c in table.data.columns}, overwrite=False)
         alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
                           quote=True)
         notes = _territory_html(values.index, None)  # the units reduced in 2022, once
         size = f" style='width:{_css_width(picture)}px;max-width:100%'" if picture else ""
         return (f"<img src='data:image/png;base64,{picture}' alt='{alt}'{size}>"
                 f"{table.to_html()}{notes}")
+
+
+def _numeric(values: pd.DataFrame) -> bool:
+    """Whether a table of values holds numbers (not letters, as the grades are)."""
+    return all(pd.api.types.is_numeric_dtype(values[c]) for c in values.columns)
 
 
 #: the static picture's pixels per CSS pixel (reports are read on high-density screens)
