@@ -140,6 +140,31 @@ def test_a_unit_that_did_not_exist_reads_not_a_unit_in_that_year(panels):
         plt.close("all")
 
 
+def test_the_static_table_of_every_year_is_split_and_still_aligned_right(panels):
+    # every year (the notebooks' default) is too wide for one table: it is shown as several,
+    # and each of them lines its numbers up on the right
+    from itclusters.presentation import TABLE_MIME, table_downloads
+    from itclusters.widgets import Explorer
+
+    w = Explorer(panels=panels, indicator="ict_share", year=2025)
+    try:
+        html = w.static_html(picture="")
+        bundle, _ = w._repr_mimebundle_()  # as a report shows it: maps, tables, downloads
+        tables = re.findall(r"<table", html)
+        assert len(tables) >= 2, "sixteen years in one table"
+        # in each table's CSS the last rule for a year's cells (the one that holds) says right
+        for css in re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S):
+            aligned = dict(re.findall(r"td\.col(\d+) \{\s*text-align: (\w+)", css))
+            assert aligned and set(aligned.values()) == {"right"}, aligned
+        assert len(re.findall(r"<table", bundle["text/html"])) == len(tables)
+        csv = table_downloads(w._static_numbers())["csv"]
+        assert bundle[TABLE_MIME]["csv"] == csv
+        header = csv.splitlines()[0].split(",")
+        assert header[1:] == [str(y) for y in w._static_values()[0]]
+    finally:
+        plt.close("all")
+
+
 def test_the_harmonised_static_table_names_what_a_row_holds(panels):
     from itclusters.widgets import Explorer
 

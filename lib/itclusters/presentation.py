@@ -799,7 +799,8 @@ def _latex(shown: pd.DataFrame, caption: str | None) -> str:
 def table_downloads(styler) -> dict:
     r"""A shown table as files to download: ``csv`` (the numbers, full precision, UTF-8),
     ``xlsx`` (the same numbers, base64) and ``tex`` (the table as shown, LaTeX with
-    booktabs), with the headers and row names a reader sees.
+    booktabs), with the headers and row names a reader sees.  A :class:`SplitTable` is
+    downloaded whole, as one table.
 
     >>> t = format_table(pd.DataFrame({"ict_lq": [1.4249, 0.5]}, index=["almaty_city", "akmola"]))
     >>> files = table_downloads(t)
@@ -810,6 +811,8 @@ def table_downloads(styler) -> dict:
     """
     import base64
 
+    if isinstance(styler, SplitTable):
+        styler = styler.whole
     numbers, shown = _frame_for_export(styler)
     return {"csv": numbers.to_csv(lineterminator="\n"),
             "xlsx": base64.b64encode(_xlsx_bytes(numbers)).decode("ascii"),

@@ -1877,15 +1877,26 @@ class Explorer(W.VBox):
         table = format_table(shown, formats={y: "text" for y in years},
                              headers={y: str(y) for y in years}, caption=caption)
         if _numeric(values):  # numbers (as text) line up on the right, as in the tables
-            table = table.set_table_styles(
-                {c: [{"selector": "td, th.col_heading", "props": "text-align: right;"}]
-                 for c in table.data.columns}, overwrite=False)
+            table = _aligned_right(table)
         alt = html.escape(f"Maps of {about.label}, {years[0]}–{years[-1]}, one set of classes",
                           quote=True)
         notes = _territory_html(values.index, None)  # the units reduced in 2022, once
         size = f" style='width:{_css_width(picture)}px;max-width:100%'" if picture else ""
         return (f"<img src='data:image/png;base64,{picture}' alt='{alt}'{size}>"
                 f"{table.to_html()}{notes}")
+
+
+def _aligned_right(table):
+    """A table of :func:`format_table` (a Styler, or a :class:`SplitTable` of many years) with
+    every column aligned right."""
+    from .presentation import SplitTable
+
+    if isinstance(table, SplitTable):
+        return SplitTable([_aligned_right(part) for part in table.parts],
+                          whole=None if table.whole is None else _aligned_right(table.whole))
+    return table.set_table_styles(
+        {c: [{"selector": "td, th.col_heading", "props": "text-align: right;"}]
+         for c in table.data.columns}, overwrite=False)
 
 
 def _numeric(values: pd.DataFrame) -> bool:
