@@ -970,7 +970,8 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
     figure.savefig(png, format="png", dpi=192)
     figure.savefig(svg, format="svg")
     table = format_table(pd.DataFrame({f"a long column header {i}": [1234.5, 2.25]
-                                       for i in range(6)}, index=["almaty_city", "astana"]))
+                                       for i in range(6)}, index=["almaty_city", "astana"]),
+                         caption="A caption longer than a phone's line, kept in view")
     bundle = table._repr_mimebundle_()
     cells = [nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
         "display_data", {"image/png": base64.b64encode(png.getvalue()).decode("ascii"),
@@ -1005,6 +1006,22 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
                                       getComputedStyle(b, '::before').content])(
                             document.querySelector('.jp-RenderedMarkdown')
                                 .closest('.jp-OutputArea-output')),
+                        // scrolled to its end, the box shows the last column, and the
+                        // caption and row names stay in view (JupyterLab's phone layout made
+                        // the box a table row that cut the table off and could not scroll)
+                        scrolled: (b => { b.scrollLeft = b.scrollWidth;
+                            const right = document.querySelector('thead th:last-child')
+                                .getBoundingClientRect().right;
+                            const name = document.querySelector('tbody th')
+                                .getBoundingClientRect();
+                            const caption = document.querySelector('caption')
+                                .getBoundingClientRect();
+                            const box = b.getBoundingClientRect();
+                            return {moved: b.scrollLeft > 0,
+                                    last: right <= box.right + 1,
+                                    name: name.left >= box.left - 1,
+                                    caption: caption.left >= box.left - 1
+                                             && caption.right <= box.right + 1}; })(box),
                         svg: document.querySelector('a.itc-download-svg').download,
                         csv: document.querySelector('a.itc-download-csv').download}; }""")
         finally:
@@ -1015,5 +1032,6 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
     assert phone["width"] < phone["client"] <= 390 and phone["page"] <= phone["client"], phone
     assert phone["height"] == pytest.approx(phone["width"] / 3, abs=1), phone  # proportions
     assert phone["wide"] and "scroll sideways" in phone["cue"], phone
+    assert phone["scrolled"] == {"moved": True, "last": True, "name": True, "caption": True}, phone
     assert phone["prose"] == [True, "none"], phone  # the path breaks; nothing scrolls
     assert phone["svg"] == "a-report-figure-1.svg" and phone["csv"] == "a-report-table-1.csv"

@@ -1882,8 +1882,10 @@ class Explorer(W.VBox):
                           quote=True)
         notes = _territory_html(values.index, None)  # the units reduced in 2022, once
         size = f" style='width:{_css_width(picture)}px;max-width:100%'" if picture else ""
+        # the table scrolls in a box of its own on a narrow screen; the maps stay in view
         return (f"<img src='data:image/png;base64,{picture}' alt='{alt}'{size}>"
-                f"{table.to_html()}{notes}")
+                f"<div class='itc-scroll-box' style='overflow-x:auto'>{table.to_html()}</div>"
+                f"{notes}")
 
 
 def _aligned_right(table):
