@@ -87,6 +87,21 @@ def rank_slope(before: pd.Series, after: pd.Series, *, labels=("2010", "2016"), 
 LABEL_STEPS = 300
 
 
+def _start_clear_of_lines(texts, ax, x: float, y: float) -> None:
+    """Start each label on its point's side of the threshold lines (at ``x`` and ``y``), which
+    set the groups apart: one that would run across the vertical line ends at its point
+    instead, one across the horizontal line hangs under its point."""
+    renderer = ax.figure.canvas.get_renderer()
+    line_x, line_y = ax.transData.transform((x, y))
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        point_x, point_y = ax.transData.transform(text.get_position())
+        if box.x0 < line_x < box.x1 and point_x < line_x:
+            text.set_horizontalalignment("right")
+        if box.y0 < line_y < box.y1 and point_y < line_y:
+            text.set_verticalalignment("top")
+
+
 @styled
 def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_threshold: float,
                       ax=None, title: str | None = None, xlabel: str = "index of innovative development",
@@ -162,6 +177,7 @@ def candidate_scatter(frame: pd.DataFrame, *, index_threshold: float, share_thre
     if title:
         ax.set_title(title, loc="left")
     ax.figure.canvas.draw()  # the labels are placed in the figure's final layout
+    _start_clear_of_lines(texts, ax, index_threshold, share_threshold)
     adjust_text(texts, x=frame["index"].to_numpy(dtype=float),
                 y=np.where(frame["specialisation"].isna(), floor,
                            frame["specialisation"]).astype(float),
