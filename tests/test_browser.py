@@ -969,8 +969,10 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
     png, svg = io.BytesIO(), io.StringIO()
     figure.savefig(png, format="png", dpi=192)
     figure.savefig(svg, format="svg")
-    table = format_table(pd.DataFrame({f"a long column header {i}": [1234.5, 2.25]
-                                       for i in range(6)}, index=["almaty_city", "astana"]),
+    rows = pd.MultiIndex.from_product([["almaty_city", "astana"], [2010, 2016]],
+                                      names=["region_id", "year"])
+    table = format_table(pd.DataFrame({f"a long column header {i}": [1234.5, 2.25, 3.5, 4.0]
+                                       for i in range(6)}, index=rows),
                          caption="A caption longer than a phone's line, kept in view")
     bundle = table._repr_mimebundle_()
     cells = [nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
@@ -1007,19 +1009,23 @@ def test_a_report_figure_scales_to_a_phone_and_a_wide_table_says_it_scrolls(chro
                             document.querySelector('.jp-RenderedMarkdown')
                                 .closest('.jp-OutputArea-output')),
                         // scrolled to its end, the box shows the last column, and the
-                        // caption and row names stay in view (JupyterLab's phone layout made
-                        // the box a table row that cut the table off and could not scroll)
+                        // caption and row names (region and year, side by side) stay in view
+                        // (JupyterLab's phone layout made the box a table row that cut the
+                        // table off and could not scroll)
                         scrolled: (b => { b.scrollLeft = b.scrollWidth;
                             const right = document.querySelector('thead th:last-child')
                                 .getBoundingClientRect().right;
-                            const name = document.querySelector('tbody th')
+                            const region = document.querySelector('tbody th.level0')
+                                .getBoundingClientRect();
+                            const year = document.querySelector('tbody th.level1')
                                 .getBoundingClientRect();
                             const caption = document.querySelector('caption')
                                 .getBoundingClientRect();
                             const box = b.getBoundingClientRect();
                             return {moved: b.scrollLeft > 0,
                                     last: right <= box.right + 1,
-                                    name: name.left >= box.left - 1,
+                                    name: region.left >= box.left - 1
+                                          && year.left >= region.right - 1,
                                     caption: caption.left >= box.left - 1
                                              && caption.right <= box.right + 1}; })(box),
                         svg: document.querySelector('a.itc-download-svg').download,

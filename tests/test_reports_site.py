@@ -401,13 +401,14 @@ def test_each_report_links_back_to_the_index_and_to_its_siblings(site):
     for name in REPORTS:
         page = out / f"{name}.html"
         [nav] = _parse(page).navs
-        assert nav[0] == ("../index.html", None)
+        # back to the index, at the notebook's section
+        assert nav[0] == ("../index.html#nb-" + re.sub(r"[^\w-]", "-", page.parent.name), None)
         for href, _ in nav:
             assert _resolve(page, href).is_file()
     [nav] = _parse(out / TINY_INDEX / "year=2010.html").navs
     assert nav[1:] == [("year=2010.html", "page"), ("year=2016.html", None)]
     [nav] = _parse(out / TINY_AUDIT / "default.html").navs
-    assert nav == [("../index.html", None)]  # no sibling
+    assert nav == [("../index.html#nb-" + TINY_AUDIT, None)]  # no sibling
     html = (out / TINY_INDEX / "year=2016.html").read_text(encoding="utf-8")
     nav_text = re.search(r'<nav [^>]*id="itclusters-siblings".*?</nav>', html, re.S)[0]
     assert "2010" in nav_text and "year" in nav_text
@@ -495,7 +496,9 @@ def test_the_site_opens_from_the_file_system_in_chromium(site):
                     'nav#itclusters-siblings a')].map(a => a.href)""")
                 if "/handouts/" in url:
                     continue
-                assert back and back[0] == (out / "index.html").as_uri(), (url, back)
+                home = urllib.parse.urlparse(back[0])
+                assert home._replace(fragment="").geturl() == (out / "index.html").as_uri()
+                assert home.fragment in shown["ids"], (url, back)  # the notebook's section
                 for sibling in back:
                     assert Path(urllib.parse.unquote(urllib.parse.urlparse(sibling).path)
                                 ).is_file(), sibling

@@ -465,13 +465,16 @@ def _handouts(out_dir: Path) -> list[dict]:
     return list(found.values())
 
 
-def report_nav(siblings: list[dict] | None = None, prefix: str = "") -> str:
-    """The header of a report page: back to the index and, given, the sibling runs.
+def report_nav(siblings: list[dict] | None = None, prefix: str = "",
+               section: str | None = None) -> str:
+    """The header of a report page: back to the index (at the notebook's ``section``, its id
+    there, given) and, given, the sibling runs.
 
     ``siblings``: ``{"href", "label", "current"}`` in order, the page itself included.
     """
+    index_href = "../index.html" + (f"#{section}" if section else "")
     return _environment().get_template("nav.html.j2").render(
-        index_href="../index.html", siblings=siblings or [], prefix=prefix,
+        index_href=index_href, siblings=siblings or [], prefix=prefix,
         nav_id=NAV_ID) + "\n"
 
 
@@ -483,7 +486,8 @@ def _rewrite_navs(sections: list[Section]) -> None:
         for run in pages:
             siblings = [{"href": _href(other.page.name), "label": label,
                          "current": other is run} for other, label in zip(pages, labels)]
-            nav = report_nav(siblings if len(pages) > 1 else [], prefix).encode("utf-8")
+            nav = report_nav(siblings if len(pages) > 1 else [], prefix,
+                             section.id).encode("utf-8")
             data = run.page.read_bytes()
             match = _NAV.search(data)
             if match:
