@@ -11,7 +11,7 @@ import math
 import re
 
 _NUMBER = r"[−-]?\d[\d,]*(?:\.\d+)?"
-_SUFFIX = r"(?:\u2009%)?"
+_SUFFIX = r"(?:\u202f%)?"
 _NOTE = r"(?: \([^)]*\))?"
 _FORMS = {
     "below": re.compile(rf"< (?P<b>{_NUMBER}){_SUFFIX}{_NOTE}"),
@@ -53,7 +53,7 @@ def interval(label: str) -> tuple[float, bool, float, bool]:
 
 def printed(text: str) -> tuple[float, bool, float, bool]:
     """A printed value as an interval: "1.25" is [1.25, 1.25]; "< 0.01 %" is (0, 0.01)."""
-    text = text.replace("\u2009%", "").replace("+", "")
+    text = text.replace("\u202f%", "").replace("+", "")
     if text.startswith("< "):
         return 0.0, False, number(text[2:]), False
     if text.startswith("> "):

@@ -44,7 +44,7 @@ def test_candidate_scatter_marks_candidates_and_outsiders():
     assert np.allclose(others.get_facecolors(), expected)
     labels = {t.get_gid(): t.get_text() for t in ax.texts}
     assert labels["label:index_threshold"] == "index threshold 50"
-    assert labels["label:share_threshold"] == "share threshold 6.25\u2009%"
+    assert labels["label:share_threshold"] == "share threshold 6.25\u202f%"
     assert labels["label:almaty_city"] == "Almaty city"
 
 

@@ -55,7 +55,7 @@ def _assert_reads_as_percent(labels, bins, code):
     assert len(labels) == len(bins) + 1
     places = FORMATS[code].decimals
     edges = [e for label in labels for e in interval(label)[::2] if abs(e) != np.inf]
-    assert all(label.count("\u2009%") == (2 if " – " in label else 1) for label in labels), labels
+    assert all(label.count("\u202f%") == (2 if " – " in label else 1) for label in labels), labels
     for label in labels:
         assert all(decimals(n) == places for n in re.findall(r"\d[\d,.]*", label)), label
     assert sorted(set(edges)) == pytest.approx(sorted(100 * np.asarray(bins)), abs=1e-9)
@@ -100,7 +100,7 @@ def test_choropleth_legend_reads_shares_as_the_table_does(panels, code, scheme):
     _assert_reads_as_percent(labels, classes.bins, code)
     _assert_values_inside(classes, one_year, code)
     # the largest value reads as in the table (same unit, one decimal or more)
-    assert format_value(one_year.max(), code).endswith("\u2009%")
+    assert format_value(one_year.max(), code).endswith("\u202f%")
     unit = _unit_line(legend.get_title().get_text())
     assert unit == FORMATS[code].unit and column_header(code).endswith(f"({unit})")
 
@@ -153,7 +153,7 @@ def test_recolour_keeps_the_table_format(panels):
     ax = choropleth(plain, year=2010, fmt="ict_share")
     recolour(ax, plain, year=2016)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert all(label.endswith("\u2009%") for label in labels)
+    assert all(label.endswith("\u202f%") for label in labels)
 
 
 @pytest.mark.slow
@@ -175,9 +175,9 @@ def test_a_format_can_be_given_or_kept_plain(panels):
     bins = [0.01, 0.02, 0.6]
     named = classify(share, "user_defined", bins=bins).labels
     # the table's 2 decimals; 0.6 only closes the top class (no share is above 60 %)
-    assert named == ["< 1.00\u2009%", "1.00\u2009% – < 2.00\u2009%", "≥ 2.00\u2009%"]
+    assert named == ["< 1.00\u202f%", "1.00\u202f% – < 2.00\u202f%", "≥ 2.00\u202f%"]
     assert classify(share.rename(None), "user_defined", bins=bins, fmt="percent:2").labels == named
-    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "< 1.0\u2009%"
+    assert classify(share, "user_defined", bins=bins, fmt="percent:1").labels[0] == "< 1.0\u202f%"
     # fractions on request, and for a column no table knows
     plain = ["< 0.010", "0.010 – < 0.020", "≥ 0.020"]
     assert classify(share, "user_defined", bins=bins, fmt="number:3").labels == plain
@@ -282,13 +282,13 @@ def test_a_smallest_value_that_would_read_as_zero_opens_the_first_class():
     share = indicator_panel()["it_share"].xs(2012, level="year").dropna()
     assert share.min() < 0.00005  # reads "0.00 %" (the table: "< 0.01 %")
     classes = classify(share, "quantiles")
-    assert classes.labels[0] == "< 0.03\u2009%"
+    assert classes.labels[0] == "< 0.03\u202f%"
     numbers = [n for label in classes.labels for n in re.findall(r"[\d,]+\.\d+", label)]
     assert numbers and all(len(n.split(".")[1]) == FORMATS["it_share"].decimals for n in numbers)
     assert "0.00" not in numbers
     tiny = share.idxmin()
-    assert format_value(share[tiny], "it_share") == "< 0.01\u2009%"
-    assert reads_inside("< 0.01\u2009%", classes.labels[classes.codes[tiny]])
+    assert format_value(share[tiny], "it_share") == "< 0.01\u202f%"
+    assert reads_inside("< 0.01\u202f%", classes.labels[classes.codes[tiny]])
 
 
 def test_a_log_scale_legend_never_opens_a_class_below_zero():
@@ -300,6 +300,6 @@ def test_a_log_scale_legend_never_opens_a_class_below_zero():
                        "karaganda": 0.03, "astana": 0.2, "almaty_city": 0.68}, name="it_share")
     bins = [6.04e-6, 0.0100153, 0.0647023, 0.68]  # class_breaks(..., "log_natural_breaks", 4)
     classes = classify(share, "log_natural_breaks", bins=bins)
-    assert classes.labels == ["< 1.00\u2009%", "1.00\u2009% – < 6.47\u2009%", "≥ 6.47\u2009%"]
+    assert classes.labels == ["< 1.00\u202f%", "1.00\u202f% – < 6.47\u202f%", "≥ 6.47\u202f%"]
     assert classes.codes[["zhambyl", "akmola", "karaganda", "almaty_city"]].tolist() == [0, 0, 1, 2]
     assert classes.bins.tolist() == pytest.approx([0.01, 0.0647])

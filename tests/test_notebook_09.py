@@ -92,7 +92,7 @@ def test_runs_for_the_year(executed, year):
         assert "rounded to 2 decimals" in rd
         cells = re.findall(r"<td[^>]*>([^<]*)</td>", rd)
         assert "0.31" in cells and "0.310" not in cells and "0.000" not in cells
-        assert "- Atyrau reads 0.00\u2009% of GRP because the bureau rounds 9.5.1 to 2 decimals" in text
+        assert "- Atyrau reads 0.00\u202f% of GRP because the bureau rounds 9.5.1 to 2 decimals" in text
         assert "on the 20 units of 2022 onwards" in shown
         # the reduced Karaganda is named so, its change said once under the table
         assert "Karaganda (since 2022)" in shown
@@ -107,7 +107,7 @@ def test_runs_for_the_year(executed, year):
     # growth of 2023, is checked on the library's summary: test_today_layouts.py; a run of the
     # notebook for it would cost the suite a minute)
     (2022, ("Pavlodar's, 0.63 — but ICT value added of Pavlodar in 2022",
-            "highest in North-Kazakhstan (0.42\u2009% of its GRP) — but R&D expenditure")),
+            "highest in North-Kazakhstan (0.42\u202f% of its GRP) — but R&D expenditure")),
 ])
 def test_the_summary_flags_outliers_in_the_sentences_that_name_them(executed, year, flagged):
     outputs = _summary_run(executed, year)

@@ -49,19 +49,20 @@ def test_every_catalogue_indicator_has_a_format(panel):
 
 def test_formats_per_indicator():
     assert format_value(8650.3449, "it_production") == "8,650.3"
-    assert format_value(0.50523, "ksi") == "50.5\u2009%"
-    assert format_value(0.000412, "it_share") == "0.04\u2009%"
+    assert format_value(0.50523, "ksi") == "50.5\u202f%"
+    assert format_value(0.000412, "it_share") == "0.04\u202f%"
     assert format_value(1.0, "ict_lq") == "1.00"
     assert format_value(1_234_567.8, "grp_per_capita") == "1,234,568"
     assert format_value(0.41149, "krugman") == "0.411"
     assert format_value(float("inf"), "threshold") == "no cut above"
     assert format_value(float("inf"), "ict_lq") == "∞"
-    assert format_value(False, "bool") == "—" and format_value(np.True_, "bool") == "✓"
+    # not "—", which the article prints for a missing value
+    assert format_value(False, "bool") == "✗" and format_value(np.True_, "bool") == "✓"
     # a value that is not zero never reads as one; zero (or float residue) never as "-0.00"
     assert format_value(-0.0001, "number:2") == "> −0.01"
-    assert format_value(0.00004, "ict_share") == "< 0.01\u2009%"
+    assert format_value(0.00004, "ict_share") == "< 0.01\u202f%"
     assert format_value(0.4, "integer") == "< 1"
-    assert format_value(-1e-17, "number:2") == "0.00" and format_value(0.0, "ict_share") == "0.00\u2009%"
+    assert format_value(-1e-17, "number:2") == "0.00" and format_value(0.0, "ict_share") == "0.00\u202f%"
     with pytest.raises(ValueError, match="unknown format 'pct'"):
         format_value(1.0, "pct")
 
@@ -82,7 +83,7 @@ def test_table_has_names_units_integer_ranks_and_no_raw_values():
     assert "8,650.3" in cells and "12,000.0" in cells
     assert "∞" in cells and "no data" in cells
     assert "2" in cells and "2.5" not in cells and "1.0" not in cells
-    assert "✓" in cells and "—" in cells and "True" not in cells
+    assert "✓" in cells and "✗" in cells and "True" not in cells
     assert not re.search(r"e\+|\bnan\b|NaN|…", html)
 
 

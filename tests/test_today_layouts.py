@@ -236,14 +236,14 @@ def test_2022_flags_pavlodar_and_north_kazakhstan_where_it_names_them(summaries)
     assert "Pavlodar's, 0.63" in lq and "flagged as an outlier" in lq
     assert "without it, North-Kazakhstan (0.45)" in lq
     rd = _line(summaries[2022], "R&D expenditure was")
-    assert "highest in North-Kazakhstan (0.42\u2009% of its GRP)" in rd
-    assert "0.02 in 2021; 0.05 in 2023" in rd and "without it, Mangystau (0.33\u2009% of its GRP)" in rd
+    assert "highest in North-Kazakhstan (0.42\u202f% of its GRP)" in rd
+    assert "0.02 in 2021; 0.05 in 2023" in rd and "without it, Mangystau (0.33\u202f% of its GRP)" in rd
 
 
 def test_2023_flags_west_kazakhstans_growth(summaries):
     growth = _line(summaries[2023], "Nominal ICT value added")
-    assert "fastest in West-Kazakhstan (+467\u2009%)" in growth and "flagged as an outlier" in growth
-    assert "without it, Astana (+230\u2009%)" in growth
+    assert "fastest in West-Kazakhstan (+467\u202f%)" in growth and "flagged as an outlier" in growth
+    assert "without it, Astana (+230\u202f%)" in growth
 
 
 def test_a_sentence_on_unflagged_values_carries_no_caveat(summaries):
@@ -253,8 +253,8 @@ def test_a_sentence_on_unflagged_values_carries_no_caveat(summaries):
 
 def test_karaganda_since_2022_is_also_given_on_its_earlier_territory(summaries):
     line = _line(summaries[2025], "Karaganda (since 2022)")
-    assert "share 1.6\u2009%, LQ 0.25" in line
-    assert "on its territory of 2021 (Karaganda incl. Ulytau): share 1.8\u2009%, LQ 0.21" in line
+    assert "share 1.6\u202f%, LQ 0.25" in line
+    assert "on its territory of 2021 (Karaganda incl. Ulytau): share 1.8\u202f%, LQ 0.21" in line
     assert _line(summaries[2021], "Karaganda:").startswith("- Karaganda: share")
 
 

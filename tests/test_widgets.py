@@ -208,7 +208,7 @@ def test_table_names_regions_formats_numbers_and_ranks(widget, panel):
 
 def test_table_shows_shares_as_percent_and_lq_with_two_decimals(widget, panel):
     widget.indicator.value = "ict_share"
-    assert all(r[2].endswith("\u2009%") for r in _rows(widget) if r[2] != "no data")
+    assert all(r[2].endswith("\u202f%") for r in _rows(widget) if r[2] != "no data")
     widget.indicator.value = "ict_lq"
     assert all(re.fullmatch(r"\d+\.\d\d", r[2]) for r in _rows(widget) if r[2] != "no data")
 

@@ -42,7 +42,7 @@ def _assert_percent_of_edges(labels, classes, values):
     assert len(shown) == len(classes.bins) + 1 and disjoint_and_ordered(shown), shown
     edges = sorted({e for label in shown for e in interval(label)[::2] if abs(e) != float("inf")})
     assert edges == pytest.approx(sorted(100 * classes.bins), abs=1e-9)
-    assert all(label.endswith("\u2009%") for label in shown)
+    assert all(label.endswith("\u202f%") for label in shown)
     for region, value in values.dropna().items():
         assert reads_inside(format_value(value, "ict_share"),
                             shown[classes.codes[region]]), (region, value)
@@ -59,7 +59,7 @@ def test_explorer_legend_shows_the_ict_share_in_percent_like_its_table(panel):
             _assert_percent_of_edges(labels, classes, panel["ict_share"].xs(2016, level="year"))
             # the legend's unit is the table's header unit
             assert title[0] == _header_unit(w) == FORMATS["ict_share"].unit
-            assert all(re.sub(r"<[^>]+>", "", cell).endswith("\u2009%") for _, _, cell in
+            assert all(re.sub(r"<[^>]+>", "", cell).endswith("\u202f%") for _, _, cell in
                        [re.findall(r"<td[^>]*>(.*?)</td>", row)
                         for row in w.table.value.split("<tr>")[2:]])
         # another indicator: plain numbers again, with that table's unit
@@ -81,7 +81,7 @@ def test_static_explorer_of_shares_reads_percent():
         (legend_ax,) = [ax for ax in fig.axes if ax.get_gid() == "legend"]
         legend = legend_ax.get_legend()
         labels = [t.get_text() for t in legend.get_texts() if t.get_text() != "no data"]
-        assert labels and all(label.endswith("\u2009%") for label in labels)
+        assert labels and all(label.endswith("\u202f%") for label in labels)
         assert legend.get_title().get_text().split("\n")[0] == FORMATS["manufacturing_share"].unit
     finally:
         plt.close(fig)

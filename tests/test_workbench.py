@@ -48,7 +48,7 @@ def test_the_step_table_says_what_the_log_holds(official):
                 f"to {row.after:,.0f}") in treat
     for code in set(log.loc[log["action"] == "log-transformed", "code"]):
         assert f"{wb.label(result.framework, code)}: logged for every unit" in treat
-    assert steps.loc["Weighting", "done"].startswith("Innovative susceptibility: 3 parts, 33\u2009% each")
+    assert steps.loc["Weighting", "done"].startswith("Innovative susceptibility: 3 parts, 33\u202f% each")
     words = " ".join(steps.to_numpy().ravel())
     assert not re.search(r"\b[a-z]+_[a-z_0-9]+\b|\bnan\b|\bNone\b", words)
 

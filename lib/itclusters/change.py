@@ -198,7 +198,7 @@ def format_change(value, fmt: ChangeFormat, with_unit: bool = False) -> str:
 
     >>> fmt = change_format("ict_share")
     >>> format_change(3.214, fmt, True), format_change(-0.5, change_format("grp_per_capita"), True)
-    ('+3.21 p.p.', '−0.5\u2009%')
+    ('+3.21 p.p.', '−0.5\u202f%')
     >>> format_change(1.254, change_format("ict_lq"), True), format_change(float("nan"), fmt)
     ('×1.25', 'no data')
     """
@@ -208,7 +208,7 @@ def format_change(value, fmt: ChangeFormat, with_unit: bool = False) -> str:
     if fmt.kind == "ratio":
         return f"×{text}"
     if fmt.kind == "percent":
-        return f"{text}\u2009%"
+        return f"{text}\u202f%"
     return f"{text} {fmt.short}"
 
 

@@ -99,7 +99,7 @@ def _number(x: float) -> str:  # as the tables print it: "−0.14", never a hyph
     return format_value(x, "number:2")
 
 
-def _share(x: float) -> str:  # "71 %", with the thin space of the tables
+def _share(x: float) -> str:  # "71 %", with the narrow no-break space of the tables
     return format_value(x, "percent:0")
 
 
@@ -123,7 +123,7 @@ def coherence(result: IndexResult, year: int | None = None) -> Coherence:
     ...                     "J_E": [1.0, 2, 3, 4, 5], "J_F": [1.0, 2, 3, 4, 5]}, index=idx)
     >>> audit = coherence(build_index(FRAMEWORKS / "article.yaml", raw))
     >>> audit.pillars.loc["activity", "verdict"]
-    'coherent: the indicators measure one thing (alpha = 1.00, first component 100\u2009% of the variance)'
+    'coherent: the indicators measure one thing (alpha = 1.00, first component 100\u202f% of the variance)'
     >>> audit.pillars.loc["susceptibility", "verdict"]
     'one indicator works against the rest: J_D (r = \u22121.00 with susceptibility)'
     """

@@ -362,7 +362,7 @@ def classify(values: pd.Series, scheme: str = "quantiles", k: int = 5, bins=None
     ...                   name="ict_share")
     >>> c = classify(share, "user_defined", bins=[0.02, 0.5])
     >>> print(*c.labels, sep="; "); c.codes.loc[["akmola", "astana", "almaty_city"]].tolist()
-    < 2.00 %; ≥ 2.00 %
+    < 2.00 %; ≥ 2.00 %
     [1, 1, 1]
     >>> classify(share.rename("my_ratio"), "user_defined", bins=[0.02, 0.2, 0.5]).labels
     ['< 0.020', '0.020 – < 0.200', '≥ 0.200']

@@ -65,8 +65,9 @@ NO_DATA = "no data"
 
 #: The minus sign of a negative number (U+2212), never the hyphen-minus.
 MINUS = "\u2212"
-#: What follows a number in per cent: a thin space (U+2009), then "%".
-PERCENT = "\u2009%"
+#: What follows a number in per cent: a narrow no-break space (U+202F), then "%" (a thin space
+#: let "50 %" break over two lines in a narrow table cell).
+PERCENT = "\u202f%"
 
 #: The smallest text size, in points at display size, any figure of the suite may carry.
 MIN_TEXT_PT = 9.0
@@ -287,7 +288,7 @@ class NumberFormat:
     """How one column reads.
 
     ``kind`` is ``"number"`` (thousands separators, ``decimals`` fixed), ``"percent"`` (a share
-    0-1 shown as %), ``"rank"`` (an integer; ties keep the lowest), ``"bool"`` (✓ / —),
+    0-1 shown as %), ``"rank"`` (an integer; ties keep the lowest), ``"bool"`` (✓ / ✗),
     ``"text"`` (as is) or ``"threshold"`` (a number where ``inf`` means "no cut above").
     ``signed``: a change, whose gains read with "+" ("+3.0", "−1.2").
     """
@@ -450,7 +451,7 @@ def format_value(value, spec="number:2") -> str:
     values read "no data"; infinity reads "∞" ("no cut above" for a threshold).
 
     >>> print(format_value(8650.34, "it_production"), format_value(0.5052, "ksi"), sep="; ")
-    8,650.3; 50.5 %
+    8,650.3; 50.5 %
     >>> format_value(1.4249, "ict_lq"), format_value(10.0, "rank"), format_value(True, "bool")
     ('1.42', '10', '✓')
     >>> format_value(float("nan"), "ict_lq"), format_value(float("inf")), format_value(
@@ -463,13 +464,13 @@ def format_value(value, spec="number:2") -> str:
 
     >>> print(format_value(0.000006, "it_share"), format_value(-0.0004, "number:2"),
     ...       format_value(0.0), sep="; ")
-    < 0.01 %; > −0.01; 0.00
+    < 0.01 %; > −0.01; 0.00
 
-    Minus is "−" (U+2212), a gain reads "+" in a format of changes, % follows a thin space:
+    Minus is "−" (U+2212), a gain reads "+" in a format of changes, % follows a narrow no-break space:
 
     >>> format_value(-0.0164, "number:3"), format_value(3.04, "ict_growth")
     ('−0.016', '+3.0')
-    >>> format_value(0.5052, "ksi") == "50.5\u2009%"
+    >>> format_value(0.5052, "ksi") == "50.5\u202f%"
     True
     """
     fmt = _as_format(spec)
@@ -478,7 +479,7 @@ def format_value(value, spec="number:2") -> str:
     if fmt.kind == "bool":
         if isinstance(value, float) and math.isnan(value):
             return NO_DATA
-        return "✓" if bool(value) else "—"
+        return "✓" if bool(value) else "✗"  # not "—": the article's mark of a missing value
     if isinstance(value, (str, bytes)):
         return _names_for_ids(str(value))
     if fmt.kind == "text" and not isinstance(value, (int, float, np.number)):
@@ -759,7 +760,7 @@ def _xlsx_bytes(frame: pd.DataFrame, sheet: str = "table") -> bytes:
 
 
 _LATEX_CHARACTERS = {PERCENT[0]: "\\,", MINUS: "$-$", "≥": "$\\geq$", "≤": "$\\leq$",
-                     "×": "$\\times$", "≈": "$\\approx$", "✓": "yes", "∞": "$\\infty$"}
+                     "×": "$\\times$", "≈": "$\\approx$", "✓": "yes", "✗": "no", "∞": "$\\infty$"}
 
 
 def _latex(shown: pd.DataFrame, caption: str | None) -> str:
@@ -858,7 +859,7 @@ def format_table(frame: pd.DataFrame, formats: Mapping | None = None, *,
     formats : mapping, optional
         Column -> format (a code of :data:`FORMATS`, ``"number:N"``, ``"percent:N"`` or a
         :class:`NumberFormat`).  Columns named after an indicator of the catalogue take its
-        format; others are inferred (booleans ✓/—, integers, "rank" columns as integers,
+        format; others are inferred (booleans ✓/✗, integers, "rank" columns as integers,
         floats with fixed decimals for the column).
     headers : mapping, optional
         Column -> header text.  By default an indicator's header is its catalogue label with

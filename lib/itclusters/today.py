@@ -342,7 +342,7 @@ def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.Data
     return out
 
 
-_PERCENT = "\u2009%"  # = presentation.PERCENT: a thin space before %
+_PERCENT = "\u202f%"  # = presentation.PERCENT: a narrow no-break space before %
 
 
 def _share(fraction: float) -> str:
@@ -500,8 +500,8 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
     >>> rd = pd.DataFrame({"rd_intensity": [0.31, 0.01, 0.0]},
     ...                   index=["almaty_city", "turkestan", "atyrau"])
     >>> print(rd_notes(rd, "2 decimals"))
-    - Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals: its R&D expenditure was below 0.005 % of its GRP, not necessarily nil. Its R&D expenditure per employed person, computed from that share, reads 0 for the same reason.
-    - R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the share's rounding: where the share reads 0.01 % (Turkestan) it may be off by up to a half.
+    - Atyrau reads 0.00 % of GRP because the bureau rounds 9.5.1 to 2 decimals: its R&D expenditure was below 0.005 % of its GRP, not necessarily nil. Its R&D expenditure per employed person, computed from that share, reads 0 for the same reason.
+    - R&D expenditure per employed person is 9.5.1 × GRP ÷ employment, so it carries the share's rounding: where the share reads 0.01 % (Turkestan) it may be off by up to a half.
     """
     from .presentation import display_names
     from .ranking import join_names

@@ -219,7 +219,7 @@ def method_in_words(fw: Framework, step: str) -> str:
                                               if k != "method"}}
         if step == "aggregate":
             parameters["power"] = fw.parameter(None, step, "power")
-        out.append(_METHODS[(step, name)].format(**parameters).replace("%", "\u2009%"))
+        out.append(_METHODS[(step, name)].format(**parameters).replace("%", "\u202f%"))
     return "; ".join(out)
 
 
@@ -501,5 +501,5 @@ def _number(x: float) -> str:  # as the tables print it: "−0.14", never a hyph
     return format_value(x, "number:2")
 
 
-def _share(x: float) -> str:  # "50 %", with the thin space of the tables
+def _share(x: float) -> str:  # "50 %", with the narrow no-break space of the tables
     return format_value(x, "percent:0")
