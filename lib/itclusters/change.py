@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.colors import to_rgba
 
 from ._checks import checked
-from .presentation import ChangeFormat, NumberFormat, change_format, format_value
+from .presentation import PERCENT, ChangeFormat, NumberFormat, change_format, format_value
 
 __all__ = ["TERRITORY_CHANGED", "change_between", "change_classes", "territory_changed",
            "change_words", "format_change"]
@@ -208,7 +208,7 @@ def format_change(value, fmt: ChangeFormat, with_unit: bool = False) -> str:
     if fmt.kind == "ratio":
         return f"×{text}"
     if fmt.kind == "percent":
-        return f"{text}\u202f%"
+        return f"{text}{PERCENT}"
     return f"{text} {fmt.short}"
 
 

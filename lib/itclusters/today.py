@@ -18,6 +18,7 @@ import pandas as pd
 from .catalogue import INDICATORS, Indicator
 from .data import official_current, sdg_series
 from .layouts import LAYOUTS, NATIONAL, _flags, harmonise, layout_of, layout_units
+from .presentation import PERCENT
 from .ranking import extremes
 from .specialisation import location_quotient
 
@@ -342,9 +343,6 @@ def ict_growth_since(panel_kz16: pd.DataFrame, since: int, year: int) -> pd.Data
     return out
 
 
-_PERCENT = "\u202f%"  # = presentation.PERCENT: a narrow no-break space before %
-
-
 def _share(fraction: float) -> str:
     """A share 0-1 as the tables write it, in % with one decimal ("57.7 %")."""
     from .presentation import format_value
@@ -356,7 +354,7 @@ def _percent(value: float, decimals: int, signed: bool = False) -> str:
     """A number already in per cent, as the tables write it ("+317 %", "−3 %", "0.42 %")."""
     from .presentation import NumberFormat, format_value
 
-    return format_value(value, NumberFormat("number", decimals, signed=signed)) + _PERCENT
+    return format_value(value, NumberFormat("number", decimals, signed=signed)) + PERCENT
 
 
 def _leader(values: pd.Series, indicator: str, years, show, largest: bool = True
@@ -519,7 +517,7 @@ def rd_notes(rd: pd.DataFrame, precision: str) -> str:
         whose = "its" if len(zero) == 1 else "their"
         lines.append(
             f"{names} {verb} {_percent(0, decimals)} of GRP because the bureau rounds 9.5.1 to "
-            f"{decimals} decimals: {whose} R&D expenditure was below {step / 2:g}{_PERCENT} of {whose} "
+            f"{decimals} decimals: {whose} R&D expenditure was below {step / 2:g}{PERCENT} of {whose} "
             f"GRP, not necessarily nil. {whose.capitalize()} R&D expenditure per employed "
             f"person, computed from that share, reads 0 for the same reason.")
     smallest = list(share.index[share.round(decimals) == round(step, decimals)])

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .framework import FRAMEWORKS, Framework, FrameworkError, read_framework
 from ._checks import checked
-from .presentation import display_name, display_names, format_value
+from .presentation import PERCENT, display_name, display_names, format_value
 from .ranking import extremes, join_names
 
 __all__ = ["OFFICIAL_FRAMEWORK", "STEP_NAMES", "official_indicators", "method_in_words",
@@ -219,7 +219,7 @@ def method_in_words(fw: Framework, step: str) -> str:
                                               if k != "method"}}
         if step == "aggregate":
             parameters["power"] = fw.parameter(None, step, "power")
-        out.append(_METHODS[(step, name)].format(**parameters).replace("%", "\u202f%"))
+        out.append(_METHODS[(step, name)].format(**parameters).replace("%", PERCENT))
     return "; ".join(out)
 
 
